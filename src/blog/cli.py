@@ -1,0 +1,77 @@
+"""Command line: `blog build`. The only place that prints problems and chooses exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .build import BuildOptions, build
+from .errors import BlogError, Diagnostic
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="blog",
+        description="A static site generator for technical notes with LaTeX math and code.",
+    )
+    parser.add_argument("--version", action="version", version=f"blog {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build_cmd = commands.add_parser("build", help="build the site into output_dir (public/)")
+    build_cmd.add_argument(
+        "-s", "--source", type=Path, default=Path("."), help="the site folder (default: .)"
+    )
+    build_cmd.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+    build_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build_cmd.add_argument("--output", type=Path, help="write here instead of output_dir")
+    build_cmd.add_argument("--base-url", help="override base_url, e.g. https://me.github.io/notes/")
+    return parser
+
+
+def _print_problems(problems: Sequence[Diagnostic], label: str) -> None:
+    for problem in problems:
+        print(f"{label}: {problem}", file=sys.stderr)
+
+
+def _build(args: argparse.Namespace) -> int:
+    options = BuildOptions(
+        drafts=args.drafts, strict=args.strict, output=args.output, base_url=args.base_url
+    )
+    try:
+        report = build(args.source, options)
+    except BlogError as exc:
+        _print_problems(exc.diagnostics, "error")
+        count = len(exc.diagnostics)
+        print(
+            f"build failed: {count} error{'s' if count != 1 else ''}; nothing was written",
+            file=sys.stderr,
+        )
+        return 1
+    _print_problems(report.warnings, "warning")
+    try:
+        shown = report.output.relative_to(Path.cwd())
+    except ValueError:
+        shown = report.output
+    print(
+        f"built {report.posts} posts, {report.pages} pages, {report.tags} tags "
+        f"into {shown}/ with {len(report.warnings)} warnings in {report.seconds:.2f} s"
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""`site.toml` → a frozen `SiteConfig`, every unknown key and bad value reported at once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import BlogError, Diagnostic
+
+CONFIG_FILE = "site.toml"
+LANGUAGES = ("zh-CN", "en")
+_MACRO_NAME = re.compile(r"^\\?[A-Za-z]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    root: Path
+    title: str = "My notes"
+    description: str = ""
+    author: str = ""
+    base_url: str = "/"
+    language: str = "en"
+    per_page: int = 10
+    excerpt_length: int = 160
+    timezone: str = "UTC"
+    output_dir: str = "public"
+    index_heading: str = ""
+    raw_html: bool = True
+    math_macros: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under, always ending in `/` (e.g. `/notes/`)."""
+        return urlsplit(self.base_url).path or "/"
+
+    @property
+    def site_url(self) -> str:
+        """`scheme://host` of `base_url`, or "" when the base URL is only a path."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def output_path(self) -> Path:
+        return (self.root / self.output_dir).resolve()
+
+
+_DEFAULT = SiteConfig(root=Path("."))
+
+
+def normalize_base_url(value: str) -> str:
+    """Give a base URL exactly one trailing slash: `https://a.io/notes` → `https://a.io/notes/`."""
+    return value.rstrip("/") + "/"
+
+
+def _check_base_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if value.startswith("/") and not parts.netloc:
+        return None
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return None
+    return "must be an http(s) URL like https://user.github.io/notes/ or a path like /"
+
+
+def _key_lines(text: str) -> dict[tuple[str, str], int]:
+    """Map (table, key) to the line where it is set, for error messages (tomllib gives none)."""
+    lines: dict[tuple[str, str], int] = {}
+    table = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        header = re.match(r"^\[\s*([^\[\]]+?)\s*\]", line)
+        if header:
+            table = header.group(1).replace('"', "").replace(" ", "")
+            lines.setdefault((table, ""), number)
+            continue
+        key = re.match(r'^("[^"]*"|\'[^\']*\'|[A-Za-z0-9_\-\\]+)\s*=', line)
+        if key:
+            name = key.group(1).strip("\"'")
+            lines.setdefault((table, name), number)
+    return lines
+
+
+_Check = Callable[[Any], str | None]
+
+
+def _is_str(value: Any) -> str | None:
+    return None if isinstance(value, str) else "must be a string"
+
+
+def _positive_int(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return None if ok else "must be a whole number ≥ 1"
+
+
+def _is_bool(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _language(value: Any) -> str | None:
+    return None if value in LANGUAGES else f"must be one of {', '.join(LANGUAGES)}"
+
+
+def _timezone(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be a string"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "is not a known time zone (e.g. Asia/Shanghai, UTC)"
+    return None
+
+
+def _base_url(value: Any) -> str | None:
+    return _is_str(value) or _check_base_url(value)
+
+
+def _output_dir(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "must be a folder name"
+    return None
+
+
+_TOP_LEVEL: dict[str, _Check] = {
+    "title": _is_str,
+    "description": _is_str,
+    "author": _is_str,
+    "base_url": _base_url,
+    "language": _language,
+    "per_page": _positive_int,
+    "excerpt_length": _positive_int,
+    "timezone": _timezone,
+    "output_dir": _output_dir,
+    "index_heading": _is_str,
+}
+_TABLES: dict[str, dict[str, _Check]] = {
+    "math": {"macros": lambda v: None if isinstance(v, dict) else "must be a table"},
+    "markdown": {"raw_html": _is_bool},
+}
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read `root/site.toml`; a missing file means all defaults."""
+    path = root / CONFIG_FILE
+    if not path.exists():
+        return SiteConfig(root=root.resolve())
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BlogError.at(f"not valid UTF-8 ({exc.reason})", CONFIG_FILE) from None
+    return parse_config(text, root.resolve())
+
+
+def parse_config(text: str, root: Path) -> SiteConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise BlogError.at(
+            f"invalid TOML: {message}",
+            CONFIG_FILE,
+            line,
+            hint='strings need quotes: title = "My notes"',
+        ) from None
+
+    lines = _key_lines(text)
+    problems: list[Diagnostic] = []
+
+    def report(table: str, key: str, message: str, hint: str = "") -> None:
+        name = f"{table}.{key}" if table else key
+        line = lines.get((table, key), lines.get((table, "")))
+        problems.append(Diagnostic(f"`{name}` {message}", CONFIG_FILE, line, hint=hint))
+
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _TABLES:
+            if not isinstance(value, dict):
+                report("", key, "must be a table", hint=f"write it as [{key}]")
+                continue
+            for sub_key, sub_value in value.items():
+                check = _TABLES[key].get(sub_key)
+                if check is None:
+                    known = ", ".join(_TABLES[key])
+                    report(key, sub_key, "is not a known setting", hint=f"known in [{key}]: {known}")
+                elif (message := check(sub_value)) is not None:
+                    report(key, sub_key, message)
+                else:
+                    values[f"{key}.{sub_key}"] = sub_value
+            continue
+        check = _TOP_LEVEL.get(key)
+        if check is None:
+            known = ", ".join([*_TOP_LEVEL, *(f"[{t}]" for t in _TABLES)])
+            report("", key, "is not a known setting", hint=f"known settings: {known}")
+        elif (message := check(value)) is not None:
+            report("", key, message)
+        else:
+            values[key] = value
+
+    macros: dict[str, str] = {}
+    for name, body in values.pop("math.macros", {}).items():
+        if not _MACRO_NAME.match(name) or not isinstance(body, str):
+            report(
+                "math.macros",
+                name,
+                "must map a command name to a TeX string",
+                hint='e.g. R = "\\\\mathbb{R}"',
+            )
+            continue
+        macros[name.lstrip("\\")] = body
+
+    if problems:
+        raise BlogError(problems)
+
+    config = SiteConfig(
+        root=root,
+        title=values.get("title", _DEFAULT.title),
+        description=values.get("description", ""),
+        author=values.get("author", ""),
+        base_url=normalize_base_url(values.get("base_url", "/")),
+        language=values.get("language", _DEFAULT.language),
+        per_page=values.get("per_page", _DEFAULT.per_page),
+        excerpt_length=values.get("excerpt_length", _DEFAULT.excerpt_length),
+        timezone=values.get("timezone", _DEFAULT.timezone),
+        output_dir=values.get("output_dir", _DEFAULT.output_dir),
+        index_heading=values.get("index_heading", ""),
+        raw_html=values.get("markdown.raw_html", True),
+        math_macros=macros,
+    )
+    check_output_dir(config, lines.get(("", "output_dir")))
+    return config
+
+
+def check_output_dir(config: SiteConfig, line: int | None) -> None:
+    """Refuse an output folder that would overwrite the site's own sources."""
+    out = config.output_path
+    protected = [config.root, *(config.root / name for name in ("posts", "templates", "static"))]
+    for place in protected:
+        if out == place.resolve() or out in place.resolve().parents:
+            raise BlogError.at(
+                f"`output_dir` {config.output_dir!r} would overwrite {place.name or 'the site'}",
+                CONFIG_FILE,
+                line,
+                hint='use a folder of its own, e.g. output_dir = "public"',
+            )

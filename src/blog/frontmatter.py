@@ -1,0 +1,233 @@
+"""Split a post into YAML front matter and Markdown body, and validate the front matter.
+
+YAML is read with a safe loader that follows YAML 1.2 where 1.1 surprises writers: `no` stays the
+string "no", and dates are parsed by us so a bad date is reported on its own line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from .errors import BlogError, Diagnostic
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\t]")
+_SLUG_FORBIDDEN = re.compile(r"[/\\?#%\s<>\"'`]|^\.|\.\.")
+
+
+class _PostLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+
+
+_PostLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_PostLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    title: str
+    date: datetime
+    updated: datetime | None = None
+    tags: tuple[str, ...] = ()
+    summary: str | None = None
+    slug: str | None = None
+    draft: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SplitPost:
+    """The raw pieces of a post file; `body_line` is the file line where the body starts."""
+
+    meta: dict[str, Any]
+    key_lines: dict[str, int]
+    body: str
+    body_line: int
+
+
+def split_post(text: str, path: str) -> SplitPost:
+    """Separate the `---` YAML block from the body, mapping YAML errors to file lines."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        raise BlogError.at(
+            "missing front matter",
+            path,
+            1,
+            hint="start the file with a YAML block: ---, title: ..., date: 2024-05-01, ---",
+        )
+    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i])), None)
+    if close is None:
+        raise BlogError.at(
+            "front matter opened with --- on line 1 is never closed",
+            path,
+            1,
+            hint="did you forget the closing --- line after the front matter?",
+        )
+    yaml_text = "\n".join(lines[1:close])
+    loader = _PostLoader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark is not None else 1
+        problem = exc.problem or "invalid YAML"
+        raise BlogError.at(f"front matter: {problem}", path, line, hint=_yaml_hint(problem)) from None
+    except yaml.YAMLError as exc:
+        raise BlogError.at(f"front matter: {exc}", path, 2) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise BlogError.at(
+            "front matter must be key: value lines",
+            path,
+            2,
+            hint="e.g. title: My post",
+        )
+    key_lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    body = "\n".join(lines[close + 1 :])
+    return SplitPost({str(k): v for k, v in data.items()}, key_lines, body, close + 2)
+
+
+def _yaml_hint(problem: str) -> str:
+    if "escape" in problem:
+        return (
+            "inside double quotes a backslash starts an escape; write TeX in single quotes: "
+            "title: 'RoPE 中的 $\\theta_i$'"
+        )
+    return (
+        "quote values that contain ':' or start with a special character, "
+        "e.g. title: 'RoPE: a derivation'"
+    )
+
+
+def parse_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
+    """A date, datetime or ISO string → an aware datetime in `tz` unless it names its own zone."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+
+
+def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMatter:
+    """Check every field, reporting all problems together."""
+    meta = split.meta
+    problems: list[Diagnostic] = []
+
+    def line_of(key: str) -> int:
+        return split.key_lines.get(key, 1)
+
+    def problem(key: str, message: str, hint: str = "") -> None:
+        problems.append(Diagnostic(message, path, line_of(key), hint=hint))
+
+    title = meta.get("title")
+    if title is None or (isinstance(title, str) and not title.strip()):
+        problem("title", "front matter needs a `title`", 'add a line: title: "My post"')
+    elif isinstance(title, list | dict):
+        problem("title", "`title` must be text")
+
+    for key in ("title", "summary"):
+        value = meta.get(key)
+        control = _CONTROL.search(value) if isinstance(value, str) else None
+        if control:
+            problem(
+                key,
+                f"`{key}` contains a control character {control.group()!r}",
+                "in double quotes \\t, \\b, \\f… are escapes (\"$\\theta$\" holds a tab); "
+                "write TeX in single quotes: title: 'RoPE 中的 $\\theta_i$'",
+            )
+
+    when: datetime | None = None
+    if "date" not in meta or meta["date"] is None:
+        problem("date", "front matter needs a `date`", "add a line: date: 2024-05-01")
+    else:
+        when = parse_datetime(meta["date"], tz)
+        if when is None:
+            problem(
+                "date",
+                f"`date` is not a valid date: {meta['date']!r}",
+                "use YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2024-05-01 14:30",
+            )
+
+    updated = None
+    if meta.get("updated") is not None:
+        updated = parse_datetime(meta["updated"], tz)
+        if updated is None:
+            problem(
+                "updated",
+                f"`updated` is not a valid date: {meta['updated']!r}",
+                "use YYYY-MM-DD or YYYY-MM-DD HH:MM",
+            )
+
+    tags: tuple[str, ...] = ()
+    raw_tags = meta.get("tags")
+    if isinstance(raw_tags, str):
+        tags = tuple(t.strip() for t in raw_tags.split(",") if t.strip())
+    elif isinstance(raw_tags, list) and all(isinstance(t, str | int | float) for t in raw_tags):
+        tags = tuple(str(t).strip() for t in raw_tags if str(t).strip())
+    elif raw_tags is not None:
+        problem("tags", "`tags` must be a list or a comma-separated string", "tags: [RoPE, 位置编码]")
+    tags = tuple(dict.fromkeys(tags))
+
+    summary = meta.get("summary")
+    if summary is not None and not isinstance(summary, str):
+        summary = str(summary)
+
+    slug = meta.get("slug")
+    if slug is not None:
+        slug = str(slug).strip()
+        if not slug or _SLUG_FORBIDDEN.search(slug):
+            problem(
+                "slug",
+                f"`slug` {slug!r} cannot be used in a URL",
+                "use letters, digits, - and _, e.g. slug: rope-derivation",
+            )
+
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        problem("draft", "`draft` must be true or false")
+
+    if problems or when is None:
+        raise BlogError(problems)
+    known = {"title", "date", "updated", "tags", "summary", "slug", "draft"}
+    return FrontMatter(
+        title=str(title),
+        date=when,
+        updated=updated,
+        tags=tags,
+        summary=summary,
+        slug=slug,
+        draft=bool(draft),
+        extra={k: v for k, v in meta.items() if k not in known},
+    )

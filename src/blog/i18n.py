@@ -1,0 +1,61 @@
+"""Interface strings of the default theme, by `site.toml` language."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+_STRINGS: Final = {
+    "en": {
+        "home": "Home",
+        "tags": "Tags",
+        "archive": "Archive",
+        "latest": "Latest updates",
+        "older": "Older",
+        "newer": "Newer",
+        "previous_page": "Previous",
+        "next_page": "Next",
+        "pages": "Pages",
+        "read_more": "Read more",
+        "minutes": "{n} min read",
+        "published": "Published",
+        "updated": "Updated",
+        "contents": "Contents",
+        "tagged": "Tagged",
+        "posts_count": "{n} posts",
+        "post_count_one": "1 post",
+        "not_found": "Page not found",
+        "not_found_text": "Nothing lives at this address. Try the latest posts or the archive.",
+        "feed": "Atom feed",
+        "no_posts": "No posts yet.",
+        "skip": "Skip to content",
+    },
+    "zh-CN": {
+        "home": "首页",
+        "tags": "标签",
+        "archive": "归档",
+        "latest": "最新更新",
+        "older": "更早",
+        "newer": "更新",
+        "previous_page": "上一页",
+        "next_page": "下一页",
+        "pages": "分页",
+        "read_more": "阅读全文",
+        "minutes": "约 {n} 分钟",
+        "published": "发布于",
+        "updated": "更新于",
+        "contents": "目录",
+        "tagged": "标签",
+        "posts_count": "{n} 篇",
+        "post_count_one": "1 篇",
+        "not_found": "页面不存在",
+        "not_found_text": "这个地址上什么也没有。去看看最新文章或归档吧。",
+        "feed": "Atom 订阅",
+        "no_posts": "还没有文章。",
+        "skip": "跳到正文",
+    },
+}
+
+
+def ui_strings(language: str) -> MappingProxyType[str, str]:
+    return MappingProxyType(_STRINGS.get(language, _STRINGS["en"]))

@@ -1,0 +1,244 @@
+"""Math delimiters for markdown-it: `$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]` and `\\begin{env}` blocks.
+
+The rules run before markdown's own, so nothing inside a formula is ever read as markdown. A core
+rule then converts every formula once, in document order (so equation numbers count up through a
+post), and stores the HTML on the token; rendering the same tokens again (for an excerpt) costs
+nothing and reports nothing twice.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+from .errors import Diagnostic
+from .math_engine import MathEngine, MathRenderError
+
+MATH_ENVIRONMENTS = (
+    "equation",
+    "align",
+    "alignat",
+    "flalign",
+    "gather",
+    "multline",
+    "eqnarray",
+    "math",
+    "displaymath",
+)
+_BEGIN_ENV = re.compile(r"\\begin\{((?:%s)\*?)\}" % "|".join(MATH_ENVIRONMENTS))
+ENV_KEY = "math"
+
+
+@dataclass(slots=True)
+class MathContext:
+    """What the core rule needs from the build: the engine and where the text came from."""
+
+    engine: MathEngine | None
+    path: str = ""
+    first_line: int = 1
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def math_plugin(md: MarkdownIt) -> None:
+    md.block.ruler.before(
+        "fence",
+        "math_block",
+        _math_block,
+        {"alt": ["paragraph", "reference", "blockquote", "list"]},
+    )
+    md.inline.ruler.before("escape", "math_inline", _math_inline)
+    md.core.ruler.after("inline", "math_render", _render_formulas)
+    md.add_render_rule("math_inline", _render_inline)
+    md.add_render_rule("math_block", _render_block)
+
+
+# --- block rule -------------------------------------------------------------------------------
+
+
+def _math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    pos = state.bMarks[start] + state.tShift[start]
+    first = state.src[pos : state.eMarks[start]]
+    if first.startswith("$$"):
+        opener, closer, keep_delimiters = "$$", "$$", False
+    elif first.startswith("\\["):
+        opener, closer, keep_delimiters = "\\[", "\\]", False
+    elif env := _BEGIN_ENV.match(first):
+        opener, closer, keep_delimiters = env.group(), f"\\end{{{env.group(1)}}}", True
+    else:
+        return False
+
+    pieces: list[str] = []
+    line = start
+    search_from = len(opener)
+    while line < end:
+        begin = state.bMarks[line] + state.tShift[line]
+        text = state.src[begin : state.eMarks[line]]
+        if line > start and state.sCount[line] < state.blkIndent and text.strip():
+            return False  # the enclosing list item or quote ended before the formula did
+        found = text.find(closer, search_from if line == start else 0)
+        if found >= 0:
+            if text[found + len(closer) :].strip():
+                return False  # text after the closer: an inline formula inside a paragraph
+            pieces.append(text[: found + (len(closer) if keep_delimiters else 0)])
+            break
+        pieces.append(text)
+        line += 1
+    else:
+        return False
+    if silent:
+        return True
+
+    tex = "\n".join(pieces)
+    if not keep_delimiters:
+        tex = tex[len(opener) :].strip()
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = tex
+    token.markup = opener
+    token.map = [start, line + 1]
+    state.line = line + 1
+    return True
+
+
+# --- inline rule ------------------------------------------------------------------------------
+
+
+def _is_escaped(src: str, index: int) -> bool:
+    backslashes = 0
+    while index - backslashes - 1 >= 0 and src[index - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def _find_unescaped(src: str, needle: str, start: int, stop: int) -> int:
+    index = src.find(needle, start, stop)
+    while index >= 0 and _is_escaped(src, index):
+        index = src.find(needle, index + 1, stop)
+    return index
+
+
+def _math_inline(state: StateInline, silent: bool) -> bool:
+    src, pos, stop = state.src, state.pos, state.posMax
+    char = src[pos]
+    if char == "$":
+        if src.startswith("$$", pos):
+            close = _find_unescaped(src, "$$", pos + 2, stop)
+            if close < 0 or not src[pos + 2 : close].strip():
+                return False
+            content, display, after, markup = src[pos + 2 : close], True, close + 2, "$$"
+        else:
+            # Pandoc's rule, so prices stay text: `$` then a non-space opens; the first unescaped
+            # `$` after it closes only if a non-space precedes it and no digit follows it.
+            if pos + 1 >= stop or src[pos + 1].isspace():
+                return False
+            close = _find_unescaped(src, "$", pos + 1, stop)
+            if close < 0 or src[close - 1].isspace():
+                return False
+            if close + 1 < stop and src[close + 1].isdigit():
+                return False
+            content, display, after, markup = src[pos + 1 : close], False, close + 1, "$"
+    elif char == "\\" and pos + 1 < stop and src[pos + 1] in "([":
+        closer = "\\)" if src[pos + 1] == "(" else "\\]"
+        close = src.find(closer, pos + 2, stop)
+        if close < 0 or not src[pos + 2 : close].strip():
+            return False
+        content, display, after = src[pos + 2 : close], src[pos + 1] == "[", close + 2
+        markup = src[pos : pos + 2]
+    else:
+        return False
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content = content.strip() if display else content
+        token.markup = markup
+        token.meta = {"offset": pos, "display": display}
+    state.pos = after
+    return True
+
+
+# --- conversion -------------------------------------------------------------------------------
+
+
+def _formulas(tokens: list[Token]) -> Iterator[tuple[Token, int | None]]:
+    """Every math token in document order with its line (0-based in the parsed text)."""
+    for token in tokens:
+        if token.type == "math_block":
+            yield token, token.map[0] if token.map else None
+        elif token.children:
+            for child in token.children:
+                if child.type == "math_inline":
+                    line = None
+                    if token.map:
+                        line = token.map[0] + token.content.count("\n", 0, child.meta["offset"])
+                    yield child, line
+
+
+def _render_formulas(state: StateCore) -> None:
+    context = state.env.get(ENV_KEY)
+    engine = context.engine if isinstance(context, MathContext) else None
+    if engine is not None:
+        engine.start_document()
+    for token, line in _formulas(state.tokens):
+        display = token.type == "math_block" or bool(token.meta.get("display"))
+        if engine is None:
+            token.meta["html"] = html.escape(token.content)
+            continue
+        try:
+            token.meta["html"] = engine.render(token.content, display=display)
+        except MathRenderError as exc:
+            assert isinstance(context, MathContext)
+            file_line = context.first_line + line if line is not None else None
+            context.diagnostics.append(
+                Diagnostic(f"math: {exc.message}", context.path, file_line, hint=_hint(token))
+            )
+            token.meta["html"] = _error_html(token, exc.message, display)
+
+
+def _hint(token: Token) -> str:
+    snippet = token.content if len(token.content) <= 60 else token.content[:57] + "…"
+    return f"in the formula: {snippet}"
+
+
+def _error_html(token: Token, message: str, display: bool) -> str:
+    source = token.content
+    if token.type == "math_inline" and token.markup in ("$", "$$"):
+        source = f"{token.markup}{source}{token.markup}"
+    tag = "div" if token.type == "math_block" else "span"
+    classes = "math-error math-display" if display else "math-error"
+    return (
+        f'<{tag} class="{classes}" title="{html.escape(message)}">'
+        f"<code>{html.escape(source)}</code></{tag}>"
+    )
+
+
+# --- render rules -----------------------------------------------------------------------------
+
+
+def _stored_html(token: Token) -> str:
+    stored = token.meta.get("html")
+    return stored if isinstance(stored, str) else html.escape(token.content)
+
+
+def _render_inline(
+    self: object, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return _stored_html(tokens[idx])
+
+
+def _render_block(
+    self: object, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    inner = _stored_html(tokens[idx])
+    if inner.startswith("<div"):
+        return inner + "\n"
+    return f'<div class="math-display">{inner}</div>\n'

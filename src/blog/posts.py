@@ -1,0 +1,119 @@
+"""One post file → a `Post`: front matter, body HTML, TOC, excerpt, reading time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .config import SiteConfig
+from .errors import BlogError, Diagnostic
+from .excerpt import make_excerpt
+from .frontmatter import split_post, validate_front_matter
+from .markdown import render_body, render_inline_math
+from .math_engine import MathEngine
+from .math_syntax import math_plugin
+from .model import Post, TagRef
+from .text import count_units, reading_minutes
+from .urls import slugify, url_path
+
+
+@dataclass(frozen=True, slots=True)
+class Renderers:
+    """Everything a build needs to turn text into HTML, made once per build."""
+
+    body: MarkdownIt
+    title: MarkdownIt
+    engine: MathEngine
+
+
+def create_title_markdown() -> MarkdownIt:
+    """Titles get math and backslash escapes, nothing else: `C++ *ptr*` stays as written."""
+    md = MarkdownIt("zero")
+    md.enable("escape")
+    md.use(math_plugin)
+    return md
+
+
+def tag_ref(name: str, base_path: str) -> TagRef:
+    slug = slugify(name)
+    return TagRef(name, slug, url_path(base_path, "tags", slug))
+
+
+def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
+    cjk = words = 0
+    for token in tokens:
+        pieces = [token] if token.type in ("fence", "code_block", "math_block") else []
+        pieces += token.children or []
+        for piece in pieces:
+            if piece.type in ("math_inline", "math_block"):
+                words += 1
+            elif piece.type in ("text", "code_inline", "fence", "code_block"):
+                c, w = count_units(piece.content)
+                cjk, words = cjk + c, words + w
+    return cjk, words
+
+
+def load_post(
+    path: Path, config: SiteConfig, renderers: Renderers
+) -> tuple[Post, tuple[Diagnostic, ...]]:
+    """Read and render one post; raises `BlogError` for mistakes, returns math warnings."""
+    source = path.relative_to(config.root).as_posix()
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BlogError.at(
+            f"not valid UTF-8 (byte {exc.start})",
+            source,
+            hint="save the file as UTF-8",
+        ) from None
+    split = split_post(text, source)
+    meta = validate_front_matter(split, source, config.tz)
+    slug = meta.slug or slugify(path.stem)
+
+    body = render_body(
+        renderers.body,
+        split.body,
+        engine=renderers.engine,
+        path=source,
+        first_line=split.body_line,
+    )
+    title_line = split.key_lines.get("title", 2)
+    title_html, title_warnings = render_inline_math(
+        renderers.title, meta.title, engine=renderers.engine, path=source, line=title_line
+    )
+    if meta.summary is not None:
+        summary_line = split.key_lines.get("summary", 2)
+        summary_html, summary_warnings = render_inline_math(
+            renderers.body, meta.summary, engine=renderers.engine, path=source, line=summary_line
+        )
+        excerpt_html, truncated = f"<p>{summary_html}</p>\n", False
+    else:
+        summary_warnings = ()
+        excerpt = make_excerpt(renderers.body, body.tokens, config.excerpt_length)
+        excerpt_html, truncated = excerpt.html, excerpt.truncated
+
+    cjk, words = _reading_counts(body.tokens)
+    post = Post(
+        source=source,
+        slug=slug,
+        url=url_path(config.base_path, "posts", slug),
+        title=meta.title,
+        title_html=title_html,
+        date=meta.date,
+        updated=meta.updated,
+        tags=tuple(tag_ref(name, config.base_path) for name in meta.tags),
+        summary=meta.summary,
+        draft=meta.draft,
+        content=body.html,
+        excerpt=excerpt_html,
+        excerpt_truncated=truncated,
+        toc=body.toc,
+        reading_minutes=reading_minutes(cjk, words),
+        cjk_chars=cjk,
+        words=words,
+        extra=meta.extra,
+    )
+    return post, (*title_warnings, *body.diagnostics, *summary_warnings)
