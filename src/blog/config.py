@@ -27,7 +27,7 @@ class SiteConfig:
     base_url: str = "/"
     language: str = "en"
     per_page: int = 10
-    excerpt_length: int = 160
+    excerpt_length: int = 100
     timezone: str = "UTC"
     output_dir: str = "public"
     index_heading: str = ""

@@ -29,6 +29,8 @@ _SKIPPED_BLOCKS = {
     "footnote_block_open",
     MORE_MARKER,
 }
+# Skipped blocks whose absence does not make an excerpt "cut".
+_NOT_CONTENT = {"footnote_block_open", MORE_MARKER}
 _SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)]*|[.](?=\s|$)")
 _TRAILING_PUNCTUATION = re.compile(r"[\s，,、：:；;。.（(“‘\"'—-]+$")
 
@@ -84,7 +86,8 @@ def _choose_blocks(tokens: list[Token], limit: int) -> tuple[list[Token], bool]:
     skipped_after_content = False
     for block in _blocks(tokens):
         if block[0].type in _SKIPPED_BLOCKS:
-            skipped_after_content = skipped_after_content or bool(chosen)
+            missed = block[0].type not in _NOT_CONTENT
+            skipped_after_content = skipped_after_content or (missed and bool(chosen))
             continue
         size = _block_units(block)
         if used + size <= limit:
@@ -102,7 +105,7 @@ def _cut_first_paragraph(block: list[Token], limit: int) -> list[Token]:
     """The block's first paragraph, cut to `limit` units, as a standalone paragraph."""
     for index, token in enumerate(block):
         if token.type == "inline" and block[index - 1].type == "paragraph_open":
-            opening, closing = Token("paragraph_open", "p", 1), Token("paragraph_close", "p", -1)
+            opening, closing = _paragraph_tokens()
             cut = token.copy()
             cut.children = _cut_children(token.children or [], limit)
             return [opening, cut, closing]
@@ -112,49 +115,54 @@ def _cut_first_paragraph(block: list[Token], limit: int) -> list[Token]:
 def _cut_children(children: list[Token], limit: int) -> list[Token]:
     """Keep inline tokens up to `limit` units, ending at a sentence end when there is one.
 
-    Only top-level text is ever split; a link, emphasis, formula or code span is kept whole or
-    dropped whole.
+    Only plain text is ever split; a link, emphasis, formula or code span is taken whole when it
+    fits and left out whole when it does not.
     """
     kept: list[Token] = []
     used = 0
-    depth = 0
-    last_sentence_end: int | None = None  # index into `kept` after which a sentence ended
-    for child in children:
-        if depth == 0 and child.type == "text":
+    last_sentence_end: int | None = None  # len(kept) just after the last complete sentence
+    index = 0
+    while index < len(children):
+        child = children[index]
+        if child.type == "text":
             size = units(child.content)
             if used + size > limit:
                 text = _cut_text(child.content, limit - used)
                 sentence = _last_sentence_end(text)
                 if sentence:
-                    kept.append(_text_token(sentence))
-                elif last_sentence_end is not None:
-                    kept = kept[:last_sentence_end]
-                elif text:
-                    kept.append(_text_token(text))
-                return _strip_open(kept)
+                    return [*kept, _text_token(sentence)]
+                if last_sentence_end is not None:
+                    return kept[:last_sentence_end]
+                return [*kept, _text_token(text)] if text else kept
             used += size
             kept.append(child)
             if _last_sentence_end(child.content) == child.content.rstrip():
                 last_sentence_end = len(kept)
+            index += 1
             continue
-        size = 1 if child.type == "math_inline" else units(child.content)
-        if depth == 0 and child.nesting <= 0 and used + size > limit:
-            return _strip_open(kept[:last_sentence_end] if last_sentence_end else kept)
+        end = _group_end(children, index)
+        group = children[index:end]
+        size = sum(
+            1 if token.type == "math_inline" else units(token.content)
+            for token in group
+            if token.type in ("math_inline", "text", "code_inline")
+        )
+        if used + size > limit:
+            return kept[:last_sentence_end] if last_sentence_end is not None else kept
+        kept.extend(group)
         used += size
-        depth += child.nesting
-        kept.append(child)
+        index = end
     return kept
 
 
-def _strip_open(kept: list[Token]) -> list[Token]:
-    """Drop unbalanced openings left at the end (a `**` whose content did not fit)."""
+def _group_end(children: list[Token], start: int) -> int:
+    """Index just past the token at `start` and, if it opens a group, past its matching close."""
     depth = 0
-    balanced_until = 0
-    for index, token in enumerate(kept):
-        depth += token.nesting
-        if depth == 0:
-            balanced_until = index + 1
-    return kept[:balanced_until]
+    for index in range(start, len(children)):
+        depth += children[index].nesting
+        if depth <= 0:
+            return index + 1
+    return len(children)
 
 
 def _cut_text(text: str, budget: int) -> str:
@@ -206,8 +214,14 @@ def _with_ellipsis(tokens: list[Token]) -> list[Token]:
         inline.children = children
         result[-2] = inline
         return result
-    return [*result, Token("paragraph_open", "p", 1), _text_token(ELLIPSIS),
-            Token("paragraph_close", "p", -1)]
+    opening, closing = _paragraph_tokens()
+    return [*result, opening, _text_token(ELLIPSIS), closing]
+
+
+def _paragraph_tokens() -> tuple[Token, Token]:
+    opening, closing = Token("paragraph_open", "p", 1), Token("paragraph_close", "p", -1)
+    opening.block = closing.block = True
+    return opening, closing
 
 
 def _without_footnote_refs(tokens: list[Token]) -> list[Token]:
