@@ -1,0 +1,127 @@
+"""The example site of this repo, built as a new user would: the issue's "done when" list."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sitecheck import broken_references, parse_page
+from sites import REPO, run_blog, tree_digest
+
+MATH_DELIMITERS = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\$[^\s$][^$]*\$")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("example")
+    for name in ("site.toml", "posts", "static", "templates"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        elif source.is_file():
+            shutil.copy(source, root / name)
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "built" in result.stdout
+    yield root / "public"
+
+
+def text_outside_code(html: str) -> str:
+    """Page text with code, pre, math, script and style elements removed."""
+    html = re.sub(r"<(pre|code|math|script|style)\b.*?</\1>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def test_index_has_ten_complete_cards(site: Path) -> None:
+    html = (site / "index.html").read_text(encoding="utf-8")
+    cards = re.findall(r"<article class=\"card\">.*?</article>", html, flags=re.S)
+    assert len(cards) == 10
+    for card in cards:
+        assert re.search(r'<h2 class="card-title"><a href="/posts/[^"]+/">', card)
+        assert re.search(r'<div class="excerpt">\s*<p>', card)
+        assert re.search(r'<a class="tag" href="/tags/[^"]+/">#', card)
+        assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00">', card)
+    assert "LATEST UPDATES" in html
+    assert "INCOMING TRANSMISSION" in html
+
+
+def test_pager_links_page_two_and_no_empty_page(site: Path) -> None:
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="/page/2/"' in index
+    second = (site / "page/2/index.html").read_text(encoding="utf-8")
+    assert second.count('<article class="card">') >= 1
+    assert 'rel="prev" href="/"' in second
+    assert not (site / "page/3").exists()
+
+
+def test_every_kind_of_page_exists(site: Path) -> None:
+    for path in ("tags/index.html", "archive/index.html", "404.html", "atom.xml", "sitemap.xml"):
+        assert (site / path).is_file(), path
+    posts = list((site / "posts").glob("*/index.html"))
+    assert len(posts) >= 12
+    tags = list((site / "tags").glob("*/index.html"))
+    assert len(tags) >= 5
+    assert (site / "posts/扩散模型入门/index.html").is_file()
+
+
+def test_all_internal_links_resolve(site: Path) -> None:
+    assert broken_references(site, "https://example.com/") == []
+
+
+def test_drafts_are_left_out(site: Path) -> None:
+    drafts = [p for p in (REPO / "posts").rglob("*.md") if "draft: true" in p.read_text("utf-8")]
+    assert drafts, "the example site should show a draft being left out"
+    for draft in drafts:
+        title = re.search(r"^title:\s*['\"]?(.+?)['\"]?$", draft.read_text("utf-8"), re.M)
+        assert title
+        for page in site.rglob("*.html"):
+            assert title.group(1) not in page.read_text(encoding="utf-8")
+
+
+def test_math_is_rendered_at_build_time(site: Path) -> None:
+    pages = sorted((site / "posts").glob("*/index.html"))
+    with_math = 0
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        with_math += "<math" in html
+        assert "<script" not in html
+        assert 'class="math-error"' not in html, page
+        for math in re.findall(r"<math\b.*?</math>", html, flags=re.S):
+            assert "<em>" not in math and "<strong>" not in math
+        leftover = MATH_DELIMITERS.findall(text_outside_code(html))
+        # prose may mention prices ($5) or escaped dollars, never a formula left unrendered
+        assert [d for d in leftover if not re.fullmatch(r"\$\d[^$]*\$", d)] == [], page
+    assert with_math == len(pages)
+
+
+def test_excerpts_with_formulas_show_mathml(site: Path) -> None:
+    html = (site / "index.html").read_text(encoding="utf-8")
+    excerpts = re.findall(r'<div class="excerpt">(.*?)</div>', html, flags=re.S)
+    with_math = [e for e in excerpts if "<math" in e]
+    assert len(with_math) >= 5
+    for excerpt in excerpts:
+        assert not MATH_DELIMITERS.search(text_outside_code(excerpt)), excerpt
+
+
+def test_no_math_javascript_anywhere(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8").lower()
+        assert "katex" not in text and "mathjax" not in text
+        assert "<script" not in text
+
+
+def test_pages_parse_and_have_lang(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        parsed = parse_page(page)
+        assert parsed.tags[0][0] == "html" and parsed.tags[0][1].get("lang") == "zh-CN"
+
+
+def test_building_twice_gives_identical_bytes(site: Path, tmp_path: Path) -> None:
+    root = site.parent
+    first = tree_digest(site)
+    result = run_blog("build", "--output", tmp_path / "again", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert tree_digest(tmp_path / "again") == first
