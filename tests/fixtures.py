@@ -19,7 +19,10 @@ UPDATE = os.environ.get("BLOG_UPDATE_FIXTURES") == "1"
 def cases(name: str) -> list[tuple[str, int, str, str, str]]:
     """(file, line, title, input, expected) for each case of `fixtures/<name>`."""
     path = FIXTURES / name
-    return [(name, line + 1, title, given, expected) for line, title, given, expected in read_fixture_file(path)]
+    return [
+        (name, line + 1, title, given, expected)
+        for line, title, given, expected in read_fixture_file(path)
+    ]
 
 
 def case_id(case: tuple[str, int, str, str, str]) -> str:

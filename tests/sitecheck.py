@@ -54,12 +54,13 @@ def broken_references(output: Path, base_url: str) -> list[str]:
     """Every internal reference in every HTML page that does not resolve, as `page -> ref`."""
     base = urlsplit(base_url)
     base_path = base.path or "/"
+    origin = f"{base.scheme}://{base.netloc}"
     problems: list[str] = []
     pages = {path: parse_page(path) for path in sorted(output.rglob("*.html"))}
     for path, page in pages.items():
         page_url = base_path + path.relative_to(output).as_posix().removesuffix("index.html")
         for reference in page.references:
-            absolute = urlsplit(urljoin(base_url.rstrip("/") + page_url, reference))
+            absolute = urlsplit(urljoin(origin + page_url, reference))
             if absolute.scheme not in ("http", "https", "") or (
                 absolute.netloc and absolute.netloc != base.netloc
             ):

@@ -191,9 +191,11 @@ def parse_config(text: str, root: Path) -> SiteConfig:
                 check = _TABLES[key].get(sub_key)
                 if check is None:
                     known = ", ".join(_TABLES[key])
-                    report(key, sub_key, "is not a known setting", hint=f"known in [{key}]: {known}")
-                elif (message := check(sub_value)) is not None:
-                    report(key, sub_key, message)
+                    report(
+                        key, sub_key, "is not a known setting", hint=f"known in [{key}]: {known}"
+                    )
+                elif (complaint := check(sub_value)) is not None:
+                    report(key, sub_key, complaint)
                 else:
                     values[f"{key}.{sub_key}"] = sub_value
             continue
@@ -201,8 +203,8 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         if check is None:
             known = ", ".join([*_TOP_LEVEL, *(f"[{t}]" for t in _TABLES)])
             report("", key, "is not a known setting", hint=f"known settings: {known}")
-        elif (message := check(value)) is not None:
-            report("", key, message)
+        elif (complaint := check(value)) is not None:
+            report("", key, complaint)
         else:
             values[key] = value
 

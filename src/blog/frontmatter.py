@@ -92,7 +92,9 @@ def split_post(text: str, path: str) -> SplitPost:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark is not None else 1
         problem = exc.problem or "invalid YAML"
-        raise BlogError.at(f"front matter: {problem}", path, line, hint=_yaml_hint(problem)) from None
+        raise BlogError.at(
+            f"front matter: {problem}", path, line, hint=_yaml_hint(problem)
+        ) from None
     except yaml.YAMLError as exc:
         raise BlogError.at(f"front matter: {exc}", path, 2) from None
     finally:
@@ -113,6 +115,8 @@ def split_post(text: str, path: str) -> SplitPost:
 
 
 def _yaml_hint(problem: str) -> str:
+    if "constructor for the tag" in problem:
+        return "only plain values (text, numbers, dates, lists) are allowed; remove the !!tag"
     if "escape" in problem:
         return (
             "inside double quotes a backslash starts an escape; write TeX in single quotes: "
@@ -164,7 +168,7 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
             problem(
                 key,
                 f"`{key}` contains a control character {control.group()!r}",
-                "in double quotes \\t, \\b, \\f… are escapes (\"$\\theta$\" holds a tab); "
+                'in double quotes \\t, \\b, \\f… are escapes ("$\\theta$" holds a tab); '
                 "write TeX in single quotes: title: 'RoPE 中的 $\\theta_i$'",
             )
 
@@ -197,7 +201,9 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
     elif isinstance(raw_tags, list) and all(isinstance(t, str | int | float) for t in raw_tags):
         tags = tuple(str(t).strip() for t in raw_tags if str(t).strip())
     elif raw_tags is not None:
-        problem("tags", "`tags` must be a list or a comma-separated string", "tags: [RoPE, 位置编码]")
+        problem(
+            "tags", "`tags` must be a list or a comma-separated string", "tags: [RoPE, 位置编码]"
+        )
     tags = tuple(dict.fromkeys(tags))
 
     summary = meta.get("summary")

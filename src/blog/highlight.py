@@ -66,7 +66,9 @@ def highlight_code(code: str, info: str) -> str:
 
 def _scoped_rules(style: str) -> str:
     # Pygments also emits bare `pre {…}` and line-number rules; keep only our scoped classes.
-    rules = HtmlFormatter(style=style).get_style_defs(f".{CSS_CLASS}").splitlines()
+    formatter: HtmlFormatter[str] = HtmlFormatter(style=style)
+    defs: str = formatter.get_style_defs(f".{CSS_CLASS}")  # type: ignore[no-untyped-call]
+    rules = defs.splitlines()
     return "\n".join(rule for rule in rules if rule.startswith(f".{CSS_CLASS}"))
 
 

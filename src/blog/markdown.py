@@ -92,7 +92,9 @@ def render_body(
     env: dict[str, Any] = {ENV_KEY: context}
     tokens = md.parse(body, env)
     rendered = md.renderer.render(tokens, md.options, env)
-    return RenderedBody(rendered, tokens, _table_of_contents(md, tokens), tuple(context.diagnostics))
+    return RenderedBody(
+        rendered, tokens, _table_of_contents(md, tokens), tuple(context.diagnostics)
+    )
 
 
 def render_inline_math(
@@ -101,11 +103,11 @@ def render_inline_math(
     """Render one line of text (a title, a summary) with markdown inline syntax and math."""
     context = MathContext(engine, path, line)
     env: dict[str, Any] = {ENV_KEY: context}
-    return md.renderInline(text, env), tuple(context.diagnostics)
+    return str(md.renderInline(text, env)), tuple(context.diagnostics)
 
 
 def render_tokens(md: MarkdownIt, tokens: list[Token]) -> str:
-    return md.renderer.render(tokens, md.options, {})
+    return str(md.renderer.render(tokens, md.options, {}))
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -162,10 +164,13 @@ def _make_link_rewriter(base_path: str) -> Any:
             for child in token.children or ():
                 attribute = {"link_open": "href", "image": "src"}.get(child.type)
                 value = child.attrGet(attribute) if attribute else None
-                if attribute and isinstance(value, str):
-                    if value.startswith("/") and not value.startswith("//"):
-                        if not value.startswith(prefix + "/"):
-                            child.attrSet(attribute, prefix + value)
+                if (
+                    attribute
+                    and isinstance(value, str)
+                    and value.startswith("/")
+                    and not value.startswith(("//", prefix + "/"))
+                ):
+                    child.attrSet(attribute, prefix + value)
 
     return rewrite
 
@@ -205,7 +210,9 @@ def _toc_html(md: MarkdownIt, inline: Token) -> str:
         for child in inline.children or ()
         if child.type not in ("link_open", "link_close", "footnote_ref")
     ]
-    return md.renderer.renderInline(children, md.options, {})
+    inline = Token("inline", "", 0)
+    inline.children = children
+    return str(md.renderer.render([inline], md.options, {}))
 
 
 def _table_of_contents(md: MarkdownIt, tokens: list[Token]) -> tuple[TocEntry, ...]:

@@ -47,9 +47,7 @@ class MathEngine:
 
     def __init__(self, macros: Mapping[str, str] | None = None) -> None:
         try:
-            self._converter = math_core.LatexToMathML(
-                macros=dict(macros or {}), fancy_error=False
-            )
+            self._converter = math_core.LatexToMathML(macros=dict(macros or {}), fancy_error=False)
         except math_core.LatexError as exc:
             raise MathRenderError(f"bad macro in [math.macros]: {exc}") from None
 

@@ -34,7 +34,7 @@ MATH_ENVIRONMENTS = (
     "math",
     "displaymath",
 )
-_BEGIN_ENV = re.compile(r"\\begin\{((?:%s)\*?)\}" % "|".join(MATH_ENVIRONMENTS))
+_BEGIN_ENV = re.compile(r"\\begin\{((?:" + "|".join(MATH_ENVIRONMENTS) + r")\*?)\}")
 ENV_KEY = "math"
 
 

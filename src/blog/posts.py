@@ -61,13 +61,16 @@ def load_post(
 ) -> tuple[Post, tuple[Diagnostic, ...]]:
     """Read and render one post; raises `BlogError` for mistakes, returns math warnings."""
     source = path.relative_to(config.root).as_posix()
+    raw = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
         raise BlogError.at(
-            f"not valid UTF-8 (byte {exc.start})",
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
             source,
-            hint="save the file as UTF-8",
+            line,
+            hint="save the file as UTF-8 (in VS Code: Save with Encoding → UTF-8)",
         ) from None
     split = split_post(text, source)
     meta = validate_front_matter(split, source, config.tz)

@@ -34,9 +34,7 @@ class Page:
 
 def create_environment(config: SiteConfig) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(
-            [str(config.root / TEMPLATES_DIR), str(THEME_TEMPLATES)]
-        ),
+        loader=jinja2.FileSystemLoader([str(config.root / TEMPLATES_DIR), str(THEME_TEMPLATES)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -125,7 +123,9 @@ def render_site(
         yield render("index.html", pager.output_file, "index", pager=pager)
     for post in posts:
         older, newer = neighbours[post.slug]
-        yield render("post.html", post.output_file, post.source, post=post, older=older, newer=newer)
+        yield render(
+            "post.html", post.output_file, post.source, post=post, older=older, newer=newer
+        )
     yield render("tags.html", file_path("tags"), "tags", tags=tags)
     for tag in tags:
         for pager in tag_pages[tag.slug]:

@@ -45,7 +45,9 @@ def _collect(files: Iterable[OutputFile]) -> dict[str, OutputFile]:
     chosen: dict[str, OutputFile] = {}
     for item in files:
         clash = chosen.get(item.path)
-        overriding = clash is not None and clash.copy_from is not None and item.copy_from is not None
+        overriding = (
+            clash is not None and clash.copy_from is not None and item.copy_from is not None
+        )
         if clash is not None and not overriding:
             raise BlogError.at(
                 f"two things write {item.path}: {clash.source} and {item.source}",

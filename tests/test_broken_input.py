@@ -1,0 +1,213 @@
+"""Bad input: a `file:line: message` with a hint, exit 1, and the previous output untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sites import post, run_blog, tree_digest, write_site
+
+GOOD = post("Good", body="Fine $x$.")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = write_site(tmp_path / "site", {"good.md": GOOD}, 'title = "T"\n')
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def build_fails_with(root: Path, *expected_lines: str) -> str:
+    """Build, expect exit 1 with each expected line on stderr and public/ unchanged."""
+    before = tree_digest(root / "public")
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 1, result.stdout
+    lines = result.stderr.splitlines()
+    for expected in expected_lines:
+        assert expected in lines, f"{expected!r} not in:\n{result.stderr}"
+    assert "Traceback" not in result.stderr
+    assert lines[-1].startswith("build failed:") and lines[-1].endswith("nothing was written")
+    assert tree_digest(root / "public") == before
+    return result.stderr
+
+
+def add_post(root: Path, name: str, text: str) -> None:
+    (root / "posts" / name).write_text(text, encoding="utf-8")
+
+
+def test_broken_yaml_names_the_file_and_its_real_line(site: Path) -> None:
+    add_post(site, "bad.md", "---\ndate: 2024-01-01\ntitle: RoPE: a derivation\n---\nbody\n")
+    stderr = build_fails_with(
+        site, "error: posts/bad.md:3: front matter: mapping values are not allowed here"
+    )
+    assert "hint: quote values" in stderr
+
+
+def test_backslash_in_double_quotes_is_explained(site: Path) -> None:
+    add_post(site, "bad.md", '---\ntitle: "Loss $\\mathcal{L}$"\ndate: 2024-01-01\n---\n')
+    stderr = build_fails_with(
+        site, "error: posts/bad.md:2: front matter: found unknown escape character 'm'"
+    )
+    assert "write TeX in single quotes" in stderr
+
+
+def test_tab_from_double_quoted_theta_is_caught(site: Path) -> None:
+    add_post(site, "bad.md", '---\ntitle: "RoPE $\\theta$"\ndate: 2024-01-01\n---\n')
+    build_fails_with(site, "error: posts/bad.md:2: `title` contains a control character '\\t'")
+
+
+def test_every_bad_field_is_reported_at_once(site: Path) -> None:
+    add_post(
+        site,
+        "bad.md",
+        "---\ntitle: ok\ndate: 2016-25-35\nslug: ../x\ndraft: maybe\nupdated: soon\n---\n",
+    )
+    build_fails_with(
+        site,
+        "error: posts/bad.md:3: `date` is not a valid date: '2016-25-35'",
+        "error: posts/bad.md:4: `slug` '../x' cannot be used in a URL",
+        "error: posts/bad.md:5: `draft` must be true or false",
+        "error: posts/bad.md:6: `updated` is not a valid date: 'soon'",
+    )
+
+
+def test_missing_title_and_date(site: Path) -> None:
+    add_post(site, "bad.md", "---\ntags: [a]\n---\nbody\n")
+    build_fails_with(
+        site,
+        "error: posts/bad.md:1: front matter needs a `title`",
+        "error: posts/bad.md:1: front matter needs a `date`",
+    )
+
+
+def test_unclosed_front_matter(site: Path) -> None:
+    add_post(site, "bad.md", "---\ntitle: x\ndate: 2024-01-01\n\nbody\n")
+    stderr = build_fails_with(
+        site, "error: posts/bad.md:1: front matter opened with --- on line 1 is never closed"
+    )
+    assert "did you forget the closing ---" in stderr
+
+
+def test_no_front_matter(site: Path) -> None:
+    add_post(site, "bad.md", "# Just a heading\n")
+    build_fails_with(site, "error: posts/bad.md:1: missing front matter")
+
+
+def test_python_tags_are_refused(site: Path) -> None:
+    add_post(
+        site, "bad.md", "---\ntitle: !!python/object/apply:os.system [ls]\ndate: 2024-01-01\n---\n"
+    )
+    stderr = build_fails_with(site)
+    assert "posts/bad.md:2: front matter: could not determine a constructor" in stderr
+
+
+def test_yaml_1_1_words_stay_strings(site: Path) -> None:
+    add_post(site, "no.md", "---\ntitle: no\ndate: 2024-01-02\ntags: [on, 2024]\n---\nx\n")
+    result = run_blog("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    html = (site / "public/posts/no/index.html").read_text(encoding="utf-8")
+    assert '<h1 class="post-title">no</h1>' in html
+    assert (site / "public/tags/on/index.html").is_file()
+    assert (site / "public/tags/2024/index.html").is_file()
+
+
+def test_two_posts_on_one_url_name_both_files(site: Path) -> None:
+    add_post(site, "other.md", post("Other", slug="good"))
+    build_fails_with(
+        site,
+        "error: posts/other.md:1: posts/other.md and posts/good.md both want the URL /posts/good/",
+    )
+
+
+def test_non_utf8_post(site: Path) -> None:
+    (site / "posts/latin1.md").write_bytes(post("Caf\xe9").encode("latin-1"))
+    build_fails_with(site, "error: posts/latin1.md:2: not valid UTF-8 (byte 0xe9)")
+
+
+def test_bom_and_crlf_are_accepted(site: Path) -> None:
+    text = "\ufeff---\r\ntitle: Windows\r\ndate: 2024-01-03\r\n---\r\nLine $x_1$.\r\n"
+    (site / "posts/win.md").write_bytes(text.encode("utf-8"))
+    result = run_blog("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    html = (site / "public/posts/win/index.html").read_text(encoding="utf-8")
+    assert "<math><msub><mi>x</mi><mn>1</mn></msub></math>" in html
+
+
+def test_site_toml_problems_all_at_once(site: Path) -> None:
+    (site / "site.toml").write_text(
+        'title = 3\nper_page = 0\nfoo = 1\nlanguage = "fr"\ntimezone = "Mars/Base"\n'
+        "[math]\nmacros = 3\n[markdown]\nraw = true\n",
+        encoding="utf-8",
+    )
+    build_fails_with(
+        site,
+        "error: site.toml:1: `title` must be a string",
+        "error: site.toml:2: `per_page` must be a whole number ≥ 1",
+        "error: site.toml:3: `foo` is not a known setting",
+        "error: site.toml:4: `language` must be one of zh-CN, en",
+        "error: site.toml:5: `timezone` is not a known time zone (e.g. Asia/Shanghai, UTC)",
+        "error: site.toml:7: `math.macros` must be a table",
+        "error: site.toml:9: `markdown.raw` is not a known setting",
+    )
+
+
+def test_invalid_toml(site: Path) -> None:
+    (site / "site.toml").write_text('title = "T"\nbase_url = "https://x.io\n', encoding="utf-8")
+    stderr = build_fails_with(site)
+    assert "error: site.toml:2: invalid TOML:" in stderr
+
+
+def test_output_dir_over_the_sources_is_refused(site: Path) -> None:
+    (site / "site.toml").write_text('output_dir = "posts"\n', encoding="utf-8")
+    build_fails_with(site, "error: site.toml:1: `output_dir` 'posts' would overwrite posts")
+
+
+def test_template_syntax_error_names_template_line_and_page(site: Path) -> None:
+    (site / "templates").mkdir()
+    (site / "templates/post.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}\n{{ post.title }\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    stderr = build_fails_with(site)
+    assert "error: templates/post.html:3: template error: unexpected '}'" in stderr
+    assert "(rendering posts/good/index.html from posts/good.md)" in stderr
+
+
+def test_undefined_template_variable(site: Path) -> None:
+    (site / "templates").mkdir()
+    (site / "templates/post.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}\n\n{{ post.subtitle }}\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    stderr = build_fails_with(site)
+    assert "error: templates/post.html:4: template error: " in stderr
+    assert "has no attribute 'subtitle'" in stderr
+
+
+def test_missing_include(site: Path) -> None:
+    (site / "templates").mkdir()
+    (site / "templates/404.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}{% include 'nope.html' %}{% endblock %}\n",
+        encoding="utf-8",
+    )
+    stderr = build_fails_with(site)
+    assert (
+        "error: templates/404.html:2: template 'nope.html' not found (rendering 404.html" in stderr
+    )
+
+
+def test_output_folder_not_made_by_blog_is_refused(site: Path, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work", encoding="utf-8")
+    result = run_blog("build", "--output", precious, cwd=site)
+    assert result.returncode == 1
+    assert "is not empty and was not made by `blog build`; refusing to replace it" in result.stderr
+    assert sorted(p.name for p in precious.iterdir()) == ["thesis.tex"]
+
+
+def test_static_file_colliding_with_a_page(site: Path) -> None:
+    (site / "static").mkdir()
+    (site / "static/404.html").write_text("mine", encoding="utf-8")
+    build_fails_with(site, "error: 404: two things write 404.html: static/404.html and 404")
