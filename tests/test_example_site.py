@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,3 +126,17 @@ def test_building_twice_gives_identical_bytes(site: Path, tmp_path: Path) -> Non
     result = run_blog("build", "--output", tmp_path / "again", cwd=root)
     assert result.returncode == 0, result.stderr
     assert tree_digest(tmp_path / "again") == first
+
+
+def test_feed_and_sitemap_are_well_formed_xml(site: Path) -> None:
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(site / "atom.xml").getroot()
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == 14
+    for entry in entries:
+        for required in ("id", "title", "updated", "link", "content"):
+            assert entry.find(f"{atom}{required}") is not None
+    content = entries[0].find(f"{atom}content")
+    assert content is not None and "<math" in (content.text or "")
+    urls = ET.parse(site / "sitemap.xml").getroot()
+    assert len(urls) > 14

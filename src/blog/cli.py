@@ -42,6 +42,12 @@ def _build(args: argparse.Namespace) -> int:
     )
     try:
         report = build(args.source, options)
+    except OSError as exc:
+        # The disk, not the site, failed: a full disk, a permission, a vanished folder.
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print("build failed; the previous output was left as it was", file=sys.stderr)
+        return 1
     except BlogError as exc:
         _print_problems(exc.diagnostics, "error")
         count = len(exc.diagnostics)
