@@ -13,14 +13,55 @@ from blog.math_engine import MathEngine
 
 # Pieces that stress the delimiter rules far more than uniform random text would.
 PIECES = [
-    "$", "$$", "\\(", "\\)", "\\[", "\\]", "\\$", "\\", "`", "```", "\n", "\n\n", " ", "*", "_",
-    "{", "}", "<", ">", "[", "](", ")", "!", "#", "> ", "- ", "1. ", "|", "---", "<!--more-->",
-    "\\begin{align}", "\\end{align}", "\\frac{", "x_1", "^", "&", "\\\\", "中文", "。", "5",
-    "<a href='javascript:x'>", "[^1]", "[^1]: n", "\t", "    ",
+    "$",
+    "$$",
+    "\\(",
+    "\\)",
+    "\\[",
+    "\\]",
+    "\\$",
+    "\\",
+    "`",
+    "```",
+    "\n",
+    "\n\n",
+    " ",
+    "*",
+    "_",
+    "{",
+    "}",
+    "<",
+    ">",
+    "[",
+    "](",
+    ")",
+    "!",
+    "#",
+    "> ",
+    "- ",
+    "1. ",
+    "|",
+    "---",
+    "<!--more-->",
+    "\\begin{align}",
+    "\\end{align}",
+    "\\frac{",
+    "x_1",
+    "^",
+    "&",
+    "\\\\",
+    "中文",
+    "。",
+    "5",
+    "<a href='javascript:x'>",
+    "[^1]",
+    "[^1]: n",
+    "\t",
+    "    ",
 ]
-markdown_text = st.lists(
-    st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), max_size=60
-).map("".join)
+markdown_text = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), max_size=60).map(
+    "".join
+)
 
 MD = create_markdown(raw_html=True, base_path="/notes/")
 ENGINE = MathEngine()

@@ -172,27 +172,21 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
                 "write TeX in single quotes: title: 'RoPE 中的 $\\theta_i$'",
             )
 
-    when: datetime | None = None
-    if "date" not in meta or meta["date"] is None:
-        problem("date", "front matter needs a `date`", "add a line: date: 2024-05-01")
-    else:
-        when = parse_datetime(meta["date"], tz)
-        if when is None:
+    def date_field(key: str) -> datetime | None:
+        value = meta.get(key)
+        moment = parse_datetime(value, tz) if value is not None else None
+        if value is not None and moment is None:
             problem(
-                "date",
-                f"`date` is not a valid date: {meta['date']!r}",
+                key,
+                f"`{key}` is not a valid date: {value!r}",
                 "use YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2024-05-01 14:30",
             )
+        return moment
 
-    updated = None
-    if meta.get("updated") is not None:
-        updated = parse_datetime(meta["updated"], tz)
-        if updated is None:
-            problem(
-                "updated",
-                f"`updated` is not a valid date: {meta['updated']!r}",
-                "use YYYY-MM-DD or YYYY-MM-DD HH:MM",
-            )
+    if meta.get("date") is None:
+        problem("date", "front matter needs a `date`", "add a line: date: 2024-05-01")
+    when = date_field("date")
+    updated = date_field("updated")
 
     tags: tuple[str, ...] = ()
     raw_tags = meta.get("tags")
