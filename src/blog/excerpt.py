@@ -63,14 +63,15 @@ def _blocks(tokens: list[Token]) -> list[list[Token]]:
     return blocks
 
 
+def _token_units(token: Token) -> int:
+    """A formula is one unit; text and code count their CJK characters and Latin words."""
+    if token.type == "math_inline":
+        return 1
+    return units(token.content) if token.type in ("text", "code_inline") else 0
+
+
 def _inline_units(inline: Token) -> int:
-    total = 0
-    for child in inline.children or ():
-        if child.type == "math_inline":
-            total += 1
-        elif child.type in ("text", "code_inline"):
-            total += units(child.content)
-    return total
+    return sum(_token_units(child) for child in inline.children or ())
 
 
 def _block_units(block: list[Token]) -> int:
@@ -142,11 +143,7 @@ def _cut_children(children: list[Token], limit: int) -> list[Token]:
             continue
         end = _group_end(children, index)
         group = children[index:end]
-        size = sum(
-            1 if token.type == "math_inline" else units(token.content)
-            for token in group
-            if token.type in ("math_inline", "text", "code_inline")
-        )
+        size = sum(_token_units(token) for token in group)
         if used + size > limit:
             return kept[:last_sentence_end] if last_sentence_end is not None else kept
         kept.extend(group)
