@@ -72,6 +72,7 @@ def _scoped_rules(style: str) -> str:
     return "\n".join(rule for rule in rules if rule.startswith(f".{CSS_CLASS}"))
 
 
+@lru_cache(maxsize=1)
 def stylesheet() -> str:
     """CSS for the token classes: the light style, and the dark one under prefers-color-scheme."""
     light = _scoped_rules(LIGHT_STYLE)

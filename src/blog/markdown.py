@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,7 +154,7 @@ def _render_heading_close(
     return f"{anchor}</{tokens[idx].tag}>\n"
 
 
-def _make_link_rewriter(base_path: str) -> Any:
+def _make_link_rewriter(base_path: str) -> Callable[[StateCore], None]:
     """Root-relative links (`/posts/x/`, `/img/a.png`) move under the site's sub-path."""
     prefix = base_path.rstrip("/")
 

@@ -17,8 +17,7 @@ import math_core
 MAX_NESTING = 256
 MAX_LENGTH = 50_000
 
-_OPENERS = re.compile(r"\\left\b|\\begin\b|(?<!\\)\{")
-_CLOSERS = re.compile(r"\\right\b|\\end\b|(?<!\\)\}")
+_NESTING = re.compile(r"(?P<open>\\left\b|\\begin\b|(?<!\\)\{)|\\right\b|\\end\b|(?<!\\)\}")
 _OFFSET = re.compile(r"^(\d+): ")
 
 
@@ -33,8 +32,8 @@ class MathRenderError(Exception):
 
 def _nesting_depth(tex: str) -> int:
     depth = deepest = 0
-    for match in re.finditer(f"{_OPENERS.pattern}|{_CLOSERS.pattern}", tex):
-        if _OPENERS.fullmatch(match.group()):
+    for match in _NESTING.finditer(tex):
+        if match.group("open"):
             depth += 1
             deepest = max(deepest, depth)
         else:
