@@ -20,10 +20,10 @@ def test_math_error_is_a_warning_with_its_line_and_shown_in_place(tmp_path: Path
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
     assert (
-        'warning: posts/m.md:7: math: Expected closing token "}", but reached end of input.'
+        'warning: posts/m.md:7:24: math: Expected closing token "}", but reached end of input.'
         in lines
     )
-    assert any(line.startswith("warning: posts/m.md:9: math: ") for line in lines)
+    assert any(line.startswith("warning: posts/m.md:9:1: math: ") for line in lines)
     assert "with 2 warnings" in result.stdout
     html = read(root / "public/posts/m/index.html")
     assert '<span class="math-error" title="Expected closing token' in html
@@ -35,7 +35,7 @@ def test_strict_turns_math_warnings_into_errors_and_writes_nothing(tmp_path: Pat
     root = write_site(tmp_path, {"m.md": post("M", body="Bad $\\frac{1$.")})
     result = run_blog("build", "--strict", cwd=root)
     assert result.returncode == 1
-    assert "error: posts/m.md:5: math: Expected closing token" in result.stderr
+    assert "error: posts/m.md:5:13: math: Expected closing token" in result.stderr
     assert "--strict is on" in result.stderr
     assert not (root / "public").exists()
 
@@ -44,7 +44,7 @@ def test_math_in_titles_renders_and_plain_title_keeps_tex(tmp_path: Path) -> Non
     root = write_site(tmp_path, {"r.md": post("'RoPE 中的 $\\theta_i$'", slug="rope")})
     assert run_blog("build", cwd=root).returncode == 0
     html = read(root / "public/posts/rope/index.html")
-    assert "<title>RoPE 中的 $\\theta_i$ · My notes</title>" in html
+    assert "<title>RoPE 中的 \\theta_i · My notes</title>" in html
     assert (
         '<h1 class="post-title">RoPE 中的 <math><msub><mi>θ</mi><mi>i</mi></msub></math></h1>'
         in html

@@ -8,15 +8,24 @@ import pytest
 from fixtures import UPDATE, case_id, cases, rewrite
 
 from blog.excerpt import make_excerpt
+from blog.i18n import ui_strings
 from blog.markdown import create_markdown, render_body
 from blog.math_engine import MathEngine
 
 BASE_PATH = "/notes/"
 
 
-def render(text: str) -> str:
-    md = create_markdown(raw_html=True, base_path=BASE_PATH)
-    return render_body(md, text, engine=MathEngine({"R": r"\mathbb{R}"})).html
+def render(title: str, text: str) -> str:
+    """The body HTML, then any warnings as an HTML comment, so fixtures show them too."""
+    md = create_markdown(
+        raw_html=True,
+        base_path=BASE_PATH,
+        cjk_latin_spacing="[spacing]" in title,
+        callout_titles=ui_strings("zh-CN" if "[zh]" in title else "en"),
+    )
+    body = render_body(md, text, engine=MathEngine({"R": r"\mathbb{R}"}), first_line=1)
+    warnings = "".join(f"<!-- {d.line}:{d.column}: {d.message} -->\n" for d in body.diagnostics)
+    return body.html + warnings
 
 
 def excerpt(title: str, text: str) -> str:
@@ -29,8 +38,12 @@ def excerpt(title: str, text: str) -> str:
 
 
 PRODUCERS = {
-    "math.md": lambda title, text: render(text),
-    "markdown.md": lambda title, text: render(text),
+    "math.md": render,
+    "markdown.md": render,
+    "math_rewrites.md": render,
+    "equations.md": render,
+    "cjk.md": render,
+    "callouts.md": render,
     "excerpts.md": excerpt,
 }
 

@@ -11,8 +11,10 @@ from . import highlight
 from .config import SiteConfig, check_output_dir, load_config, normalize_base_url
 from .discover import STATIC_DIR, find_posts, find_static
 from .errors import BlogError, Diagnostic
+from .i18n import ui_strings
 from .markdown import create_markdown
-from .math_engine import MathEngine, MathRenderError
+from .math_cache import FormulaCache
+from .math_engine import MathEngine, MathRenderError, cache_fingerprint
 from .model import Post, collect_tags, group_by_year, neighbours, paginate, sort_posts
 from .posts import Renderers, create_title_markdown, load_post
 from .render import THEME_DIR, PageRenderer, render_site
@@ -25,6 +27,7 @@ class BuildOptions:
     strict: bool = False
     output: Path | None = None
     base_url: str | None = None
+    cache: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,8 @@ class BuildReport:
     files: int
     warnings: tuple[Diagnostic, ...]
     seconds: float
+    formulas_converted: int = 0
+    formulas_reused: int = 0
 
 
 def configure(root: Path, options: BuildOptions) -> SiteConfig:
@@ -48,12 +53,20 @@ def configure(root: Path, options: BuildOptions) -> SiteConfig:
     return config
 
 
-def create_renderers(config: SiteConfig) -> Renderers:
+def create_renderers(config: SiteConfig, *, cache: bool = True) -> Renderers:
+    formula_cache = None
+    if cache:
+        formula_cache = FormulaCache.load(config.root, cache_fingerprint(config.math_macros))
     try:
-        engine = MathEngine(config.math_macros)
+        engine = MathEngine(config.math_macros, formula_cache)
     except MathRenderError as exc:
         raise BlogError.at(exc.message, "site.toml", hint="check the [math.macros] table") from None
-    body = create_markdown(raw_html=config.raw_html, base_path=config.base_path)
+    body = create_markdown(
+        raw_html=config.raw_html,
+        base_path=config.base_path,
+        cjk_latin_spacing=config.cjk_latin_spacing,
+        callout_titles=ui_strings(config.language),
+    )
     return Renderers(body=body, title=create_title_markdown(), engine=engine)
 
 
@@ -113,7 +126,7 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
     options = options or BuildOptions()
     started = time.perf_counter()
     config = configure(root, options)
-    renderers = create_renderers(config)
+    renderers = create_renderers(config, cache=options.cache)
     posts, warnings = load_posts(config, renderers, drafts=options.drafts)
     if options.strict and warnings:
         raise BlogError(
@@ -143,6 +156,7 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
         *(OutputFile(page.path, page.source, text=page.text) for page in pages),
     ]
     written = write_site(config.output_path, outputs)
+    renderers.engine.save_cache()
     return BuildReport(
         output=config.output_path,
         posts=len(posts),
@@ -151,4 +165,6 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
         files=written,
         warnings=warnings,
         seconds=time.perf_counter() - started,
+        formulas_converted=renderers.engine.converted,
+        formulas_reused=renderers.engine.reused,
     )

@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build_cmd.add_argument("--output", type=Path, help="write here instead of output_dir")
     build_cmd.add_argument("--base-url", help="override base_url, e.g. https://me.github.io/notes/")
+    build_cmd.add_argument(
+        "--no-cache", action="store_true", help="convert every formula again (ignore .blog-cache/)"
+    )
     return parser
 
 
@@ -38,7 +41,11 @@ def _print_problems(problems: Sequence[Diagnostic], label: str) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     options = BuildOptions(
-        drafts=args.drafts, strict=args.strict, output=args.output, base_url=args.base_url
+        drafts=args.drafts,
+        strict=args.strict,
+        output=args.output,
+        base_url=args.base_url,
+        cache=not args.no_cache,
     )
     try:
         report = build(args.source, options)
@@ -61,9 +68,12 @@ def _build(args: argparse.Namespace) -> int:
         shown = report.output.relative_to(Path.cwd())
     except ValueError:
         shown = report.output
+    formulas = report.formulas_converted + report.formulas_reused
     print(
         f"built {report.posts} posts, {report.pages} pages, {report.tags} tags "
-        f"into {shown}/ with {len(report.warnings)} warnings in {report.seconds:.2f} s"
+        f"into {shown}/ with {len(report.warnings)} warnings in {report.seconds:.2f} s\n"
+        f"math: {formulas} formulas, {report.formulas_converted} converted, "
+        f"{report.formulas_reused} from the cache"
     )
     return 0
 

@@ -32,6 +32,9 @@ class SiteConfig:
     output_dir: str = "public"
     index_heading: str = ""
     raw_html: bool = True
+    cjk_latin_spacing: bool = (
+        False  # `[markdown] cjk_latin_spacing`: 中文 and English → 中文 and English
+    )
     math_macros: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -143,7 +146,7 @@ _TOP_LEVEL: dict[str, _Check] = {
 }
 _TABLES: dict[str, dict[str, _Check]] = {
     "math": {"macros": lambda v: None if isinstance(v, dict) else "must be a table"},
-    "markdown": {"raw_html": _is_bool},
+    "markdown": {"raw_html": _is_bool, "cjk_latin_spacing": _is_bool},
 }
 
 
@@ -236,6 +239,7 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         output_dir=values.get("output_dir", _DEFAULT.output_dir),
         index_heading=values.get("index_heading", ""),
         raw_html=values.get("markdown.raw_html", True),
+        cjk_latin_spacing=values.get("markdown.cjk_latin_spacing", False),
         math_macros=macros,
     )
     check_output_dir(config, lines.get(("", "output_dir")))

@@ -32,6 +32,7 @@ _SKIPPED_BLOCKS = {
 # Skipped blocks whose absence does not make an excerpt "cut".
 _NOT_CONTENT = {"footnote_block_open", MORE_MARKER}
 _SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)]*|[.](?=\s|$)")
+_PIECE = re.compile(r"[\u2e80-\uffef]|[^\s\u2e80-\uffef]+|\s+")
 _TRAILING_PUNCTUATION = re.compile(r"[\s，,、：:；;。.（(“‘\"'—-]+$")
 
 
@@ -49,6 +50,32 @@ def make_excerpt(md: MarkdownIt, tokens: list[Token], limit: int) -> Excerpt:
     if truncated:
         chosen = _with_ellipsis(chosen)
     return Excerpt(render_tokens(md, _without_footnote_refs(chosen)), truncated)
+
+
+def plain_description(tokens: list[Token], limit: int) -> str:
+    """The opening prose as plain text of at most `limit` characters, for meta descriptions.
+
+    Formulas appear as their TeX source and are kept whole, as are Latin words.
+    """
+    pieces: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.type == "inline" and index and tokens[index - 1].type == "paragraph_open":
+            for child in token.children or ():
+                if child.type == "math_inline":
+                    pieces.append(child.content)
+                elif child.type in ("text", "code_inline"):
+                    pieces += _PIECE.findall(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    pieces.append(" ")
+            pieces.append(" ")
+        if sum(map(len, pieces)) > limit:
+            break
+    text = ""
+    for piece in (re.sub(r"\s+", " ", piece) for piece in pieces):
+        if len(text) + len(piece) > limit:
+            return re.sub(r"\s+", " ", text).strip() + ELLIPSIS
+        text += piece
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _blocks(tokens: list[Token]) -> list[list[Token]]:

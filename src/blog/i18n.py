@@ -29,6 +29,13 @@ _STRINGS: Final = {
         "feed": "Atom feed",
         "no_posts": "No posts yet.",
         "skip": "Skip to content",
+        "cjk_chars": "{n} characters",
+        "words": "{n} words",
+        "note": "Note",
+        "tip": "Tip",
+        "important": "Important",
+        "warning": "Warning",
+        "caution": "Caution",
     },
     "zh-CN": {
         "home": "首页",
@@ -53,6 +60,13 @@ _STRINGS: Final = {
         "feed": "Atom 订阅",
         "no_posts": "还没有文章。",
         "skip": "跳到正文",
+        "cjk_chars": "{n} 字",
+        "words": "{n} 个英文词",
+        "note": "注意",
+        "tip": "提示",
+        "important": "重要",
+        "warning": "警告",
+        "caution": "小心",
     },
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,11 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from .callouts import callout_plugin
+from .cjk import cjk_plugin
 from .errors import Diagnostic
 from .highlight import highlight_code
+from .i18n import ui_strings
 from .math_engine import MathEngine
 from .math_syntax import ENV_KEY, MathContext, math_plugin
 from .urls import heading_id, unique
@@ -60,12 +63,19 @@ def is_dangerous_url(url: str) -> bool:
     return bool(_DANGEROUS_SCHEME.match(plain)) and not _SAFE_DATA.match(plain)
 
 
-def create_markdown(*, raw_html: bool, base_path: str = "/") -> MarkdownIt:
+def create_markdown(
+    *,
+    raw_html: bool,
+    base_path: str = "/",
+    cjk_latin_spacing: bool = False,
+    callout_titles: Mapping[str, str] | None = None,
+) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": raw_html, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
     md.use(math_plugin)
+    md.use(callout_plugin, callout_titles or ui_strings("en"))
     md.block.ruler.before(
         "html_block", MORE_MARKER, _more_marker, {"alt": ["paragraph", "reference", "blockquote"]}
     )
@@ -77,6 +87,7 @@ def create_markdown(*, raw_html: bool, base_path: str = "/") -> MarkdownIt:
     md.add_render_rule("table_open", lambda *args: '<div class="table-wrap"><table>\n')
     md.add_render_rule("table_close", lambda *args: "</table></div>\n")
     md.add_render_rule("heading_close", _render_heading_close)
+    md.use(cjk_plugin, spacing=cjk_latin_spacing)  # last: it takes over the inline parser
     return md
 
 
@@ -89,7 +100,7 @@ def render_body(
     first_line: int = 1,
 ) -> RenderedBody:
     """Parse and render a post body; math failures come back as diagnostics, never raised."""
-    context = MathContext(engine, path, first_line)
+    context = MathContext(engine, path, first_line, body)
     env: dict[str, Any] = {ENV_KEY: context}
     tokens = md.parse(body, env)
     rendered = md.renderer.render(tokens, md.options, env)
@@ -105,6 +116,19 @@ def render_inline_math(
     context = MathContext(engine, path, line)
     env: dict[str, Any] = {ENV_KEY: context}
     return str(md.renderInline(text, env)), tuple(context.diagnostics)
+
+
+def plain_text(children: Iterable[Token]) -> str:
+    """Inline tokens as plain text, formulas as their TeX: for `<title>` and meta descriptions."""
+    pieces: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline", "math_inline"):
+            pieces.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            pieces.append(" ")
+        elif child.type == "image":
+            pieces.append(plain_text(child.children or ()))
+    return re.sub(r"\s+", " ", "".join(pieces)).strip()
 
 
 def render_tokens(md: MarkdownIt, tokens: list[Token]) -> str:

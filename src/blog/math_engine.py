@@ -2,15 +2,23 @@
 
 math-core does the conversion. Its failures raise instead of emitting garbage, which is why it was
 chosen; we turn them into `MathRenderError` with the offset it reports, so callers can point at
-`file:line:col`.
+`file:line:col`. Before conversion, `math_rewrites` turns TeX that math-core does not know into TeX
+it does; after it, the result is kept in a `FormulaCache`. Every conversion is stateless (numbering
+is `math_numbering`'s job), which is what makes caching it exact.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from importlib.metadata import version
 
 import math_core
+
+from .math_cache import FormulaCache, fingerprint
+from .math_rewrites import REWRITES_VERSION, rewrite
+
+ENGINE = "math-core " + version("math-core")
 
 # math-core recurses per nesting level and overflows the C stack (a segfault, not an exception)
 # somewhere past ~2,000 levels; real formulas stay far below this.
@@ -41,27 +49,53 @@ def _nesting_depth(tex: str) -> int:
     return deepest
 
 
-class MathEngine:
-    """One converter per build; equation numbers restart at each `start_document()`."""
+def cache_fingerprint(macros: Mapping[str, str]) -> str:
+    return fingerprint(ENGINE, REWRITES_VERSION, macros)
 
-    def __init__(self, macros: Mapping[str, str] | None = None) -> None:
+
+class MathEngine:
+    """One converter per build. `converted` and `reused` count conversions and cache hits."""
+
+    def __init__(
+        self, macros: Mapping[str, str] | None = None, cache: FormulaCache | None = None
+    ) -> None:
         try:
             self._converter = math_core.LatexToMathML(macros=dict(macros or {}), fancy_error=False)
         except math_core.LatexError as exc:
             raise MathRenderError(f"bad macro in [math.macros]: {exc}") from None
-
-    def start_document(self) -> None:
-        self._converter.reset_global_state()
+        self._cache = cache
+        self.converted = 0
+        self.reused = 0
 
     def render(self, tex: str, *, display: bool) -> str:
+        """MathML for `tex`, or `MathRenderError`; the same input always gives the same output."""
+        cached = self._cache.get(tex, display) if self._cache else None
+        if cached is not None:
+            self.reused += 1
+        else:
+            cached = self._convert(tex, display)
+            self.converted += 1
+            if self._cache:
+                self._cache.put(tex, display, cached)
+        if isinstance(cached, str):
+            return cached
+        raise MathRenderError(*cached)
+
+    def save_cache(self) -> None:
+        if self._cache:
+            self._cache.save()
+
+    def _convert(self, tex: str, display: bool) -> str | tuple[str, int | None]:
         if len(tex) > MAX_LENGTH:
-            raise MathRenderError(f"formula longer than {MAX_LENGTH:,} characters")
+            return f"formula longer than {MAX_LENGTH:,} characters", None
         if _nesting_depth(tex) > MAX_NESTING:
-            raise MathRenderError(f"formula nested deeper than {MAX_NESTING} levels")
+            return f"formula nested deeper than {MAX_NESTING} levels", None
+        rewritten = rewrite(tex)
         try:
-            return self._converter.convert_with_global_state(tex, displaystyle=display)
+            return str(self._converter.convert_with_local_state(rewritten, displaystyle=display))
         except math_core.LatexError as exc:
             text = str(exc).strip()
             match = _OFFSET.match(text)
-            offset = int(match.group(1)) if match else None
-            raise MathRenderError(_OFFSET.sub("", text), offset) from None
+            # The offset points into the rewritten TeX; it is only meaningful if nothing moved.
+            offset = int(match.group(1)) if match and rewritten == tex else None
+            return _OFFSET.sub("", text), offset

@@ -22,6 +22,7 @@ from markdown_it.utils import EnvType, OptionsDict
 
 from .errors import Diagnostic
 from .math_engine import MathEngine, MathRenderError
+from .math_numbering import EquationNumbering
 
 MATH_ENVIRONMENTS = (
     "equation",
@@ -36,21 +37,34 @@ MATH_ENVIRONMENTS = (
 )
 _BEGIN_ENV = re.compile(r"\\begin\{((?:" + "|".join(MATH_ENVIRONMENTS) + r")\*?)\}")
 ENV_KEY = "math"
+_BARE_REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]+\}")
 
 
 @dataclass(slots=True)
 class MathContext:
-    """What the core rule needs from the build: the engine and where the text came from."""
+    """What the core rule needs from the build: the engine and where the text came from.
+
+    `source` is the parsed text itself, used to find a formula's column; `first_line` is the file
+    line the text starts on.
+    """
 
     engine: MathEngine | None
     path: str = ""
     first_line: int = 1
+    source: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def report(self, message: str, line: int | None, column: int | None, hint: str) -> None:
+        file_line = self.first_line + line if line is not None else None
+        self.diagnostics.append(
+            Diagnostic(message, self.path, file_line, column if file_line else None, hint)
+        )
 
 
 def math_plugin(md: MarkdownIt) -> None:
+    # Before "code": notes often indent a `$$` block by four spaces, and never mean it as code.
     md.block.ruler.before(
-        "fence",
+        "code",
         "math_block",
         _math_block,
         {"alt": ["paragraph", "reference", "blockquote", "list"]},
@@ -65,8 +79,6 @@ def math_plugin(md: MarkdownIt) -> None:
 
 
 def _math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    if state.sCount[start] - state.blkIndent >= 4:
-        return False
     pos = state.bMarks[start] + state.tShift[start]
     first = state.src[pos : state.eMarks[start]]
     if first.startswith("$$"):
@@ -148,6 +160,9 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
             if close + 1 < stop and src[close + 1].isdigit():
                 return False
             content, display, after, markup = src[pos + 1 : close], False, close + 1, "$"
+    elif char == "\\" and (reference := _BARE_REFERENCE.match(src, pos, stop)):
+        # `如式 \eqref{eq:loss} 所示`: a reference written in prose, as MathJax allows.
+        content, display, after, markup = reference.group(), False, reference.end(), ""
     elif char == "\\" and pos + 1 < stop and src[pos + 1] in "([":
         closer = "\\)" if src[pos + 1] == "(" else "\\]"
         close = src.find(closer, pos + 2, stop)
@@ -169,39 +184,84 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
 # --- conversion -------------------------------------------------------------------------------
 
 
-def _formulas(tokens: list[Token]) -> Iterator[tuple[Token, int | None]]:
-    """Every math token in document order with its line (0-based in the parsed text)."""
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where a formula starts in the parsed text: 0-based line, 1-based column (if known)."""
+
+    line: int | None
+    column: int | None
+
+
+def _column(lines: list[str], line: int, fragment: str) -> int | None:
+    if not 0 <= line < len(lines) or not fragment:
+        return None
+    found = lines[line].find(fragment)
+    return found + 1 if found >= 0 else None
+
+
+def _formulas(tokens: list[Token], lines: list[str]) -> Iterator[tuple[Token, _Place]]:
+    """Every math token in document order, with where it starts in the parsed text."""
     for token in tokens:
         if token.type == "math_block":
-            yield token, token.map[0] if token.map else None
+            line = token.map[0] if token.map else None
+            column = _column(lines, line, token.markup) if line is not None else None
+            yield token, _Place(line, column)
         elif token.children:
             for child in token.children:
-                if child.type == "math_inline":
-                    line = None
-                    if token.map:
-                        line = token.map[0] + token.content.count("\n", 0, child.meta["offset"])
-                    yield child, line
+                if child.type != "math_inline":
+                    continue
+                if not token.map:
+                    yield child, _Place(None, None)
+                    continue
+                offset = child.meta["offset"]
+                line_start = token.content.rfind("\n", 0, offset) + 1
+                line = token.map[0] + token.content.count("\n", 0, offset)
+                line_end = token.content.find("\n", offset)
+                text = token.content[line_start : line_end if line_end >= 0 else None]
+                column = _column(lines, line, text)
+                yield child, _Place(line, None if column is None else column + offset - line_start)
 
 
 def _render_formulas(state: StateCore) -> None:
     context = state.env.get(ENV_KEY)
-    engine = context.engine if isinstance(context, MathContext) else None
-    if engine is not None:
-        engine.start_document()
-    for token, line in _formulas(state.tokens):
-        display = token.type == "math_block" or bool(token.meta.get("display"))
-        if engine is None:
+    if not isinstance(context, MathContext):
+        context = MathContext(None)
+    lines = context.source.split("\n")
+    numbering = EquationNumbering()
+    formulas = [
+        (token, place, numbering.prepare(token.content, display=_is_display(token)))
+        for token, place in _formulas(state.tokens, lines)
+    ]
+    for token, place, prepared in formulas:
+        display = _is_display(token)
+        problems = list(prepared.problems)
+        if context.engine is None:
             token.meta["html"] = html.escape(token.content)
             continue
         try:
-            token.meta["html"] = engine.render(token.content, display=display)
+            converted = None
+            if prepared.only_reference is None:
+                converted = context.engine.render(prepared.tex, display=display)
+            token.meta["html"], found = numbering.finish(prepared, converted)
+            problems += found
         except MathRenderError as exc:
-            assert isinstance(context, MathContext)
-            file_line = context.first_line + line if line is not None else None
-            context.diagnostics.append(
-                Diagnostic(f"math: {exc.message}", context.path, file_line, hint=_hint(token))
-            )
+            column = place.column
+            exact = prepared.tex == token.content and token.type == "math_inline"
+            if (
+                column is not None
+                and exc.offset is not None
+                and exact
+                and "\n" not in token.content[: exc.offset]
+            ):
+                column += len(token.markup) + exc.offset  # point at the offending character
+            context.report(f"math: {exc.message}", place.line, column, _hint(token))
             token.meta["html"] = _error_html(token, exc.message, display)
+        for problem in problems:
+            context.report(f"math: {problem}", place.line, place.column, _hint(token))
+
+
+def _is_display(token: Token) -> bool:
+    return token.type == "math_block" or bool(token.meta.get("display"))
 
 
 def _hint(token: Token) -> str:

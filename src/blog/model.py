@@ -30,6 +30,8 @@ class Post:
     content: str
     excerpt: str
     excerpt_truncated: bool
+    title_text: str = ""  # the title as plain text, formulas as TeX: <title>, feeds, meta tags
+    description: str = ""  # plain text for <meta name="description">
     updated: datetime | None = None
     tags: tuple[TagRef, ...] = ()
     summary: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,9 +11,9 @@ from markdown_it.token import Token
 
 from .config import SiteConfig
 from .errors import BlogError, Diagnostic
-from .excerpt import make_excerpt
+from .excerpt import make_excerpt, plain_description
 from .frontmatter import split_post, validate_front_matter
-from .markdown import render_body, render_inline_math
+from .markdown import plain_text, render_body, render_inline_math
 from .math_engine import MathEngine
 from .math_syntax import math_plugin
 from .model import Post, TagRef
@@ -35,6 +36,23 @@ def create_title_markdown() -> MarkdownIt:
     md.enable("escape")
     md.use(math_plugin)
     return md
+
+
+DESCRIPTION_LENGTH = 150
+
+
+def _inline_children(md: MarkdownIt, text: str) -> list[Token]:
+    tokens = md.parseInline(text, {})
+    return tokens[0].children or [] if tokens else []
+
+
+_ID_ATTRIBUTE = re.compile(r'\sid="[^"]*"')
+
+
+def _standalone(excerpt_html: str, post_url: str) -> str:
+    """An excerpt shown on another page: `#eq-1` links go to the post, and ids are dropped
+    (they belong to the post page and would repeat across cards)."""
+    return _ID_ATTRIBUTE.sub("", excerpt_html).replace('href="#', f'href="{post_url}#')
 
 
 def tag_ref(name: str, base_path: str) -> TagRef:
@@ -75,6 +93,7 @@ def load_post(
     split = split_post(text, source)
     meta = validate_front_matter(split, source, config.tz)
     slug = meta.slug or slugify(path.stem)
+    url = url_path(config.base_path, "posts", slug)
 
     body = render_body(
         renderers.body,
@@ -98,13 +117,20 @@ def load_post(
         excerpt = make_excerpt(renderers.body, body.tokens, config.excerpt_length)
         excerpt_html, truncated = excerpt.html, excerpt.truncated
 
+    excerpt_html = _standalone(excerpt_html, url)
+    if meta.summary is not None:
+        description = plain_text(_inline_children(renderers.body, meta.summary))
+    else:
+        description = plain_description(body.tokens, DESCRIPTION_LENGTH)
     cjk, words = _reading_counts(body.tokens)
     post = Post(
         source=source,
         slug=slug,
-        url=url_path(config.base_path, "posts", slug),
+        url=url,
         title=meta.title,
         title_html=title_html,
+        title_text=plain_text(_inline_children(renderers.title, meta.title)),
+        description=description,
         date=meta.date,
         updated=meta.updated,
         tags=tuple(tag_ref(name, config.base_path) for name in meta.tags),

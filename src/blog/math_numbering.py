@@ -1,0 +1,212 @@
+"""Equation numbers, `\\tag`, `\\label` and `\\eqref`/`\\ref` across one post.
+
+We number equations ourselves instead of leaving it to the engine's global state: every formula
+becomes a stateless conversion (so it can be cached), forward references work, and tags and labels
+may be Chinese. Each numbered row gets an explicit `\\tag*{placeholder}` and each label a
+`\\label{placeholder}`; after conversion the placeholders become the number and a stable anchor id.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from .tex import commands, read_argument, skip_spaces, split_top_level
+
+_NUMBERED = ("equation", "align", "gather", "multline", "eqnarray", "alignat", "flalign")
+_ONE_NUMBER = ("equation", "multline")  # the others number each row
+_WHOLE_ENVIRONMENT = re.compile(
+    r"\\begin\{(" + "|".join(_NUMBERED) + r")(\*?)\}(.*)\\end\{\1\2\}", re.DOTALL
+)
+_REF = re.compile(r"\\(eqref|ref)\s*\{([^{}]*)\}")
+_ONLY_REF = re.compile(r"\s*\\(eqref|ref)\s*\{([^{}]*)\}\s*")
+_NO_NUMBER = re.compile(r"\\(?:nonumber|notag)(?![A-Za-z])")
+_ID_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def _tag_marker(index: int) -> str:
+    return f"QzT{index}Qz"
+
+
+def _label_marker(index: int) -> str:
+    return f"QzL{index}Qz"
+
+
+def _ref_marker(index: int) -> str:
+    return f"QzR{index}Qz"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    kind: str  # "eqref" shows "(3)", "ref" shows "3"
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedFormula:
+    """A formula ready for the engine, and what to put back into its output afterwards."""
+
+    tex: str
+    tags: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    only_reference: Reference | None = None
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Row:
+    text: str
+    tag: str | None = None
+    starred_tag: bool = False
+    label: str | None = None
+    unnumbered: bool = False
+
+
+@dataclass(slots=True)
+class EquationNumbering:
+    """Numbers and labels of one document; `prepare` every formula in order, then `finish`."""
+
+    counter: int = 0
+    numbers: dict[str, str] = field(default_factory=dict)  # label → "3" or a tag's text
+    ids: dict[str, str] = field(default_factory=dict)  # label → anchor id
+
+    def prepare(self, tex: str, *, display: bool) -> PreparedFormula:
+        if only := _ONLY_REF.fullmatch(tex):
+            return PreparedFormula(tex, only_reference=Reference(only.group(1), only.group(2)))
+        tex, references = _mark_references(tex)
+        if not display:
+            return PreparedFormula(tex, references=references)
+        stripped = tex.strip()
+        whole = _WHOLE_ENVIRONMENT.fullmatch(stripped)
+        if whole:
+            name, starred, body = whole.group(1), whole.group(2) == "*", whole.group(3)
+        elif _mentions(tex, "tag") or _mentions(tex, "label"):
+            # `$$ … \tag{1} $$` as Typora and MathJax allow; a label asks for a number.
+            name, starred, body = "equation", not _mentions(tex, "label"), stripped
+        else:
+            return PreparedFormula(tex, references=references)
+
+        numbered = not starred
+        if name in _ONE_NUMBER:
+            rows = [_read_row(body)]
+        else:
+            rows = [_read_row(piece) for piece in split_top_level(body, "\\\\")]
+        tags: list[str] = []
+        labels: list[str] = []
+        problems: list[str] = []
+        texts: list[str] = []
+        for position, row in enumerate(rows):
+            text = row.text
+            if position == len(rows) - 1 and not text.strip() and len(rows) > 1:
+                break  # a trailing `\\` ends the last row; it does not start an empty one
+            number: str | None = None
+            if row.tag is not None:
+                number = row.tag
+                tags.append(row.tag if row.starred_tag else f"({row.tag})")
+            elif numbered and not row.unnumbered:
+                self.counter += 1
+                number = str(self.counter)
+                tags.append(f"({number})")
+            if number is not None:
+                text += "\\tag*{" + _tag_marker(len(tags) - 1) + "}"
+            if row.label is not None:
+                self._define(row.label, number, problems)
+                if number is not None:
+                    text += "\\label{" + _label_marker(len(labels)) + "}"
+                    labels.append(row.label)
+            texts.append(text)
+        prepared = "\\begin{" + name + "*}" + "\\\\".join(texts) + "\\end{" + name + "*}"
+        return PreparedFormula(
+            prepared, tuple(tags), tuple(labels), references, problems=tuple(problems)
+        )
+
+    def _define(self, label: str, number: str | None, problems: list[str]) -> None:
+        if label in self.numbers:
+            problems.append(f"\\label{{{label}}} is used twice in this post")
+            return
+        if number is None:
+            problems.append(f"\\label{{{label}}} is on an equation without a number")
+            return
+        self.numbers[label] = number
+        self.ids[label] = _unique_id(label, set(self.ids.values()))
+
+    def finish(self, formula: PreparedFormula, converted: str | None) -> tuple[str, list[str]]:
+        """The final HTML for `formula` (its engine output is `converted`) and any problems."""
+        problems: list[str] = []
+        if formula.only_reference is not None:
+            return self._reference_html(formula.only_reference, problems), problems
+        assert converted is not None
+        for index, tag in enumerate(formula.tags):
+            converted = converted.replace(_tag_marker(index), html.escape(tag, quote=False))
+        for index, label in enumerate(formula.labels):
+            converted = converted.replace(
+                f'id="{_label_marker(index)}"', f'id="{html.escape(self.ids[label])}"'
+            )
+        for index, reference in enumerate(formula.references):
+            marker = _ref_marker(index)
+            pattern = re.compile(r'<a href="#' + marker + r'">\(\?\?\)</a>')
+            converted = pattern.sub(
+                self._reference_html(reference, problems).replace("\\", "\\\\"), converted
+            )
+        return converted, problems
+
+    def _reference_html(self, reference: Reference, problems: list[str]) -> str:
+        number = self.numbers.get(reference.label)
+        if number is None:
+            problems.append(
+                f"\\{reference.kind}{{{reference.label}}}: no numbered equation in this post "
+                f"has \\label{{{reference.label}}}"
+            )
+            missing = "(??)" if reference.kind == "eqref" else "??"
+            title = html.escape(f"no \\label{{{reference.label}}} in this post")
+            return f'<span class="math-error eqref" title="{title}">{missing}</span>'
+        shown = f"({number})" if reference.kind == "eqref" else number
+        target = html.escape(self.ids[reference.label])
+        return f'<a class="eqref" href="#{target}">{html.escape(shown, quote=False)}</a>'
+
+
+def _mentions(tex: str, name: str) -> bool:
+    return next(commands(tex, name), None) is not None
+
+
+def _mark_references(tex: str) -> tuple[str, tuple[Reference, ...]]:
+    references: list[Reference] = []
+
+    def mark(match: re.Match[str]) -> str:
+        references.append(Reference(match.group(1), match.group(2)))
+        return "\\eqref{" + _ref_marker(len(references) - 1) + "}"
+
+    return _REF.sub(mark, tex), tuple(references)
+
+
+def _take_command(text: str, name: str) -> tuple[str, str | None, bool]:
+    """Remove the first `\\name{arg}` (or `\\name*{arg}`): (text without it, arg, starred)."""
+    start = next(commands(text, name), None)
+    if start is None:
+        return text, None, False
+    pos = start + len(name) + 1
+    starred = text.startswith("*", pos)
+    argument = read_argument(text, skip_spaces(text, pos + 1) if starred else pos)
+    if argument is None:
+        return text, None, False
+    return text[:start] + text[argument.end :], argument.text.strip(), starred
+
+
+def _read_row(text: str) -> _Row:
+    text, tag, starred = _take_command(text, "tag")
+    text, label, _ = _take_command(text, "label")
+    unnumbered = bool(_NO_NUMBER.search(text))
+    return _Row(_NO_NUMBER.sub("", text), tag, starred, label, unnumbered)
+
+
+def _unique_id(label: str, taken: set[str]) -> str:
+    base = _ID_UNSAFE.sub("-", label).strip("-") or "equation"
+    if not base.startswith("eq"):
+        base = "eq-" + base
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate

@@ -1,0 +1,320 @@
+"""TeX that real notes use and math-core does not know, rewritten into TeX it does.
+
+Each rewrite is chosen from failures seen in the real-notes corpus (`tests/corpus/`) and has a
+fixture in `tests/fixtures/math_rewrites.md`. A rewrite keeps the meaning and never invents
+content: what cannot be expressed (a background colour, a hyperlink target) is dropped, and what
+is only spacing or sizing becomes nothing. Bump `REWRITES_VERSION` whenever the output of
+`rewrite()` changes, so cached conversions are not reused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .tex import Argument, commands, read_argument, read_optional, skip_spaces, split_top_level
+from .text import CJK_CHAR
+
+REWRITES_VERSION = "1"
+
+# Same meaning, another name.
+_RENAMED = {
+    "pmb": "boldsymbol",
+    "mbox": "text",
+    "hbox": "text",
+    "mathds": "mathbb",
+    "mathbbm": "mathbb",
+    "widetilde": "tilde",
+    "widecheck": "check",
+}
+_RENAMED_PATTERN = re.compile(r"\\(" + "|".join(_RENAMED) + r")(?![A-Za-z])")
+# Sizes and numbering switches: nothing to render (numbering is `math_numbering`'s job).
+_DROPPED = (
+    "tiny",
+    "scriptsize",
+    "footnotesize",
+    "small",
+    "normalsize",
+    "large",
+    "Large",
+    "LARGE",
+    "huge",
+    "Huge",
+    "nonumber",
+    "notag",
+    "allowbreak",
+)
+# `\cmd[opt]{...}{content}`: keep only the content.
+_UNWRAPPED = {"smash": 0, "colorbox": 1, "bbox": 0, "href": 1}
+_ENVIRONMENTS = {
+    "split": "aligned",
+    "eqnarray": "align",
+    "eqnarray*": "align*",
+    "flalign": "align",
+    "flalign*": "align*",
+    "alignat": "align",
+    "alignat*": "align*",
+    "smallmatrix": "matrix",
+}
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_TEXT_COMMANDS = frozenset(
+    {
+        *("text", "textrm", "textbf", "textit", "texttt", "textsf", "textnormal", "mbox"),
+        *("hbox", "operatorname", "mathrm", "label", "tag", "eqref", "ref", "emph"),
+    }
+)
+_CJK_RUN = re.compile(f"(?:{CJK_CHAR.pattern})+")
+
+
+def rewrite(tex: str) -> str:
+    """`tex` in the dialect math-core understands; unchanged if it already does."""
+    for step in _STEPS:
+        tex = step(tex)
+    return tex
+
+
+def _remove_invisible(tex: str) -> str:
+    # Copied from web pages, formulas carry zero-width spaces that would become empty <mi>s.
+    return _INVISIBLE.sub("", tex)
+
+
+def _rename_commands(tex: str) -> str:
+    return _RENAMED_PATTERN.sub(lambda match: "\\" + _RENAMED[match.group(1)], tex)
+
+
+def _drop_switches(tex: str) -> str:
+    return re.sub(r"\\(?:" + "|".join(_DROPPED) + r")(?![A-Za-z])\s*", "", tex)
+
+
+def _replace_command(
+    tex: str, name: str, build: Callable[[str, int], tuple[str, int] | None]
+) -> str:
+    """Replace each `\\name…` by `build(tex, position_after_name)` → (replacement, end)."""
+    pos = 0
+    while True:
+        start = next(commands(tex[pos:], name), None)
+        if start is None:
+            return tex
+        start += pos
+        built = build(tex, start + len(name) + 1)
+        if built is None:
+            pos = start + 1
+            continue
+        replacement, end = built
+        tex = tex[:start] + replacement + tex[end:]
+        pos = start + len(replacement) if replacement.startswith("\\" + name) else start
+
+
+def _arguments(tex: str, pos: int, count: int) -> list[Argument] | None:
+    found: list[Argument] = []
+    for _ in range(count):
+        argument = read_argument(tex, pos)
+        if argument is None:
+            return None
+        found.append(argument)
+        pos = argument.end
+    return found
+
+
+def _unwrap(tex: str) -> str:
+    for name, skipped in _UNWRAPPED.items():
+
+        def build(source: str, pos: int, skipped: int = skipped) -> tuple[str, int] | None:
+            optional = read_optional(source, pos)
+            if optional is not None:
+                pos = optional.end
+            arguments = _arguments(source, pos, skipped + 1)
+            if arguments is None:
+                return None
+            return "{" + arguments[-1].text + "}", arguments[-1].end
+
+        tex = _replace_command(tex, name, build)
+    return tex
+
+
+def _drop_require(tex: str) -> str:
+    def build(source: str, pos: int) -> tuple[str, int] | None:
+        argument = read_argument(source, pos)
+        return ("", argument.end) if argument else None
+
+    return _replace_command(tex, "require", build)
+
+
+def _circled(text: str) -> str | None:
+    text = text.strip()
+    if text.isdigit() and 1 <= int(text) <= 20:
+        return chr(0x2460 + int(text) - 1)
+    if text == "0":
+        return "\u24ea"
+    if len(text) == 1 and "A" <= text <= "Z":
+        return chr(0x24B6 + ord(text) - ord("A"))
+    if len(text) == 1 and "a" <= text <= "z":
+        return chr(0x24D0 + ord(text) - ord("a"))
+    return None
+
+
+def _textcircled(tex: str) -> str:
+    def build(source: str, pos: int) -> tuple[str, int] | None:
+        argument = read_argument(source, pos)
+        if argument is None:
+            return None
+        circled = _circled(argument.text)
+        return (circled, argument.end) if circled else None
+
+    return _replace_command(tex, "textcircled", build)
+
+
+def _url(tex: str) -> str:
+    # A link inside a formula is never emitted: the target is shown as code, not followed.
+    def build(source: str, pos: int) -> tuple[str, int] | None:
+        argument = read_argument(source, pos)
+        if argument is None:
+            return None
+        shown = re.sub(r"([_%#&$])", r"\\\1", re.sub(r"[\\{}^~]", "", argument.text))
+        return "\\texttt{" + shown + "}", argument.end
+
+    return _replace_command(tex, "url", build)
+
+
+def _substack(tex: str) -> str:
+    def build(source: str, pos: int) -> tuple[str, int] | None:
+        argument = read_argument(source, pos)
+        if argument is None:
+            return None
+        return "\\begin{subarray}{c}" + argument.text + "\\end{subarray}", argument.end
+
+    return _replace_command(tex, "substack", build)
+
+
+def _displaylines(tex: str) -> str:
+    def build(source: str, pos: int) -> tuple[str, int] | None:
+        argument = read_argument(source, pos)
+        if argument is None:
+            return None
+        return "\\begin{gathered}" + argument.text + "\\end{gathered}", argument.end
+
+    return _replace_command(tex, "displaylines", build)
+
+
+def _mathop_limits(tex: str) -> str:
+    """`\\mathop{X}\\limits_a^b` → `\\underset{a}{\\overset{b}{\\mathop{X}}}`."""
+
+    def build(source: str, pos: int) -> tuple[str, int] | None:
+        operator = read_argument(source, pos)
+        if operator is None:
+            return None
+        after = skip_spaces(source, operator.end)
+        match = re.compile(r"\\(no)?limits(?![A-Za-z])").match(source, after)
+        if match is None:
+            return None
+        base = "\\mathop{" + operator.text + "}"
+        if match.group(1):  # \nolimits: scripts stay at the side, which \mathop already does
+            return base, match.end()
+        end = match.end()
+        scripts: dict[str, str] = {}
+        while (at := skip_spaces(source, end)) < len(source) and source[at] in "_^":
+            script = read_argument(source, at + 1)
+            if script is None or source[at] in scripts:
+                return None
+            scripts[source[at]] = script.text
+            end = script.end
+        if "^" in scripts:
+            base = "\\overset{" + scripts["^"] + "}{" + base + "}"
+        if "_" in scripts:
+            base = "\\underset{" + scripts["_"] + "}{" + base + "}"
+        return "{" + base + "}", end
+
+    return _replace_command(tex, "mathop", build)
+
+
+_BEGIN = re.compile(r"\\begin\{(" + "|".join(re.escape(e) for e in _ENVIRONMENTS) + r")\}")
+
+
+def _environments(tex: str) -> str:
+    while match := _BEGIN.search(tex):
+        name = match.group(1)
+        end_marker = "\\end{" + name + "}"
+        close = tex.find(end_marker, match.end())
+        if close < 0:
+            return tex
+        body = tex[match.end() : close]
+        if name.startswith("alignat") and (columns := read_argument(body, 0)) is not None:
+            body = body[columns.end :]
+        if name.startswith("eqnarray"):
+            body = "\\\\".join(
+                _merge_eqnarray_columns(row) for row in split_top_level(body, "\\\\")
+            )
+        new = _ENVIRONMENTS[name]
+        if name == "smallmatrix":
+            replacement = "{\\scriptstyle\\begin{matrix}" + body + "\\end{matrix}}"
+        else:
+            replacement = "\\begin{" + new + "}" + body + "\\end{" + new + "}"
+        tex = tex[: match.start()] + replacement + tex[close + len(end_marker) :]
+    return tex
+
+
+def _merge_eqnarray_columns(row: str) -> str:
+    # eqnarray is `rcl`; align is `rl`: the relation joins the right-hand side.
+    cells = split_top_level(row, "&")
+    if len(cells) < 3:
+        return row
+    rest = "&" + "&".join(cells[3:]) if len(cells) > 3 else ""
+    return cells[0] + "&" + cells[1] + cells[2] + rest
+
+
+def _cjk_as_text(tex: str) -> str:
+    """Chinese written straight into math mode becomes `\\text{…}`, so it is set as words."""
+    if not CJK_CHAR.search(tex):
+        return tex
+    out: list[str] = []
+    last = 0
+    for match in _CJK_RUN.finditer(tex):
+        if _inside_text(tex, match.start()):
+            continue
+        before = tex[: match.start()].rstrip(" ")
+        wrapped = "\\text{" + match.group() + "}"
+        if before.endswith(("_", "^")):
+            wrapped = "{" + wrapped + "}"
+        out.append(tex[last : match.start()] + wrapped)
+        last = match.end()
+    out.append(tex[last:])
+    return "".join(out)
+
+
+def _inside_text(tex: str, index: int) -> bool:
+    """True if `index` sits in the braces of `\\text{…}`-like command (text mode already)."""
+    stack: list[bool] = []
+    pending_text = False
+    pos = 0
+    while pos < index:
+        char = tex[pos]
+        if char == "\\":
+            match = re.compile(r"\\([A-Za-z]+)|\\.", re.DOTALL).match(tex, pos)
+            assert match is not None
+            pending_text = match.group(1) in _TEXT_COMMANDS if match.group(1) else False
+            pos = match.end()
+            continue
+        if char == "{":
+            stack.append(pending_text or (bool(stack) and stack[-1]))
+        elif char == "}" and stack:
+            stack.pop()
+        if not char.isspace():
+            pending_text = False
+        pos += 1
+    return bool(stack) and stack[-1]
+
+
+_STEPS: tuple[Callable[[str], str], ...] = (
+    _remove_invisible,
+    _drop_require,
+    _rename_commands,
+    _drop_switches,
+    _unwrap,
+    _url,
+    _textcircled,
+    _substack,
+    _displaylines,
+    _mathop_limits,
+    _environments,
+    _cjk_as_text,
+)
