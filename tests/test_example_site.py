@@ -140,3 +140,26 @@ def test_feed_and_sitemap_are_well_formed_xml(site: Path) -> None:
     assert content is not None and "<math" in (content.text or "")
     urls = ET.parse(site / "sitemap.xml").getroot()
     assert len(urls) > 14
+
+
+def test_equation_references_link_to_numbered_equations(site: Path) -> None:
+    page = (site / "posts/classifier-free-guidance/index.html").read_text(encoding="utf-8")
+    assert '<a class="eqref" href="#eq-classifier-guidance">(1)</a>' in page
+    assert '<a class="eqref" href="#eq-cfg-score">(2)</a>' in page
+    assert 'id="eq-classifier-guidance"><mtext>(1)</mtext>' in page
+    assert 'id="eq-cfg-score"><mtext>(2)</mtext>' in page
+    assert "<mtext>(3)</mtext>" in page  # the next equation environment counts on
+
+
+def test_callouts_are_rendered(site: Path) -> None:
+    note = (site / "posts/attention-scaling/index.html").read_text(encoding="utf-8")
+    assert '<div class="callout callout-note"><p class="callout-title">' in note
+    assert "[!NOTE]" not in note
+    tip = (site / "posts/softmax-numerics/index.html").read_text(encoding="utf-8")
+    assert '<span class="callout-icon" aria-hidden="true">💡</span>' in tip
+
+
+def test_chinese_prose_reads_right(site: Path) -> None:
+    """CJK-friendly emphasis: no literal `**` anywhere in the example site's prose."""
+    for page in site.rglob("*.html"):
+        assert "**" not in text_outside_code(page.read_text(encoding="utf-8")), page

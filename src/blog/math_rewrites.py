@@ -9,6 +9,7 @@ is only spacing or sizing becomes nothing. Bump `REWRITES_VERSION` whenever the 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
@@ -26,6 +27,13 @@ _RENAMED = {
     "mathbbm": "mathbb",
     "widetilde": "tilde",
     "widecheck": "check",
+    # amsmath's semantic dots
+    "dotsc": "ldots",
+    "dotso": "ldots",
+    "dotsb": "cdots",
+    "dotsm": "cdots",
+    "dotsi": "cdots",
+    "mathellipsis": "ldots",
 }
 _RENAMED_PATTERN = re.compile(r"\\(" + "|".join(_RENAMED) + r")(?![A-Za-z])")
 # Sizes and numbering switches: nothing to render (numbering is `math_numbering`'s job).
@@ -56,6 +64,7 @@ _ENVIRONMENTS = {
     "alignat*": "align*",
     "smallmatrix": "matrix",
 }
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|nbsp|#[0-9]{1,6}|#x[0-9A-Fa-f]{1,6});")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _TEXT_COMMANDS = frozenset(
     {
@@ -71,6 +80,12 @@ def rewrite(tex: str) -> str:
     for step in _STEPS:
         tex = step(tex)
     return tex
+
+
+def _decode_entities(tex: str) -> str:
+    # Notes written for MathJax in a web page escape `<` as `&lt;`: the browser decoded it before
+    # MathJax read it, so we decode it too. Only complete references; `a &= b` is left alone.
+    return _ENTITY.sub(lambda match: html.unescape(match.group()), tex) if "&" in tex else tex
 
 
 def _remove_invisible(tex: str) -> str:
@@ -305,6 +320,7 @@ def _inside_text(tex: str, index: int) -> bool:
 
 
 _STEPS: tuple[Callable[[str], str], ...] = (
+    _decode_entities,
     _remove_invisible,
     _drop_require,
     _rename_commands,

@@ -1,0 +1,146 @@
+"""Math across a whole built site: the formula cache, equation links, math wherever text goes."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from sitecheck import broken_references
+from sites import post, run_blog, tree_digest, write_site
+
+EQUATIONS = r"""
+As \eqref{eq:elbo} shows, and $\ref{eq:elbo}$ again.
+
+\begin{equation}
+\log p(x) \ge \mathcal{L} \label{eq:elbo}
+\end{equation}
+
+$$ y = \textcircled{1} + \mathop{\max}\limits_{x} f \tag{中文} $$
+"""
+
+
+def summary_line(stdout: str) -> str:
+    return next(line for line in stdout.splitlines() if line.startswith("math: "))
+
+
+def converted(stdout: str) -> int:
+    match = re.search(r"(\d+) converted", summary_line(stdout))
+    assert match, stdout
+    return int(match.group(1))
+
+
+def test_second_build_converts_no_formula_and_output_is_identical(tmp_path: Path) -> None:
+    root = write_site(
+        tmp_path / "site",
+        {"a.md": post("A $\\alpha$", body=EQUATIONS), "b.md": post("B", body="$x^2$ and $y$")},
+    )
+    first = run_blog("build", cwd=root)
+    assert first.returncode == 0, first.stderr
+    assert converted(first.stdout) > 0
+    digest = tree_digest(root / "public")
+
+    second = run_blog("build", cwd=root)
+    assert second.returncode == 0, second.stderr
+    assert converted(second.stdout) == 0
+    assert re.search(r"(\d+) formulas, 0 converted, \1 from the cache", summary_line(second.stdout))
+    assert tree_digest(root / "public") == digest
+
+    uncached = run_blog("build", "--no-cache", "--output", tmp_path / "fresh", cwd=root)
+    assert uncached.returncode == 0, uncached.stderr
+    assert tree_digest(tmp_path / "fresh") == digest
+
+
+def test_cache_follows_edits_and_macros(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {"a.md": post("A", body="$\\R^n$ and $x$")}, 'R = "x"')
+    (root / "site.toml").write_text('[math.macros]\nR = "\\\\mathbb{R}"\n', encoding="utf-8")
+    assert run_blog("build", cwd=root).returncode == 0
+    assert "<mi>ℝ</mi>" in (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+
+    # A different macro must not reuse the conversion made under the old one.
+    (root / "site.toml").write_text('[math.macros]\nR = "\\\\mathcal{R}"\n', encoding="utf-8")
+    result = run_blog("build", cwd=root)
+    assert converted(result.stdout) > 0
+    page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+    assert "<mi>ℝ</mi>" not in page
+
+    # An edited formula is converted; the untouched one comes from the cache.
+    (root / "posts/a.md").write_text(post("A", body="$\\R^n$ and $z$"), encoding="utf-8")
+    result = run_blog("build", cwd=root)
+    assert converted(result.stdout) == 1
+
+
+def test_damaged_cache_is_ignored(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {"a.md": post("A", body="$x$")})
+    assert run_blog("build", cwd=root).returncode == 0
+    (root / ".blog-cache/math.json").write_text("{not json", encoding="utf-8")
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "<math><mi>x</mi></math>" in (root / "public/posts/a/index.html").read_text("utf-8")
+
+
+def test_eqref_links_to_its_equation_on_the_post_page(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {"a.md": post("A", body=EQUATIONS)})
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+    assert '<a class="eqref" href="#eq-elbo">(1)</a>' in page
+    assert '<a class="eqref" href="#eq-elbo">1</a>' in page
+    assert 'id="eq-elbo"><mtext>(1)</mtext>' in page
+    assert "<mtext>(中文)</mtext>" in page
+    assert "<mi>①</mi>" in page
+    assert broken_references(root / "public", "https://example.com/") == []
+
+
+def test_math_everywhere_text_goes(tmp_path: Path) -> None:
+    title = "'RoPE 中的 $\\theta_i$ & <b>'"
+    body = "旋转角 $\\theta_i = 10000^{-2i/d}$ 决定频率。\n\n## 频率 $\\omega$\n\n更多内容。"
+    root = write_site(
+        tmp_path,
+        {"r.md": post(title, slug="rope", tags="[RoPE]", body=body)},
+        'base_url = "https://example.com/notes/"\n',
+    )
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    out = root / "public"
+    page = (out / "posts/rope/index.html").read_text(encoding="utf-8")
+    assert "<title>RoPE 中的 \\theta_i &amp; &lt;b&gt; · " in page
+    assert 'content="旋转角 \\theta_i = 10000^{-2i/d} 决定频率。 更多内容。"' in page
+    theta = "<math><msub><mi>θ</mi><mi>i</mi></msub></math>"
+    assert f'<h1 class="post-title">RoPE 中的 {theta} &amp; &lt;b&gt;</h1>' in page
+    # the heading and its TOC entry both carry the formula
+    assert re.search(r"<h2 id=[^>]*>频率 <math><mi>ω</mi></math>", page)
+    assert re.search(r'<a href="#[^"]*">频率 <math><mi>ω</mi></math></a>', page)
+    for listing in ("index.html", "tags/rope/index.html"):
+        html = (out / listing).read_text(encoding="utf-8")
+        assert "旋转角 <math><msub><mi>θ</mi><mi>i</mi></msub>" in html, listing
+    feed = ET.parse(out / "atom.xml").getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entry = feed.find("a:entry", ns)
+    assert entry is not None
+    assert entry.findtext("a:title", namespaces=ns) == "RoPE 中的 \\theta_i & <b>"
+    assert "<math><msub><mi>θ</mi>" in (entry.findtext("a:summary", namespaces=ns) or "")
+    assert "<math><msub><mi>θ</mi>" in (entry.findtext("a:content", namespaces=ns) or "")
+    for path in out.rglob("*.html"):
+        text = re.sub(r"<(code|pre|title)[^>]*>.*?</\1>", "", path.read_text("utf-8"), flags=re.S)
+        text = re.sub(r'content="[^"]*"', "", text)
+        assert not re.search(r"\$[^$\s][^$]*\$", text), path
+
+
+def test_strict_fails_on_unknown_label(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {"a.md": post("A", body="See \\eqref{nope}.")})
+    result = run_blog("build", "--strict", cwd=root)
+    assert result.returncode == 1
+    assert "error: posts/a.md:5:5: math: \\eqref{nope}: no numbered equation" in result.stderr
+    assert not (root / "public").exists()
+
+
+def test_reading_time_and_counts_on_the_post_page(tmp_path: Path) -> None:
+    body = "中" * 800 + "\n\n" + " ".join(["word"] * 200)
+    root = write_site(tmp_path, {"a.md": post("A", body=body)}, 'language = "zh-CN"\n')
+    assert run_blog("build", cwd=root).returncode == 0
+    page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+    assert "<span>800 字</span>" in page
+    assert "<span>200 个英文词</span>" in page
+    assert "<span>约 3 分钟</span>" in page
