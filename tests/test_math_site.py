@@ -144,3 +144,18 @@ def test_reading_time_and_counts_on_the_post_page(tmp_path: Path) -> None:
     assert "<span>800 字</span>" in page
     assert "<span>200 个英文词</span>" in page
     assert "<span>约 3 分钟</span>" in page
+
+
+def test_pathological_formulas_end_in_an_error_not_a_hang(tmp_path: Path) -> None:
+    nested = "$" + "\\sqrt{" * 10_000 + "x" + "}" * 10_000 + "$"
+    chain = "$$" + "\\underbrace{a}_{b}" * 10_000 + "$$"
+    deep_braces = "$$" + "\\underbrace{" * 2_000 + "a" + "}_{b}" * 2_000 + "$$"
+    body = f"{nested}\n\n{chain}\n\n{deep_braces}\n\nStill here $x$."
+    root = write_site(tmp_path, {"a.md": post("A", body=body)})
+    result = run_blog("build", cwd=root)  # run_blog gives up after 120 s
+    assert result.returncode == 0, result.stderr
+    assert "posts/a.md:5:1: math: formula nested deeper than 256 levels" in result.stderr
+    assert "posts/a.md:7:1: math: formula longer than 50,000 characters" in result.stderr
+    assert "posts/a.md:9:1: math: formula nested deeper than 256 levels" in result.stderr
+    page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+    assert "Still here <math><mi>x</mi></math>." in page

@@ -86,10 +86,10 @@ class MathEngine:
             self._cache.save()
 
     def _convert(self, tex: str, display: bool) -> str | tuple[str, int | None]:
-        if len(tex) > MAX_LENGTH:
-            return f"formula longer than {MAX_LENGTH:,} characters", None
         if _nesting_depth(tex) > MAX_NESTING:
             return f"formula nested deeper than {MAX_NESTING} levels", None
+        if len(tex) > MAX_LENGTH:
+            return f"formula longer than {MAX_LENGTH:,} characters", None
         rewritten = rewrite(tex)
         try:
             return str(self._converter.convert_with_local_state(rewritten, displaystyle=display))
