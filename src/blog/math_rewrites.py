@@ -88,6 +88,15 @@ def _decode_entities(tex: str) -> str:
     return _ENTITY.sub(lambda match: html.unescape(match.group()), tex) if "&" in tex else tex
 
 
+def _undouble_row_breaks(tex: str) -> str:
+    # Written for a markdown that unescapes `\\\\` to `\\` before MathJax: if every row break
+    # is doubled, the author meant single ones (two in a row would be an empty row).
+    doubled = "\\" * 4
+    if doubled not in tex or "\\\\" in tex.replace(doubled, ""):
+        return tex
+    return tex.replace(doubled, "\\\\")
+
+
 def _remove_invisible(tex: str) -> str:
     # Copied from web pages, formulas carry zero-width spaces that would become empty <mi>s.
     return _INVISIBLE.sub("", tex)
@@ -321,6 +330,7 @@ def _inside_text(tex: str, index: int) -> bool:
 
 _STEPS: tuple[Callable[[str], str], ...] = (
     _decode_entities,
+    _undouble_row_breaks,
     _remove_invisible,
     _drop_require,
     _rename_commands,

@@ -37,6 +37,7 @@ MATH_ENVIRONMENTS = (
 )
 _BEGIN_ENV = re.compile(r"\\begin\{((?:" + "|".join(MATH_ENVIRONMENTS) + r")\*?)\}")
 ENV_KEY = "math"
+_BACKSLASH_OPENER = re.compile(r"\\\\?[(\[]")
 _BARE_REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]+\}")
 
 
@@ -163,13 +164,16 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
     elif char == "\\" and (reference := _BARE_REFERENCE.match(src, pos, stop)):
         # `如式 \eqref{eq:loss} 所示`: a reference written in prose, as MathJax allows.
         content, display, after, markup = reference.group(), False, reference.end(), ""
-    elif char == "\\" and pos + 1 < stop and src[pos + 1] in "([":
-        closer = "\\)" if src[pos + 1] == "(" else "\\]"
-        close = src.find(closer, pos + 2, stop)
-        if close < 0 or not src[pos + 2 : close].strip():
+    elif char == "\\" and (opener := _BACKSLASH_OPENER.match(src, pos, stop)):
+        # `\(x\)` too: Hugo, Hexo and Jekyll users double the backslash so that their markdown
+        # hands `\(x\)` to MathJax; here it means the same formula.
+        markup = opener.group()
+        closer = markup[:-1] + (")" if markup.endswith("(") else "]")
+        close = src.find(closer, opener.end(), stop)
+        if close < 0 or not src[opener.end() : close].strip():
             return False
-        content, display, after = src[pos + 2 : close], src[pos + 1] == "[", close + 2
-        markup = src[pos : pos + 2]
+        content, after = src[opener.end() : close], close + len(closer)
+        display = markup.endswith("[")
     else:
         return False
     if not silent:
