@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
@@ -89,11 +89,14 @@ def _neighbour_text(children: Sequence[Token], index: int, step: int) -> str | N
     return None
 
 
-def _join_cjk_lines(state: StateCore) -> None:
+def _inline_children(state: StateCore) -> Iterator[list[Token]]:
     for token in state.tokens:
-        children = token.children
-        if token.type != "inline" or not children:
-            continue
+        if token.type == "inline" and token.children:
+            yield token.children
+
+
+def _join_cjk_lines(state: StateCore) -> None:
+    for children in _inline_children(state):
         for index, child in enumerate(children):
             if child.type != "softbreak":
                 continue
@@ -104,10 +107,7 @@ def _join_cjk_lines(state: StateCore) -> None:
 
 
 def _space_cjk_and_latin(state: StateCore) -> None:
-    for token in state.tokens:
-        children = token.children
-        if token.type != "inline" or not children:
-            continue
+    for children in _inline_children(state):
         for index, child in enumerate(children):
             if child.type != "text":
                 continue

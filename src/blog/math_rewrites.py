@@ -156,14 +156,6 @@ def _unwrap(tex: str) -> str:
     return tex
 
 
-def _drop_require(tex: str) -> str:
-    def build(source: str, pos: int) -> tuple[str, int] | None:
-        argument = read_argument(source, pos)
-        return ("", argument.end) if argument else None
-
-    return _replace_command(tex, "require", build)
-
-
 def _circled(text: str) -> str | None:
     text = text.strip()
     if text.isdigit() and 1 <= int(text) <= 20:
@@ -177,47 +169,33 @@ def _circled(text: str) -> str | None:
     return None
 
 
-def _textcircled(tex: str) -> str:
-    def build(source: str, pos: int) -> tuple[str, int] | None:
-        argument = read_argument(source, pos)
-        if argument is None:
-            return None
-        circled = _circled(argument.text)
-        return (circled, argument.end) if circled else None
-
-    return _replace_command(tex, "textcircled", build)
-
-
-def _url(tex: str) -> str:
+def _url_as_code(target: str) -> str:
     # A link inside a formula is never emitted: the target is shown as code, not followed.
-    def build(source: str, pos: int) -> tuple[str, int] | None:
-        argument = read_argument(source, pos)
-        if argument is None:
-            return None
-        shown = re.sub(r"([_%#&$])", r"\\\1", re.sub(r"[\\{}^~]", "", argument.text))
-        return "\\texttt{" + shown + "}", argument.end
-
-    return _replace_command(tex, "url", build)
+    return "\\texttt{" + re.sub(r"([_%#&$])", r"\\\1", re.sub(r"[\\{}^~]", "", target)) + "}"
 
 
-def _substack(tex: str) -> str:
-    def build(source: str, pos: int) -> tuple[str, int] | None:
-        argument = read_argument(source, pos)
-        if argument is None:
-            return None
-        return "\\begin{subarray}{c}" + argument.text + "\\end{subarray}", argument.end
+# `\name{argument}` → the replacement made from the argument (None: leave it for the engine).
+_ONE_ARGUMENT: dict[str, Callable[[str], str | None]] = {
+    "require": lambda _: "",
+    "textcircled": _circled,
+    "url": _url_as_code,
+    "substack": lambda rows: "\\begin{subarray}{c}" + rows + "\\end{subarray}",
+    "displaylines": lambda rows: "\\begin{gathered}" + rows + "\\end{gathered}",
+}
 
-    return _replace_command(tex, "substack", build)
 
+def _one_argument_commands(tex: str) -> str:
+    for name, transform in _ONE_ARGUMENT.items():
 
-def _displaylines(tex: str) -> str:
-    def build(source: str, pos: int) -> tuple[str, int] | None:
-        argument = read_argument(source, pos)
-        if argument is None:
-            return None
-        return "\\begin{gathered}" + argument.text + "\\end{gathered}", argument.end
+        def build(
+            source: str, pos: int, transform: Callable[[str], str | None] = transform
+        ) -> tuple[str, int] | None:
+            argument = read_argument(source, pos)
+            replacement = transform(argument.text) if argument else None
+            return (replacement, argument.end) if argument and replacement is not None else None
 
-    return _replace_command(tex, "displaylines", build)
+        tex = _replace_command(tex, name, build)
+    return tex
 
 
 def _mathop_limits(tex: str) -> str:
@@ -332,14 +310,10 @@ _STEPS: tuple[Callable[[str], str], ...] = (
     _decode_entities,
     _undouble_row_breaks,
     _remove_invisible,
-    _drop_require,
     _rename_commands,
     _drop_switches,
     _unwrap,
-    _url,
-    _textcircled,
-    _substack,
-    _displaylines,
+    _one_argument_commands,
     _mathop_limits,
     _environments,
     _cjk_as_text,
