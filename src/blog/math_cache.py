@@ -92,6 +92,9 @@ class FormulaCache:
             if not ignore.exists():
                 ignore.write_text("*\n", encoding="utf-8")
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".math-")
+        except OSError:
+            return
+        try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(
                     {"fingerprint": self.fingerprint, "entries": self._used},
@@ -101,4 +104,4 @@ class FormulaCache:
                 )
             os.replace(temporary, self.path)
         except OSError:
-            return
+            Path(temporary).unlink(missing_ok=True)
