@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -197,3 +198,43 @@ def test_source_option_and_python_dash_m(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out/posts/a/index.html").is_file()
     assert tree_digest(tmp_path / "out")
+
+
+def test_unchanged_output_files_keep_their_bytes_and_mtime(tmp_path: Path) -> None:
+    root = write_site(
+        tmp_path,
+        {"a.md": post("A", date="2024-01-01"), "b.md": post("B", date="2023-01-01")},
+    )
+    assert run_blog("build", cwd=root).returncode == 0
+    out = root / "public"
+    old_time = 1_000_000_000  # 2001: any rewrite would move it to now
+    for path in out.rglob("*"):
+        if path.is_file():
+            os.utime(path, (old_time, old_time))
+    result = run_blog("build", cwd=root)
+    assert "0 written" in result.stdout, result.stdout
+    assert all(p.stat().st_mtime == old_time for p in out.rglob("*") if p.is_file())
+
+    # Editing B's body rewrites B's page (and the listings showing its excerpt), not A's page.
+    (root / "posts/b.md").write_text(post("B", date="2023-01-01", body="Changed."), "utf-8")
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert (out / "posts/b/index.html").stat().st_mtime != old_time
+    assert "Changed." in (out / "posts/b/index.html").read_text(encoding="utf-8")
+    assert (out / "posts/a/index.html").stat().st_mtime == old_time
+    assert (out / "css/style.css").stat().st_mtime == old_time
+
+
+def test_a_symlink_planted_in_the_output_is_never_followed(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {"a.md": post("A")})
+    assert run_blog("build", cwd=root).returncode == 0
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not touch", encoding="utf-8")
+    page = root / "public/posts/a/index.html"
+    expected = page.read_bytes()
+    page.unlink()
+    page.symlink_to(secret)
+    assert run_blog("build", cwd=root).returncode == 0
+    assert not page.is_symlink()
+    assert page.read_bytes() == expected
+    assert secret.read_text(encoding="utf-8") == "do not touch"

@@ -39,6 +39,7 @@ class BuildReport:
     files: int
     warnings: tuple[Diagnostic, ...]
     seconds: float
+    unchanged_files: int = 0
     formulas_converted: int = 0
     formulas_reused: int = 0
 
@@ -162,7 +163,8 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
         posts=len(posts),
         pages=len(pages),
         tags=len(tags),
-        files=written,
+        files=written.files,
+        unchanged_files=written.unchanged,
         warnings=warnings,
         seconds=time.perf_counter() - started,
         formulas_converted=renderers.engine.converted,

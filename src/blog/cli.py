@@ -72,6 +72,8 @@ def _build(args: argparse.Namespace) -> int:
     print(
         f"built {report.posts} posts, {report.pages} pages, {report.tags} tags "
         f"into {shown}/ with {len(report.warnings)} warnings in {report.seconds:.2f} s\n"
+        f"files: {report.files} in the output, {report.files - report.unchanged_files} written, "
+        f"{report.unchanged_files} unchanged\n"
         f"math: {formulas} formulas, {report.formulas_converted} converted, "
         f"{report.formulas_reused} from the cache"
     )

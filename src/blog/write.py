@@ -1,5 +1,9 @@
 """Write the site atomically: everything goes to a staging folder next to the output, which is
-swapped in only when complete. A failed build leaves the previous output untouched."""
+swapped in only when complete. A failed build leaves the previous output untouched.
+
+A file whose bytes did not change is not rewritten: the previous output file is hard-linked into
+the staging folder, so it keeps its inode and mtime (rsync, `actions/upload-pages-artifact` and
+browser caches see it as unchanged) while the swap stays atomic."""
 
 from __future__ import annotations
 
@@ -58,28 +62,68 @@ def _collect(files: Iterable[OutputFile]) -> dict[str, OutputFile]:
     return chosen
 
 
-def write_site(out: Path, files: Iterable[OutputFile]) -> int:
-    """Write all files and swap them into `out`; returns the number of files written."""
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    files: int
+    unchanged: int  # kept from the previous output, bytes and mtime
+
+
+def _content(item: OutputFile) -> bytes:
+    if item.copy_from is not None:
+        return item.copy_from.read_bytes()
+    return (item.text or "").encode("utf-8")
+
+
+def _previous(out: Path, relative: str, content: bytes) -> Path | None:
+    """The previous output file if it holds exactly `content` (and is a plain file of ours)."""
+    old = out / relative
+    try:
+        if old.is_symlink() or not old.is_file() or old.stat().st_size != len(content):
+            return None
+        return old if old.read_bytes() == content else None
+    except OSError:
+        return None
+
+
+def write_site(out: Path, files: Iterable[OutputFile]) -> WriteReport:
+    """Write all files and swap them into `out`."""
     check_output_folder(out)
     chosen = _collect(files)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    unchanged = 0
     try:
         for relative, item in sorted(chosen.items()):
             target = (staging / relative).resolve()
             if staging.resolve() not in target.parents:
                 raise BlogError.at(f"refusing to write outside the output: {relative}", item.source)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if item.copy_from is not None:
-                shutil.copyfile(item.copy_from, target)
+            content = _content(item)
+            old = _previous(out, relative, content)
+            if old is not None and _keep(old, target):
+                unchanged += 1
             else:
-                target.write_text(item.text or "", encoding="utf-8", newline="\n")
-        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+                target.write_bytes(content)
+        marker = MARKER_TEXT.encode("utf-8")
+        old_marker = _previous(out, MARKER, marker)
+        if old_marker is None or not _keep(old_marker, staging / MARKER):
+            (staging / MARKER).write_bytes(marker)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return len(chosen)
+    return WriteReport(len(chosen), unchanged)
+
+
+def _keep(old: Path, target: Path) -> bool:
+    try:
+        os.link(old, target, follow_symlinks=False)
+    except OSError:
+        try:  # a file system without hard links: a copy that keeps the mtime
+            shutil.copy2(old, target, follow_symlinks=False)
+        except OSError:
+            return False
+    return True
 
 
 def _swap(staging: Path, out: Path) -> None:
