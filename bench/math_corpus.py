@@ -37,6 +37,7 @@ from markdown_it.token import Token
 
 from blog.markdown import create_markdown, render_body
 from blog.math_engine import MathEngine
+from blog.tex import find_unescaped, is_escaped
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus" / "notes"
@@ -139,20 +140,6 @@ def _unescape_table_pipes(text: str) -> str:
     )
 
 
-def _escaped(text: str, index: int) -> bool:
-    count = 0
-    while index - count - 1 >= 0 and text[index - count - 1] == "\\":
-        count += 1
-    return count % 2 == 1
-
-
-def _find(text: str, needle: str, start: int) -> int:
-    index = text.find(needle, start)
-    while index >= 0 and _escaped(text, index):
-        index = text.find(needle, index + 1)
-    return index
-
-
 def reference_formulas(text: str) -> list[Formula]:
     """The formulas a reader's MathJax would find in the raw markdown (code left out)."""
     if text.startswith("---\n") and (end := text.find("\n---", 4)) > 0:
@@ -162,7 +149,7 @@ def reference_formulas(text: str) -> list[Formula]:
     pos = 0
     while pos < len(text):
         char = text[pos]
-        if char == "\\" and not _escaped(text, pos):
+        if char == "\\" and not is_escaped(text, pos):
             environment = _ENVIRONMENT.match(text, pos)
             if environment:
                 closer = "\\end{" + environment.group(1) + "}"
@@ -183,9 +170,9 @@ def reference_formulas(text: str) -> list[Formula]:
                     continue
             pos += 2
             continue
-        if char == "$" and not _escaped(text, pos):
+        if char == "$" and not is_escaped(text, pos):
             if text.startswith("$$", pos):
-                close = _find(text, "$$", pos + 2)
+                close = find_unescaped(text, "$$", pos + 2)
                 if close >= 0 and text[pos + 2 : close].strip():
                     found.append(Formula(text[pos + 2 : close].strip(), True))
                     pos = close + 2
@@ -194,7 +181,7 @@ def reference_formulas(text: str) -> list[Formula]:
                 continue
             # pandoc's rule, as the builder and most MathJax setups for markdown use
             if pos + 1 < len(text) and not text[pos + 1].isspace():
-                close = _find(text, "$", pos + 1)
+                close = find_unescaped(text, "$", pos + 1)
                 if (
                     close >= 0
                     and not text[close - 1].isspace()

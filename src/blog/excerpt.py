@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .markdown import MORE_MARKER, render_tokens
-from .text import is_cjk, units
+from .text import CJK_RANGES, is_cjk, units
 
 ELLIPSIS = "…"
 # Blocks that make no sense out of context on a card.
@@ -32,7 +32,8 @@ _SKIPPED_BLOCKS = {
 # Skipped blocks whose absence does not make an excerpt "cut".
 _NOT_CONTENT = {"footnote_block_open", MORE_MARKER}
 _SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)]*|[.](?=\s|$)")
-_PIECE = re.compile(r"[\u2e80-\uffef]|[^\s\u2e80-\uffef]+|\s+")
+# a CJK character, a Latin word or a run of spaces: the pieces a description is cut between
+_PIECE = re.compile(f"[{CJK_RANGES}]|[^\\s{CJK_RANGES}]+|\\s+")
 _TRAILING_PUNCTUATION = re.compile(r"[\s，,、：:；;。.（(“‘\"'—-]+$")
 
 

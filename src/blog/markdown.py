@@ -109,13 +109,26 @@ def render_body(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedInline:
+    html: str
+    text: str  # plain text, formulas as TeX (see `plain_text`)
+    diagnostics: tuple[Diagnostic, ...]
+
+
 def render_inline_math(
     md: MarkdownIt, text: str, *, engine: MathEngine | None, path: str = "", line: int = 1
-) -> tuple[str, tuple[Diagnostic, ...]]:
+) -> RenderedInline:
     """Render one line of text (a title, a summary) with markdown inline syntax and math."""
     context = MathContext(engine, path, line)
     env: dict[str, Any] = {ENV_KEY: context}
-    return str(md.renderInline(text, env)), tuple(context.diagnostics)
+    tokens = md.parseInline(text, env)
+    children = tokens[0].children or [] if tokens else []
+    return RenderedInline(
+        str(md.renderer.render(tokens, md.options, env)),
+        plain_text(children),
+        tuple(context.diagnostics),
+    )
 
 
 def plain_text(children: Iterable[Token]) -> str:

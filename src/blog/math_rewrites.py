@@ -52,6 +52,7 @@ _DROPPED = (
     "notag",
     "allowbreak",
 )
+_DROPPED_PATTERN = re.compile(r"\\(?:" + "|".join(_DROPPED) + r")(?![A-Za-z])\s*")
 # `\cmd[opt]{...}{content}`: keep only the content.
 _UNWRAPPED = {"smash": 0, "colorbox": 1, "bbox": 0, "href": 1}
 _ENVIRONMENTS = {
@@ -107,7 +108,7 @@ def _rename_commands(tex: str) -> str:
 
 
 def _drop_switches(tex: str) -> str:
-    return re.sub(r"\\(?:" + "|".join(_DROPPED) + r")(?![A-Za-z])\s*", "", tex)
+    return _DROPPED_PATTERN.sub("", tex)
 
 
 def _replace_command(

@@ -23,6 +23,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from .errors import Diagnostic
 from .math_engine import MathEngine, MathRenderError
 from .math_numbering import EquationNumbering
+from .tex import find_unescaped
 
 MATH_ENVIRONMENTS = (
     "equation",
@@ -127,26 +128,12 @@ def _math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 # --- inline rule ------------------------------------------------------------------------------
 
 
-def _is_escaped(src: str, index: int) -> bool:
-    backslashes = 0
-    while index - backslashes - 1 >= 0 and src[index - backslashes - 1] == "\\":
-        backslashes += 1
-    return backslashes % 2 == 1
-
-
-def _find_unescaped(src: str, needle: str, start: int, stop: int) -> int:
-    index = src.find(needle, start, stop)
-    while index >= 0 and _is_escaped(src, index):
-        index = src.find(needle, index + 1, stop)
-    return index
-
-
 def _math_inline(state: StateInline, silent: bool) -> bool:
     src, pos, stop = state.src, state.pos, state.posMax
     char = src[pos]
     if char == "$":
         if src.startswith("$$", pos):
-            close = _find_unescaped(src, "$$", pos + 2, stop)
+            close = find_unescaped(src, "$$", pos + 2, stop)
             if close < 0 or not src[pos + 2 : close].strip():
                 return False
             content, display, after, markup = src[pos + 2 : close], True, close + 2, "$$"
@@ -155,7 +142,7 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
             # `$` after it closes only if a non-space precedes it and no digit follows it.
             if pos + 1 >= stop or src[pos + 1].isspace():
                 return False
-            close = _find_unescaped(src, "$", pos + 1, stop)
+            close = find_unescaped(src, "$", pos + 1, stop)
             if close < 0 or src[close - 1].isspace():
                 return False
             if close + 1 < stop and src[close + 1].isdigit():

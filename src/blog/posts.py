@@ -13,7 +13,7 @@ from .config import SiteConfig
 from .errors import BlogError, Diagnostic
 from .excerpt import make_excerpt, plain_description
 from .frontmatter import split_post, validate_front_matter
-from .markdown import plain_text, render_body, render_inline_math
+from .markdown import render_body, render_inline_math
 from .math_engine import MathEngine
 from .math_syntax import math_plugin
 from .model import Post, TagRef
@@ -39,11 +39,6 @@ def create_title_markdown() -> MarkdownIt:
 
 
 DESCRIPTION_LENGTH = 150
-
-
-def _inline_children(md: MarkdownIt, text: str) -> list[Token]:
-    tokens = md.parseInline(text, {})
-    return tokens[0].children or [] if tokens else []
 
 
 _ID_ATTRIBUTE = re.compile(r'\sid="[^"]*"')
@@ -103,33 +98,29 @@ def load_post(
         first_line=split.body_line,
     )
     title_line = split.key_lines.get("title", 2)
-    title_html, title_warnings = render_inline_math(
+    title = render_inline_math(
         renderers.title, meta.title, engine=renderers.engine, path=source, line=title_line
     )
     if meta.summary is not None:
         summary_line = split.key_lines.get("summary", 2)
-        summary_html, summary_warnings = render_inline_math(
+        summary = render_inline_math(
             renderers.body, meta.summary, engine=renderers.engine, path=source, line=summary_line
         )
-        excerpt_html, truncated = f"<p>{summary_html}</p>\n", False
+        excerpt_html, truncated = f"<p>{summary.html}</p>\n", False
+        description, summary_warnings = summary.text, summary.diagnostics
     else:
-        summary_warnings = ()
         excerpt = make_excerpt(renderers.body, body.tokens, config.excerpt_length)
         excerpt_html, truncated = excerpt.html, excerpt.truncated
-
-    excerpt_html = _standalone(excerpt_html, url)
-    if meta.summary is not None:
-        description = plain_text(_inline_children(renderers.body, meta.summary))
-    else:
         description = plain_description(body.tokens, DESCRIPTION_LENGTH)
+        summary_warnings = ()
     cjk, words = _reading_counts(body.tokens)
     post = Post(
         source=source,
         slug=slug,
         url=url,
         title=meta.title,
-        title_html=title_html,
-        title_text=plain_text(_inline_children(renderers.title, meta.title)),
+        title_html=title.html,
+        title_text=title.text,
         description=description,
         date=meta.date,
         updated=meta.updated,
@@ -137,7 +128,7 @@ def load_post(
         summary=meta.summary,
         draft=meta.draft,
         content=body.html,
-        excerpt=excerpt_html,
+        excerpt=_standalone(excerpt_html, url),
         excerpt_truncated=truncated,
         toc=body.toc,
         reading_minutes=reading_minutes(cjk, words),
@@ -145,4 +136,4 @@ def load_post(
         words=words,
         extra=meta.extra,
     )
-    return post, (*title_warnings, *body.diagnostics, *summary_warnings)
+    return post, (*title.diagnostics, *body.diagnostics, *summary_warnings)

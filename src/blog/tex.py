@@ -77,18 +77,28 @@ def commands(tex: str, name: str) -> Iterator[int]:
     pattern = re.compile(r"\\" + re.escape(name) + r"(?![A-Za-z])")
     pos = 0
     while match := pattern.search(tex, pos):
-        if _escaped(tex, match.start()):
+        if is_escaped(tex, match.start()):
             pos = match.start() + 1
             continue
         yield match.start()
         pos = match.end()
 
 
-def _escaped(tex: str, index: int) -> bool:
+def is_escaped(text: str, index: int) -> bool:
+    """True if an odd number of backslashes stands right before `text[index]`."""
     backslashes = 0
-    while index - backslashes - 1 >= 0 and tex[index - backslashes - 1] == "\\":
+    while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
         backslashes += 1
     return backslashes % 2 == 1
+
+
+def find_unescaped(text: str, needle: str, start: int, stop: int | None = None) -> int:
+    """Like `str.find`, skipping occurrences escaped with a backslash."""
+    stop = len(text) if stop is None else stop
+    index = text.find(needle, start, stop)
+    while index >= 0 and is_escaped(text, index):
+        index = text.find(needle, index + 1, stop)
+    return index
 
 
 def split_top_level(tex: str, separator: str) -> list[str]:

@@ -6,14 +6,14 @@ import math
 import re
 
 # Han, kana, Hangul and CJK punctuation/full-width forms: each character is a unit of reading.
-_CJK = (
+CJK_RANGES = (
     "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff"
     "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
     "\U00020000-\U0002fa1f"
 )
-CJK_CHAR = re.compile(f"[{_CJK}]")
+CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 _CJK_PUNCT = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\ufe30-\ufe4f]")
-_LATIN_WORD = re.compile(f"[^\\s{_CJK}]+")
+_LATIN_WORD = re.compile(f"[^\\s{CJK_RANGES}]+")
 
 CJK_PER_MINUTE = 400
 WORDS_PER_MINUTE = 200
