@@ -1,24 +1,39 @@
-"""`build()`: the one function that chains config → discover → parse → model → render → write."""
+"""`build()`: config → posts (cached or parsed in parallel) → page plan → render what changed →
+write atomically. Each step lives in its own module; this one only chains them."""
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import highlight
 from .config import SiteConfig, check_output_dir, load_config, normalize_base_url
-from .discover import STATIC_DIR, find_posts, find_static
+from .discover import STATIC_DIR, THEME_DIR, find_static
 from .errors import BlogError, Diagnostic
-from .i18n import ui_strings
-from .markdown import create_markdown
-from .math_cache import FormulaCache
-from .math_engine import MathEngine, MathRenderError, cache_fingerprint
-from .model import Post, collect_tags, group_by_year, neighbours, paginate, sort_posts
-from .posts import Renderers, create_title_markdown, load_post
-from .render import THEME_DIR, PageRenderer, render_site
-from .write import OutputFile, write_site
+from .fingerprints import code_fingerprint, digest, page_fingerprint
+from .loading import load_posts
+from .math_cache import CACHE_DIR
+from .model import collect_tags
+from .pages import Manifest, PageJob, page_keys, plan_pages
+from .parallel import default_jobs
+from .write import (
+    MARKER,
+    OutputFile,
+    collect,
+    commit,
+    discard,
+    is_copy_of,
+    open_staging,
+    stage_bytes,
+    stage_copy,
+    stage_kept,
+)
+
+SYNTAX_CSS = "css/syntax.css"
+
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +42,9 @@ class BuildOptions:
     strict: bool = False
     output: Path | None = None
     base_url: str | None = None
-    cache: bool = True
+    cache: bool = True  # read .blog-cache/ (it is refreshed either way)
+    jobs: int | None = None  # worker processes; None: one per core
+    progress: Progress | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +59,8 @@ class BuildReport:
     unchanged_files: int = 0
     formulas_converted: int = 0
     formulas_reused: int = 0
+    posts_parsed: int = 0
+    pages_rendered: int = 0
 
 
 def configure(root: Path, options: BuildOptions) -> SiteConfig:
@@ -54,64 +73,12 @@ def configure(root: Path, options: BuildOptions) -> SiteConfig:
     return config
 
 
-def create_renderers(config: SiteConfig, *, cache: bool = True) -> Renderers:
-    formula_cache = None
-    if cache:
-        formula_cache = FormulaCache.load(config.root, cache_fingerprint(config.math_macros))
-    try:
-        engine = MathEngine(config.math_macros, formula_cache)
-    except MathRenderError as exc:
-        raise BlogError.at(exc.message, "site.toml", hint="check the [math.macros] table") from None
-    body = create_markdown(
-        raw_html=config.raw_html,
-        base_path=config.base_path,
-        cjk_latin_spacing=config.cjk_latin_spacing,
-        callout_titles=ui_strings(config.language),
-    )
-    return Renderers(body=body, title=create_title_markdown(), engine=engine)
-
-
-def load_posts(
-    config: SiteConfig, renderers: Renderers, *, drafts: bool
-) -> tuple[tuple[Post, ...], tuple[Diagnostic, ...]]:
-    """Every post, or every problem with them at once; two posts on one URL is a problem too."""
-    posts: list[Post] = []
-    warnings: list[Diagnostic] = []
-    errors: list[Diagnostic] = []
-    for path in find_posts(config.root):
-        try:
-            post, post_warnings = load_post(path, config, renderers)
-        except BlogError as exc:
-            errors.extend(exc.diagnostics)
-            continue
-        if post.draft and not drafts:
-            continue
-        posts.append(post)
-        warnings.extend(post_warnings)
-    first_by_slug: dict[str, Post] = {}
-    for post in posts:
-        other = first_by_slug.setdefault(post.slug, post)
-        if other is not post:
-            errors.append(
-                Diagnostic(
-                    f"{post.source} and {other.source} both want the URL {post.url}",
-                    post.source,
-                    1,
-                    hint="give one of them a different `slug:` in its front matter",
-                )
-            )
-    if errors:
-        raise BlogError(errors)
-    return sort_posts(posts), tuple(warnings)
-
-
 def static_files(config: SiteConfig) -> list[OutputFile]:
     """Theme assets first, then the site's `static/`, which overrides a theme file of one name."""
     files = [
         OutputFile(path.relative_to(THEME_DIR / "static").as_posix(), "theme", copy_from=path)
         for path in find_static(THEME_DIR)
     ]
-    files.append(OutputFile("css/syntax.css", "theme", text=highlight.stylesheet()))
     files += [
         OutputFile(
             path.relative_to(config.root / STATIC_DIR).as_posix(),
@@ -123,50 +90,114 @@ def static_files(config: SiteConfig) -> list[OutputFile]:
     return files
 
 
+def _syntax_css() -> bytes:
+    from .highlight import stylesheet
+
+    return stylesheet().encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    files: int
+    unchanged: int
+    rendered: int
+
+
+def _write(
+    config: SiteConfig,
+    pages: list[PageJob],
+    keys: list[str],
+    manifest: Manifest,
+    jobs: int,
+    progress: Progress | None,
+) -> _Written:
+    """Stage what changed, carry the rest over, and swap the result in; or, when nothing at all
+    changed, leave the output as it is."""
+    from .render import render_pages
+
+    out = config.output_path
+    statics = static_files(config)
+    generated = [OutputFile(SYNTAX_CSS, "theme"), *(OutputFile(p.output, p.source) for p in pages)]
+    chosen = collect([*statics, *generated])
+    css_key = digest("syntax", code_fingerprint())
+    todo = [i for i, page in enumerate(pages) if not manifest.unchanged(out, page.output, keys[i])]
+    copies = [f for f in chosen.values() if f.copy_from is not None]
+    css_kept = manifest.unchanged(out, SYNTAX_CSS, css_key)
+    nothing_changed = (
+        not todo
+        and css_kept
+        and all(is_copy_of(out / f.path, f.copy_from) for f in copies if f.copy_from)
+        and set(chosen) == set(manifest.entries)
+        and (out / MARKER).is_file()
+    )
+    if nothing_changed:
+        return _Written(len(chosen), len(chosen), 0)
+
+    staging = open_staging(out)
+    try:
+        unchanged = 0
+        for item in copies:
+            assert item.copy_from is not None
+            unchanged += stage_copy(staging, out, item.path, item.copy_from)
+        if css_kept and stage_kept(staging, out, SYNTAX_CSS):
+            unchanged += 1
+        else:
+            unchanged += stage_bytes(staging, out, SYNTAX_CSS, _syntax_css())
+        wanted = set(todo)
+        for index, page in enumerate(pages):
+            if index not in wanted:
+                if stage_kept(staging, out, page.output):
+                    unchanged += 1
+                else:  # gone since we looked: render it after all
+                    todo.append(index)
+        unchanged += render_pages(
+            config, pages, todo, staging=staging, out=out, jobs=jobs, progress=progress
+        )
+        commit(staging, out, trash=config.root / CACHE_DIR / "trash")
+    except BaseException:
+        discard(staging)
+        raise
+    page_entries: dict[str, str | None] = {
+        page.output: key for page, key in zip(pages, keys, strict=True)
+    }
+    manifest.save(out, {**{f.path: None for f in copies}, SYNTAX_CSS: css_key, **page_entries})
+    return _Written(len(chosen), unchanged, len(todo))
+
+
 def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
     options = options or BuildOptions()
     started = time.perf_counter()
     config = configure(root, options)
-    renderers = create_renderers(config, cache=options.cache)
-    posts, warnings = load_posts(config, renderers, drafts=options.drafts)
-    if options.strict and warnings:
+    jobs = options.jobs or default_jobs()
+    loaded = load_posts(
+        config,
+        drafts=options.drafts,
+        read_cache=options.cache,
+        jobs=jobs,
+        progress=options.progress,
+    )
+    if options.strict and loaded.warnings:
         raise BlogError(
             dataclasses.replace(w, hint=(w.hint + "; " if w.hint else "") + "--strict is on")
-            for w in warnings
+            for w in loaded.warnings
         )
-
-    tags = collect_tags(posts)
-    index_pages = paginate(posts, config.per_page, config.base_path)
-    tag_pages = {
-        tag.slug: paginate(tag.posts, config.per_page, config.base_path, "tags", tag.slug)
-        for tag in tags
-    }
-    pages = list(
-        render_site(
-            PageRenderer(config),
-            posts,
-            tags,
-            index_pages,
-            tag_pages,
-            group_by_year(posts),
-            neighbours(posts),
-        )
-    )
-    outputs = [
-        *static_files(config),
-        *(OutputFile(page.path, page.source, text=page.text) for page in pages),
-    ]
-    written = write_site(config.output_path, outputs)
-    renderers.engine.save_cache()
+    pages = plan_pages(config, loaded.posts)
+    keys = page_keys(pages, page_fingerprint(config))
+    manifest = Manifest.load(config.root, config.output_path)
+    if not options.cache:
+        manifest = Manifest(manifest.file, {})
+    written = _write(config, pages, keys, manifest, jobs, options.progress)
     return BuildReport(
         output=config.output_path,
-        posts=len(posts),
+        posts=len(loaded.posts),
         pages=len(pages),
-        tags=len(tags),
+        tags=len(collect_tags(loaded.posts)),
         files=written.files,
         unchanged_files=written.unchanged,
-        warnings=warnings,
+        warnings=loaded.warnings,
         seconds=time.perf_counter() - started,
-        formulas_converted=renderers.engine.converted,
-        formulas_reused=renderers.engine.reused,
+        formulas_converted=loaded.formulas_converted,
+        formulas_reused=loaded.formulas_reused,
+        posts_parsed=loaded.parsed,
+        pages_rendered=written.rendered,
     )

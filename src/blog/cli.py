@@ -10,6 +10,7 @@ from pathlib import Path
 from . import __version__
 from .build import BuildOptions, build
 from .errors import BlogError, Diagnostic
+from .progress import ProgressReporter
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,9 +30,27 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--output", type=Path, help="write here instead of output_dir")
     build_cmd.add_argument("--base-url", help="override base_url, e.g. https://me.github.io/notes/")
     build_cmd.add_argument(
-        "--no-cache", action="store_true", help="convert every formula again (ignore .blog-cache/)"
+        "--no-cache",
+        action="store_true",
+        help="parse every post and render every page again (.blog-cache/ is refreshed)",
+    )
+    build_cmd.add_argument(
+        "-j", "--jobs", type=_positive, help="worker processes (default: one per core)"
+    )
+    build_cmd.add_argument(
+        "-q", "--quiet", action="store_true", help="print only warnings and errors"
     )
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def _print_problems(problems: Sequence[Diagnostic], label: str) -> None:
@@ -40,15 +59,22 @@ def _print_problems(problems: Sequence[Diagnostic], label: str) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    progress = None if args.quiet else ProgressReporter()
     options = BuildOptions(
         drafts=args.drafts,
         strict=args.strict,
         output=args.output,
         base_url=args.base_url,
         cache=not args.no_cache,
+        jobs=args.jobs,
+        progress=progress,
     )
     try:
-        report = build(args.source, options)
+        try:
+            report = build(args.source, options)
+        finally:
+            if progress:
+                progress.finish()
     except OSError as exc:
         # The disk, not the site, failed: a full disk, a permission, a vanished folder.
         where = f" ({exc.filename})" if exc.filename else ""
@@ -64,6 +90,8 @@ def _build(args: argparse.Namespace) -> int:
         )
         return 1
     _print_problems(report.warnings, "warning")
+    if args.quiet:
+        return 0
     try:
         shown = report.output.relative_to(Path.cwd())
     except ValueError:
@@ -72,6 +100,8 @@ def _build(args: argparse.Namespace) -> int:
     print(
         f"built {report.posts} posts, {report.pages} pages, {report.tags} tags "
         f"into {shown}/ with {len(report.warnings)} warnings in {report.seconds:.2f} s\n"
+        f"work: {report.posts_parsed} posts parsed, {report.pages_rendered} pages rendered, "
+        f"the rest reused from the last build\n"
         f"files: {report.files} in the output, {report.files - report.unchanged_files} written, "
         f"{report.unchanged_files} unchanged\n"
         f"math: {formulas} formulas, {report.formulas_converted} converted, "

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
 class Diagnostic:
     """One problem at one place: printed as `posts/x.md:12: message`."""
 

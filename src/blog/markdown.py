@@ -27,6 +27,7 @@ from .highlight import highlight_code
 from .i18n import ui_strings
 from .math_engine import MathEngine
 from .math_syntax import ENV_KEY, MathContext, math_plugin
+from .model import TocEntry
 from .urls import heading_id, unique
 
 MORE_MARKER = "more_marker"
@@ -39,14 +40,6 @@ _URL_ATTRIBUTE = re.compile(
 _DANGEROUS_SCHEME = re.compile(r"^(javascript|vbscript|file|data):", re.IGNORECASE)
 _SAFE_DATA = re.compile(r"^data:image/(gif|png|jpeg|webp);", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
-
-
-@dataclass(frozen=True, slots=True)
-class TocEntry:
-    level: int
-    id: str
-    html: str
-    children: tuple[TocEntry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CACHE_DIR = ".blog-cache"
-_FILE = "math.json"
+FORMULA_FILE = "math.json"
 _FORMAT = 1
 
 # A conversion: the HTML, or the engine's error as (message, offset).
@@ -46,9 +46,11 @@ class FormulaCache:
     _used: dict[str, object] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, root: Path, fingerprint: str) -> FormulaCache:
-        path = root / CACHE_DIR / _FILE
+    def load(cls, root: Path, fingerprint: str, *, read: bool = True) -> FormulaCache:
+        path = root / CACHE_DIR / FORMULA_FILE
         cache = cls(fingerprint, path)
+        if not read:
+            return cache
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -82,8 +84,20 @@ class FormulaCache:
             conversion if isinstance(conversion, str) else list(conversion)
         )
 
-    def save(self) -> None:
-        """Write what this build used; a cache that cannot be written is only a slower build."""
+    def drain(self) -> dict[str, object]:
+        """The entries used since the last drain (for a worker to hand to the main process)."""
+        used, self._used = self._used, {}
+        self._stored.update(used)
+        return used
+
+    def absorb(self, used: Mapping[str, object]) -> None:
+        self._used.update(used)
+
+    def save(self, *, prune: bool = True) -> None:
+        """Write what this build used (and, unless `prune`, what earlier builds stored too); a
+        cache that cannot be written is only a slower build."""
+        if not prune:
+            self._used = {**self._stored, **self._used}
         if self.path is None or self._used == self._stored:
             return
         try:

@@ -6,20 +6,56 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from .markdown import TocEntry
 from .urls import file_path, url_path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
+class TocEntry:
+    level: int
+    id: str
+    html: str
+    children: tuple[TocEntry, ...] = ()
+
+
+class PostBody:
+    """A post's rendered HTML and TOC: held in memory, or in a file of the post cache that is read
+    only when a page shows it (so a build of 10,000 cached posts holds their metadata, not their
+    bodies)."""
+
+    __slots__ = ("_content", "_toc", "file")
+
+    def __init__(
+        self, content: str = "", toc: tuple[TocEntry, ...] = (), *, file: Path | None = None
+    ) -> None:
+        self._content = content
+        self._toc = toc
+        self.file = file
+
+    def load(self) -> tuple[str, tuple[TocEntry, ...]]:
+        if self.file is None:
+            return self._content, self._toc
+        from .post_cache import read_body  # the cache imports this module
+
+        return read_body(self.file)
+
+    def __getstate__(self) -> tuple[str, tuple[TocEntry, ...], Path | None]:
+        return self._content, self._toc, self.file
+
+    def __setstate__(self, state: tuple[str, tuple[TocEntry, ...], Path | None]) -> None:
+        self._content, self._toc, self.file = state
+
+
+@dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
 class TagRef:
     name: str
     slug: str
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
 class Post:
     source: str
     slug: str
@@ -27,7 +63,7 @@ class Post:
     title: str
     title_html: str
     date: datetime
-    content: str
+    body: PostBody
     excerpt: str
     excerpt_truncated: bool
     title_text: str = ""  # the title as plain text, formulas as TeX: <title>, feeds, meta tags
@@ -36,11 +72,20 @@ class Post:
     tags: tuple[TagRef, ...] = ()
     summary: str | None = None
     draft: bool = False
-    toc: tuple[TocEntry, ...] = ()
     reading_minutes: int = 1
     cjk_chars: int = 0
     words: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Changes whenever anything that shaped this post changes: its file, the config, the code.
+    fingerprint: str = ""
+
+    @property
+    def content(self) -> str:
+        return self.body.load()[0]
+
+    @property
+    def toc(self) -> tuple[TocEntry, ...]:
+        return self.body.load()[1]
 
     @property
     def output_file(self) -> str:

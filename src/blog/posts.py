@@ -16,7 +16,7 @@ from .frontmatter import split_post, validate_front_matter
 from .markdown import render_body, render_inline_math
 from .math_engine import MathEngine
 from .math_syntax import math_plugin
-from .model import Post, TagRef
+from .model import Post, PostBody, TagRef
 from .text import count_units, reading_minutes
 from .urls import slugify, url_path
 
@@ -70,11 +70,13 @@ def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
 
 
 def load_post(
-    path: Path, config: SiteConfig, renderers: Renderers
+    path: Path, config: SiteConfig, renderers: Renderers, raw: bytes | None = None
 ) -> tuple[Post, tuple[Diagnostic, ...]]:
-    """Read and render one post; raises `BlogError` for mistakes, returns math warnings."""
+    """Render one post (from `raw`, the file's bytes, if given); raises `BlogError` for
+    mistakes, returns math warnings. The body is held in memory."""
     source = path.relative_to(config.root).as_posix()
-    raw = path.read_bytes()
+    if raw is None:
+        raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -127,10 +129,9 @@ def load_post(
         tags=tuple(tag_ref(name, config.base_path) for name in meta.tags),
         summary=meta.summary,
         draft=meta.draft,
-        content=body.html,
+        body=PostBody(body.html, body.toc),
         excerpt=_standalone(excerpt_html, url),
         excerpt_truncated=truncated,
-        toc=body.toc,
         reading_minutes=reading_minutes(cjk, words),
         cjk_chars=cjk,
         words=words,

@@ -4,7 +4,7 @@ turning the site model into output pages."""
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,13 +13,16 @@ from typing import Any
 import jinja2
 
 from .config import SiteConfig
-from .discover import TEMPLATES_DIR
-from .errors import BlogError
+from .discover import TEMPLATES_DIR, THEME_DIR
+from .errors import BlogError, Diagnostic
 from .i18n import ui_strings
-from .model import Pager, Post, Tag, YearGroup
-from .urls import file_path, url_path
+from .pages import PageJob
+from .parallel import chunked, run_chunks
+from .write import stage_bytes
 
-THEME_DIR = Path(__file__).parent / "theme"
+# Below this many pages to render, a worker pool costs more than it saves.
+PARALLEL_MIN_PAGES = 200
+
 THEME_TEMPLATES = THEME_DIR / "templates"
 
 
@@ -108,44 +111,54 @@ class PageRenderer:
         return Page(output, text, source)
 
 
-def render_site(
-    renderer: PageRenderer,
-    posts: tuple[Post, ...],
-    tags: tuple[Tag, ...],
-    index_pages: tuple[Pager, ...],
-    tag_pages: dict[str, tuple[Pager, ...]],
-    years: tuple[YearGroup, ...],
-    neighbours: dict[str, tuple[Post | None, Post | None]],
-) -> Iterator[Page]:
-    config = renderer.config
-    render: Callable[..., Page] = renderer.render
-    for pager in index_pages:
-        yield render("index.html", pager.output_file, "index", pager=pager)
-    for post in posts:
-        older, newer = neighbours[post.slug]
-        yield render(
-            "post.html", post.output_file, post.source, post=post, older=older, newer=newer
-        )
-    yield render("tags.html", file_path("tags"), "tags", tags=tags)
-    for tag in tags:
-        for pager in tag_pages[tag.slug]:
-            yield render("tag.html", pager.output_file, f"tag {tag.name}", tag=tag, pager=pager)
-    yield render("archive.html", file_path("archive"), "archive", years=years)
-    yield render("404.html", "404.html", "404")
-    feed_posts = posts[:20]
-    updated = max((p.updated or p.date for p in feed_posts), default=None)
-    yield render(
-        "atom.xml",
-        "atom.xml",
-        "feed",
-        posts=feed_posts,
-        updated=updated.isoformat() if updated else "1970-01-01T00:00:00+00:00",
+_worker: tuple[PageRenderer, Sequence[PageJob], Path, Path] | None = None
+
+
+def _start_worker(config: SiteConfig, pages: Sequence[PageJob], staging: Path, out: Path) -> None:
+    global _worker
+    _worker = (PageRenderer(config), pages, staging, out)
+
+
+def _render_chunk(indices: Sequence[int]) -> tuple[int, int, tuple[Diagnostic, ...]]:
+    """Render and stage these pages: (how many, how many came out unchanged, the first error)."""
+    assert _worker is not None, "_start_worker runs first"
+    renderer, pages, staging, out = _worker
+    unchanged = 0
+    for index in indices:
+        job = pages[index]
+        try:
+            page = renderer.render(job.template, job.output, job.source, **job.context)
+        except BlogError as exc:
+            return len(indices), unchanged, tuple(exc.diagnostics)
+        unchanged += stage_bytes(staging, out, page.path, page.text.encode("utf-8"))
+    return len(indices), unchanged, ()
+
+
+def render_pages(
+    config: SiteConfig,
+    pages: Sequence[PageJob],
+    todo: Sequence[int],
+    *,
+    staging: Path,
+    out: Path,
+    jobs: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> int:
+    """Render `pages[i]` for each i in `todo` into the staging folder, on every core when there
+    are many; returns how many came out byte-identical to the previous output."""
+    unchanged = done = 0
+    results = run_chunks(
+        _render_chunk,
+        chunked(todo, jobs, smallest=16),
+        jobs=jobs if len(todo) >= PARALLEL_MIN_PAGES else 1,
+        initializer=_start_worker,
+        initargs=(config, pages, staging, out),
     )
-    sitemap_urls = [
-        *((pager.url, None) for pager in index_pages),
-        *((post.url, post.updated or post.date) for post in posts),
-        (url_path(config.base_path, "tags"), None),
-        *((pager.url, None) for tag in tags for pager in tag_pages[tag.slug]),
-        (url_path(config.base_path, "archive"), None),
-    ]
-    yield render("sitemap.xml", "sitemap.xml", "sitemap", entries=sitemap_urls)
+    for count, same, errors in results:
+        if errors:
+            raise BlogError(errors)
+        unchanged += same
+        done += count
+        if progress:
+            progress("pages", done, len(todo))
+    return unchanged

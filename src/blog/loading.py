@@ -1,0 +1,232 @@
+"""All post files → `Post`s: from the post cache when nothing that shaped a post changed,
+otherwise parsed and rendered, on every core when there are many."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import SiteConfig
+from .discover import find_posts
+from .errors import BlogError, Diagnostic
+from .fingerprints import digest, post_fingerprint
+from .math_cache import CACHE_DIR, FORMULA_FILE, FormulaCache
+from .model import Post, sort_posts
+from .parallel import chunked, run_chunks
+from .post_cache import CachedPost, PostCache
+
+if TYPE_CHECKING:
+    from .posts import Renderers
+
+# The formula cache is read only when it is small next to the work: reading a big one costs more
+# than converting the formulas of the one post an edit changed.
+FORMULA_CACHE_BYTES_PER_POST = 64 * 1024
+# Below this many, a worker pool costs more than it saves.
+PARALLEL_MIN_POSTS = 24
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPosts:
+    posts: tuple[Post, ...]  # newest first, drafts left out unless asked for
+    warnings: tuple[Diagnostic, ...]
+    parsed: int  # posts parsed this build; the rest came from the cache
+    formulas_converted: int = 0
+    formulas_reused: int = 0
+
+
+def create_renderers(config: SiteConfig, formula_cache: FormulaCache | None) -> Renderers:
+    from .i18n import ui_strings
+    from .markdown import create_markdown
+    from .math_engine import MathEngine, MathRenderError
+    from .posts import Renderers, create_title_markdown
+
+    try:
+        engine = MathEngine(config.math_macros, formula_cache)
+    except MathRenderError as exc:
+        raise BlogError.at(exc.message, "site.toml", hint="check the [math.macros] table") from None
+    body = create_markdown(
+        raw_html=config.raw_html,
+        base_path=config.base_path,
+        cjk_latin_spacing=config.cjk_latin_spacing,
+        callout_titles=ui_strings(config.language),
+    )
+    return Renderers(body=body, title=create_title_markdown(), engine=engine)
+
+
+def formula_cache_size(config: SiteConfig) -> int:
+    try:
+        return (config.root / CACHE_DIR / FORMULA_FILE).stat().st_size
+    except OSError:
+        return 0
+
+
+def _formula_cache(config: SiteConfig, *, read: bool) -> FormulaCache:
+    from .math_engine import cache_fingerprint
+
+    return FormulaCache.load(config.root, cache_fingerprint(config.math_macros), read=read)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    path: Path
+    raw: bytes
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    source: str
+    entry: CachedPost | None
+    errors: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _ChunkResult:
+    parsed: list[_Parsed]
+    formulas: dict[str, object]
+    converted: int
+    reused: int
+
+
+class _Worker:
+    """What one process needs to parse posts: set up once per process by `_start_worker`."""
+
+    def __init__(self, config: SiteConfig, cache: PostCache, formula_cache: FormulaCache | None):
+        self.config = config
+        self.cache = cache
+        self.formula_cache = formula_cache
+        self.renderers = create_renderers(config, formula_cache)
+
+
+_worker: _Worker | None = None
+
+
+def _start_worker(
+    config: SiteConfig, cache: PostCache, use_formula_cache: bool, read_cache: bool
+) -> None:
+    global _worker
+    formulas = _formula_cache(config, read=read_cache) if use_formula_cache else None
+    _worker = _Worker(config, cache, formulas)
+
+
+def _parse_chunk(jobs: Sequence[_Job]) -> _ChunkResult:
+    from .posts import load_post
+
+    worker = _worker
+    assert worker is not None, "_start_worker runs first"
+    engine = worker.renderers.engine
+    before = engine.converted, engine.reused
+    parsed = []
+    for job in jobs:
+        source = job.path.relative_to(worker.config.root).as_posix()
+        try:
+            post, warnings = load_post(job.path, worker.config, worker.renderers, job.raw)
+        except BlogError as exc:
+            parsed.append(_Parsed(source, None, tuple(exc.diagnostics)))
+            continue
+        content, toc = post.body.load()
+        post = dataclasses.replace(
+            post,
+            body=worker.cache.body_for(job.fingerprint, content, toc),
+            fingerprint=job.fingerprint,
+        )
+        parsed.append(_Parsed(source, CachedPost(job.fingerprint, post, warnings), ()))
+    formulas = worker.formula_cache.drain() if worker.formula_cache else {}
+    return _ChunkResult(parsed, formulas, engine.converted - before[0], engine.reused - before[1])
+
+
+def load_posts(
+    config: SiteConfig,
+    *,
+    drafts: bool,
+    read_cache: bool = True,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> LoadedPosts:
+    """Every post, or every problem with them at once; two posts on one URL is a problem too."""
+    fingerprint = post_fingerprint(config)
+    cache = PostCache.open(config.root, fingerprint, read=read_cache)
+    entries: dict[str, CachedPost] = {}
+    todo: list[_Job] = []
+    paths = find_posts(config.root)
+    prefix = len(os.path.join(config.root, ""))
+    for path in paths:
+        name = str(path)
+        source = name[prefix:].replace(os.sep, "/")
+        with open(name, "rb") as file:
+            raw = file.read()
+        post_key = digest(fingerprint, source, raw)
+        hit = cache.get(source, post_key)
+        if hit is not None:
+            entries[source] = hit
+        else:
+            todo.append(_Job(path, raw, post_key))
+
+    use_formula_cache = bool(todo) and formula_cache_size(config) <= (
+        len(todo) * FORMULA_CACHE_BYTES_PER_POST
+    )
+    formula_cache = _formula_cache(config, read=read_cache) if use_formula_cache else None
+    errors: list[Diagnostic] = []
+    converted = reused = 0
+    done = len(entries)
+    if progress:
+        progress("posts", done, len(paths))
+    results = run_chunks(
+        _parse_chunk,
+        chunked(todo, jobs),
+        jobs=jobs if len(todo) >= PARALLEL_MIN_POSTS else 1,
+        initializer=_start_worker,
+        initargs=(config, PostCache(cache.folder, fingerprint), use_formula_cache, read_cache),
+    )
+    for result in results:
+        for parsed in result.parsed:
+            if parsed.entry is None:
+                errors.extend(parsed.errors)
+            else:
+                entries[parsed.source] = parsed.entry
+        if formula_cache is not None:
+            formula_cache.absorb(result.formulas)
+        converted += result.converted
+        reused += result.reused
+        done += len(result.parsed)
+        if progress:
+            progress("posts", done, len(paths))
+
+    cache.save(sorted(entries.items()))
+    if formula_cache is not None:
+        formula_cache.save(prune=len(todo) == len(paths))
+
+    posts = [entry.post for entry in entries.values() if drafts or not entry.post.draft]
+    errors += _url_clashes(posts)
+    if errors:
+        raise BlogError(errors)
+    warnings = [
+        warning
+        for source, entry in sorted(entries.items())
+        if drafts or not entry.post.draft
+        for warning in entry.warnings
+    ]
+    return LoadedPosts(sort_posts(posts), tuple(warnings), len(todo), converted, reused)
+
+
+def _url_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
+    first_by_slug: dict[str, Post] = {}
+    clashes = []
+    for post in sorted(posts, key=lambda p: p.source):
+        other = first_by_slug.setdefault(post.slug, post)
+        if other is not post:
+            clashes.append(
+                Diagnostic(
+                    f"{post.source} and {other.source} both want the URL {post.url}",
+                    post.source,
+                    1,
+                    hint="give one of them a different `slug:` in its front matter",
+                )
+            )
+    return clashes

@@ -1,0 +1,188 @@
+"""Which pages the site has, what each is made from, and which must be rendered again.
+
+Every page is planned as a `PageJob`: a template, an output path and the data it is given. Its key
+digests the page fingerprint (code, every setting, every template) and that data, where a post
+counts by its fingerprint, which changes with anything that shaped the post. A page whose key and
+output file match the previous build's is carried over without rendering; so editing one post
+renders its own page, its neighbours (prev/next), the listing and tag pages it is on, the archive,
+tag index, feed and sitemap, and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .config import SiteConfig
+from .fingerprints import digest
+from .math_cache import CACHE_DIR
+from .model import Pager, Post, Tag, YearGroup, collect_tags, group_by_year, neighbours, paginate
+from .urls import file_path, url_path
+
+FEED_SIZE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class PageJob:
+    template: str
+    output: str  # path in the output folder
+    source: str  # what it is made from, for error messages
+    context: Mapping[str, Any]
+
+
+def plan_pages(config: SiteConfig, posts: tuple[Post, ...]) -> list[PageJob]:
+    tags = collect_tags(posts)
+    index_pages = paginate(posts, config.per_page, config.base_path)
+    tag_pages = {
+        tag.slug: paginate(tag.posts, config.per_page, config.base_path, "tags", tag.slug)
+        for tag in tags
+    }
+    pages = [
+        PageJob("index.html", pager.output_file, "index", {"pager": pager}) for pager in index_pages
+    ]
+    around = neighbours(posts)
+    for post in posts:
+        older, newer = around[post.slug]
+        context: dict[str, Any] = {"post": post, "older": older, "newer": newer}
+        pages.append(PageJob("post.html", post.output_file, post.source, context))
+    pages.append(PageJob("tags.html", file_path("tags"), "tags", {"tags": tags}))
+    for tag in tags:
+        for pager in tag_pages[tag.slug]:
+            context = {"tag": tag, "pager": pager}
+            pages.append(PageJob("tag.html", pager.output_file, f"tag {tag.name}", context))
+    archive = {"years": group_by_year(posts)}
+    pages.append(PageJob("archive.html", file_path("archive"), "archive", archive))
+    pages.append(PageJob("404.html", "404.html", "404", {}))
+    feed_posts = posts[:FEED_SIZE]
+    updated = max((p.updated or p.date for p in feed_posts), default=None)
+    feed = {
+        "posts": feed_posts,
+        "updated": updated.isoformat() if updated else "1970-01-01T00:00:00+00:00",
+    }
+    pages.append(PageJob("atom.xml", "atom.xml", "feed", feed))
+    sitemap_urls = [
+        *((pager.url, None) for pager in index_pages),
+        *((post.url, post.updated or post.date) for post in posts),
+        (url_path(config.base_path, "tags"), None),
+        *((pager.url, None) for tag in tags for pager in tag_pages[tag.slug]),
+        (url_path(config.base_path, "archive"), None),
+    ]
+    pages.append(PageJob("sitemap.xml", "sitemap.xml", "sitemap", {"entries": sitemap_urls}))
+    return pages
+
+
+class _DataDigest:
+    """A digest of the data given to a template: each value is written out unambiguously (strings
+    by `repr`) and hashed once. Shared objects (a tag with all its posts, repeated on each of its
+    pages) are written out once and stand in by their own digest after that."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, str] = {}
+
+    def __call__(self, value: object) -> str:
+        parts: list[str] = []
+        self._write(value, parts)
+        return digest("\n".join(parts))
+
+    def _write(self, value: object, parts: list[str]) -> None:
+        if value is None or isinstance(value, (str, int, float, bool)):
+            parts.append(repr(value))
+        elif isinstance(value, Post):
+            if not value.fingerprint:
+                raise ValueError(f"{value.source} has no fingerprint")
+            parts.append("post " + value.fingerprint)
+        elif isinstance(value, (datetime, date)):
+            parts.append(value.isoformat())
+        elif isinstance(value, (Tag, Pager, YearGroup)):
+            parts.append(self._shared(value))
+        elif isinstance(value, Mapping):
+            parts.append(f"{{{len(value)}")
+            for key in sorted(value):
+                parts.append(repr(key))
+                self._write(value[key], parts)
+        elif isinstance(value, (list, tuple)):
+            if len(value) > 8:  # long ones (a listing's page URLs) are often shared
+                parts.append(self._shared(value))
+                return
+            parts.append(f"[{len(value)}")
+            for item in value:
+                self._write(item, parts)
+        else:
+            raise TypeError(f"cannot digest {type(value).__name__} given to a template")
+
+    def _shared(self, value: Tag | Pager | YearGroup | list[Any] | tuple[Any, ...]) -> str:
+        known = self._memo.get(id(value))
+        if known is None:
+            if isinstance(value, (list, tuple)):
+                parts = [f"[{len(value)}"]
+                for item in value:
+                    self._write(item, parts)
+                known = digest("\n".join(parts))
+                self._memo[id(value)] = known
+                return known
+            if isinstance(value, Tag):
+                fields: tuple[object, ...] = (value.name, value.slug, value.url, value.posts)
+            elif isinstance(value, Pager):
+                fields = (value.number, value.urls, value.files, value.posts)
+            else:
+                fields = (value.year, value.posts)
+            known = f"{type(value).__name__} {self(fields)}"
+            self._memo[id(value)] = known
+        return known
+
+
+def page_keys(pages: Sequence[PageJob], page_fingerprint: str) -> list[str]:
+    data = _DataDigest()
+    return [digest(page_fingerprint, p.template, p.output, data(p.context)) for p in pages]
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What the previous build wrote into one output folder: for each file, the key it was
+    rendered from (None for copies) and the size and mtime it was left with."""
+
+    file: Path
+    entries: dict[str, tuple[str | None, int, int]]
+
+    @classmethod
+    def load(cls, root: Path, out: Path) -> Manifest:
+        file = root / CACHE_DIR / f"output-{digest(str(out))[:16]}.json"
+        try:
+            raw = json.loads(file.read_text(encoding="utf-8"))
+            entries = {path: (key, size, mtime) for path, (key, size, mtime) in raw.items()}
+        except (OSError, ValueError, TypeError):
+            entries = {}
+        return cls(file, entries)
+
+    def unchanged(self, out: Path, relative: str, key: str) -> bool:
+        """The previous build rendered this file from the same key, and it is still as it left
+        it (not edited or deleted since)."""
+        entry = self.entries.get(relative)
+        if entry is None or entry[0] != key:
+            return False
+        try:
+            stat = os.lstat(os.path.join(out, relative))
+        except OSError:
+            return False
+        return (stat.st_size, stat.st_mtime_ns) == entry[1:]
+
+    def save(self, out: Path, keys: Mapping[str, str | None]) -> None:
+        entries: dict[str, list[object]] = {}
+        for relative, key in keys.items():
+            try:
+                stat = os.stat(out / relative, follow_symlinks=False)
+            except OSError:
+                continue
+            entries[relative] = [key, stat.st_size, stat.st_mtime_ns]
+        try:
+            self.file.parent.mkdir(exist_ok=True)
+            temporary = self.file.with_suffix(".tmp")
+            temporary.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+            os.replace(temporary, self.file)
+        except OSError:
+            pass

@@ -1,0 +1,205 @@
+"""The persistent post cache in `.blog-cache/`: a post whose file and `post_fingerprint` did not
+change is not parsed again.
+
+`posts.pickle` maps each post file to its fingerprint, its `Post` (metadata and excerpt) and its
+warnings; `bodies/<fingerprint>` holds each post's rendered HTML and TOC, read only when a page
+shows it. Deleting `.blog-cache/` is always safe.
+
+The files are pickles read with an unpickler that only builds our own data classes and dates, so a
+tampered cache can fail a load (and is then ignored) but can never run code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .errors import Diagnostic
+from .math_cache import CACHE_DIR
+from .model import Post, PostBody, TocEntry
+
+_INDEX = "posts.pickle"
+_BODIES = "bodies"
+_FORMAT = 1
+
+_ALLOWED = {
+    ("blog.model", "Post"),
+    ("blog.model", "PostBody"),
+    ("blog.model", "TagRef"),
+    ("blog.model", "TocEntry"),
+    ("blog.errors", "Diagnostic"),
+    ("datetime", "datetime"),
+    ("datetime", "date"),
+    ("datetime", "time"),
+    ("datetime", "timedelta"),
+    ("datetime", "timezone"),
+    ("blog.post_cache", "_zone"),
+    ("blog.post_cache", "CachedPost"),
+    ("pathlib", "PosixPath"),
+    ("pathlib", "WindowsPath"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+}
+
+
+class _DataOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+        return super().find_class(module, name)
+
+
+def _zone(key: str) -> ZoneInfo:
+    return ZoneInfo(key)
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        # ZoneInfo pickles through `getattr`, which the loader must never allow.
+        if isinstance(obj, ZoneInfo):
+            return _zone, (obj.key,)
+        return NotImplemented
+
+
+def _dump(value: object) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
+def _load(data: bytes) -> Any:
+    return _DataOnly(io.BytesIO(data)).load()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _fingerprints(posts: dict[str, CachedPost]) -> dict[str, str]:
+    return {source: entry.fingerprint for source, entry in posts.items()}
+
+
+class CacheDamaged(Exception):
+    """A body file that the index names is gone or unreadable (someone deleted the cache)."""
+
+
+def read_body(file: Path) -> tuple[str, tuple[TocEntry, ...]]:
+    try:
+        content, toc = _load(file.read_bytes())
+    except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError) as exc:
+        raise CacheDamaged(f"{file}: {exc}") from None
+    return str(content), tuple(toc)
+
+
+@dataclass(frozen=True)  # no slots: pickles far faster
+class CachedPost:
+    fingerprint: str
+    post: Post
+    warnings: tuple[Diagnostic, ...]
+
+
+@dataclass(slots=True)
+class PostCache:
+    """The cache of one site; `root` is None when caching is off (everything stays in memory)."""
+
+    folder: Path | None
+    post_fingerprint: str
+    _stored: dict[str, CachedPost] = field(default_factory=dict)
+    _bodies: set[str] | None = None  # names in bodies/, listed once
+
+    @classmethod
+    def open(cls, root: Path, post_fingerprint: str, *, read: bool = True) -> PostCache:
+        folder = root / CACHE_DIR
+        cache = cls(folder, post_fingerprint)
+        if not read:
+            return cache
+        try:
+            stored = _load((folder / _INDEX).read_bytes())
+        except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError):
+            return cache  # none yet, or damaged or from another version: start afresh
+        if (
+            isinstance(stored, dict)
+            and stored.get("format") == _FORMAT
+            and stored.get("post_fingerprint") == post_fingerprint
+            and isinstance(stored.get("posts"), dict)
+        ):
+            cache._stored = stored["posts"]
+        return cache
+
+    @classmethod
+    def disabled(cls) -> PostCache:
+        return cls(None, "")
+
+    def get(self, source: str, fingerprint: str) -> CachedPost | None:
+        """The cached post if its fingerprint matches and its body file is still there."""
+        entry = self._stored.get(source)
+        if entry is None or entry.fingerprint != fingerprint or self.folder is None:
+            return None
+        if self._bodies is None:
+            try:
+                self._bodies = set(os.listdir(self.folder / _BODIES))
+            except OSError:
+                self._bodies = set()
+        if fingerprint not in self._bodies:
+            return None
+        file = self.folder / _BODIES / fingerprint  # not the stored path: the site may have moved
+        post = dataclasses.replace(entry.post, body=PostBody(file=file))
+        return CachedPost(fingerprint, post, entry.warnings)
+
+    def body_for(self, fingerprint: str, content: str, toc: tuple[TocEntry, ...]) -> PostBody:
+        """Store a freshly rendered body; on a cache that cannot be written, keep it in memory."""
+        if self.folder is None:
+            return PostBody(content, toc)
+        file = self.folder / _BODIES / fingerprint
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(file, _dump((content, toc)))
+        except OSError:
+            return PostBody(content, toc)
+        return PostBody(file=file)
+
+    def save(self, entries: Iterable[tuple[str, CachedPost]]) -> None:
+        """Keep exactly these posts; remove body files no post names. Failures are ignored: a
+        cache that cannot be written only makes the next build slower."""
+        if self.folder is None:
+            return
+        posts = dict(entries)
+        try:
+            self.folder.mkdir(exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            if _fingerprints(posts) != _fingerprints(self._stored):
+                index = {
+                    "format": _FORMAT,
+                    "post_fingerprint": self.post_fingerprint,
+                    "posts": posts,
+                }
+                _write_atomically(self.folder / _INDEX, _dump(index))
+                self._prune(self.folder / _BODIES, {e.fingerprint for e in posts.values()})
+        except OSError:
+            return
+        self._stored = posts
+
+    @staticmethod
+    def _prune(bodies: Path, wanted: set[str]) -> None:
+        if not bodies.is_dir():
+            return
+        for file in bodies.iterdir():
+            if file.name not in wanted:
+                file.unlink(missing_ok=True)
