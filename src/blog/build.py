@@ -18,6 +18,7 @@ from .math_cache import CACHE_DIR
 from .model import collect_tags
 from .pages import Manifest, PageJob, page_keys, plan_pages
 from .parallel import default_jobs
+from .post_cache import CacheDamaged
 from .write import (
     MARKER,
     OutputFile,
@@ -166,6 +167,17 @@ def _write(
 
 def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
     options = options or BuildOptions()
+    try:
+        return _build(root, options)
+    except CacheDamaged:
+        if not options.cache:
+            raise
+        # Someone deleted or damaged part of .blog-cache/ under us: build without it, which
+        # also writes it afresh.
+        return _build(root, dataclasses.replace(options, cache=False))
+
+
+def _build(root: Path, options: BuildOptions) -> BuildReport:
     started = time.perf_counter()
     config = configure(root, options)
     jobs = options.jobs or default_jobs()

@@ -1,0 +1,276 @@
+"""Incremental builds are never stale: after every kind of change, the output of a cached build is
+byte-for-byte the output of a clean build of a fresh copy of the site, and only what the change
+touches is parsed or rendered again."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from blog.build import BuildOptions, BuildReport, build
+from blog.render import THEME_TEMPLATES
+from sites import post, run_blog, tree_digest, write_site
+
+CONFIG = """\
+title = "Notes"
+base_url = "https://example.org/"
+per_page = 2
+
+[math.macros]
+R = "\\\\mathbb{R}"
+"""
+
+
+def make_site(root: Path) -> Path:
+    posts = {
+        f"p{n}.md": post(
+            f"'Post {n} $x_{n}$'",
+            date=f"2024-0{n}-01",
+            tags=f"[common, t{n % 3}]",
+            body=f"Body {n} with $\\R^{n}$.\n\n## Part {n}\n\n```python\nprint({n})\n```\n",
+        )
+        for n in range(1, 7)
+    }
+    return write_site(root, posts, CONFIG, static__img__a_txt="static file")
+
+
+def clean_build(root: Path, scratch: Path) -> dict[str, str]:
+    """The output of a from-scratch build of a copy of the site (no cache, no old output)."""
+    copy = scratch / "clean"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("public", ".blog-cache", ".public*"))
+    build(copy, BuildOptions(cache=False, jobs=1))
+    return tree_digest(copy / "public")
+
+
+def incremental(root: Path, scratch: Path) -> BuildReport:
+    report = build(root, BuildOptions(jobs=1))
+    assert tree_digest(root / "public") == clean_build(root, scratch)
+    return report
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = make_site(tmp_path / "site")
+    report = incremental(root, tmp_path)
+    assert report.posts_parsed == 6
+    return root
+
+
+def test_nothing_changed_means_nothing_parsed_rendered_or_written(
+    site: Path, tmp_path: Path
+) -> None:
+    before = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*")}
+    report = incremental(site, tmp_path)
+    assert (report.posts_parsed, report.pages_rendered) == (0, 0)
+    assert report.unchanged_files == report.files
+    assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*")} == before
+
+
+def test_editing_a_body_renders_only_the_pages_that_show_it(site: Path, tmp_path: Path) -> None:
+    untouched = site / "public/posts/p1/index.html"
+    before = untouched.stat().st_mtime_ns
+    edit(site / "posts/p4.md", "Body 4", "Rewritten body 4")
+    report = incremental(site, tmp_path)
+    assert report.posts_parsed == 1
+    # Its page, two neighbours, its listing and tag pages, tags, archive, feed, sitemap.
+    assert 0 < report.pages_rendered < report.pages
+    assert "Rewritten body 4" in read(site / "public/posts/p4/index.html")
+    assert untouched.stat().st_mtime_ns == before
+
+
+def test_a_new_title_reaches_the_index_and_both_neighbours(site: Path, tmp_path: Path) -> None:
+    edit(site / "posts/p4.md", "Post 4", "Renamed four")
+    incremental(site, tmp_path)
+    for page in ("posts/p3", "posts/p5", "page/2", "tags/common/page/2", "archive"):
+        assert "Renamed four" in read(site / "public" / page / "index.html"), page
+    assert "Renamed four" in read(site / "public/atom.xml")
+
+
+def test_tags_dates_drafts_and_summaries(site: Path, tmp_path: Path) -> None:
+    edit(site / "posts/p2.md", "tags: [common, t2]", "tags: [brand-new]")
+    incremental(site, tmp_path)
+    assert (site / "public/tags/brand-new/index.html").is_file()
+
+    edit(site / "posts/p1.md", "date: 2024-01-01", "date: 2025-01-01")  # now the newest
+    incremental(site, tmp_path)
+
+    edit(site / "posts/p3.md", "title:", "draft: true\ntitle:")
+    incremental(site, tmp_path)
+    assert not (site / "public/posts/p3").exists()
+
+    edit(site / "posts/p5.md", "title:", "summary: A hand-written summary\ntitle:")
+    incremental(site, tmp_path)
+    assert "A hand-written summary" in read(site / "public/page/2/index.html")
+
+
+def test_adding_deleting_and_renaming_posts(site: Path, tmp_path: Path) -> None:
+    (site / "posts/p7.md").write_text(post("Seven", date="2024-09-09"), encoding="utf-8")
+    incremental(site, tmp_path)
+    (site / "posts/p2.md").unlink()
+    incremental(site, tmp_path)
+    assert not (site / "public/posts/p2").exists()
+    (site / "posts/p7.md").rename(site / "posts/seven.md")
+    report = incremental(site, tmp_path)
+    assert report.posts_parsed == 1
+    assert not (site / "public/posts/p7").exists()
+    assert (site / "public/posts/seven/index.html").is_file()
+
+
+def test_page_only_settings_render_pages_but_parse_no_post(site: Path, tmp_path: Path) -> None:
+    edit(site / "site.toml", "per_page = 2", "per_page = 4")
+    report = incremental(site, tmp_path)
+    assert report.posts_parsed == 0
+    assert not (site / "public/page/3").exists()
+
+    edit(site / "site.toml", 'title = "Notes"', 'title = "Other notes"')
+    report = incremental(site, tmp_path)
+    assert report.posts_parsed == 0
+    assert report.pages_rendered == report.pages
+    assert "Other notes" in read(site / "public/posts/p1/index.html")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('R = "\\\\mathbb{R}"', 'R = "\\\\mathcal{R}"'),
+        ('base_url = "https://example.org/"', 'base_url = "https://example.org/notes/"'),
+        ("per_page = 2", 'per_page = 2\nexcerpt_length = 5\nlanguage = "zh-CN"'),
+    ],
+    ids=["macro", "base_url", "excerpt-and-language"],
+)
+def test_settings_that_shape_posts_parse_them_again(
+    site: Path, tmp_path: Path, old: str, new: str
+) -> None:
+    edit(site / "site.toml", old, new)
+    report = incremental(site, tmp_path)
+    assert report.posts_parsed == 6
+
+
+def test_templates_added_edited_and_removed(site: Path, tmp_path: Path) -> None:
+    override = site / "templates/post.html"
+    override.parent.mkdir()
+    theme = read(THEME_TEMPLATES / "post.html")
+    override.write_text(theme.replace("{% block content %}", "{% block content %}MARK-1"))
+    report = incremental(site, tmp_path)
+    assert report.posts_parsed == 0
+    assert "MARK-1" in read(site / "public/posts/p1/index.html")
+
+    edit(override, "MARK-1", "MARK-2")
+    incremental(site, tmp_path)
+    assert "MARK-2" in read(site / "public/posts/p6/index.html")
+
+    (override.parent / ".post.html.swp").write_text("editor junk")  # ignored
+    override.unlink()
+    incremental(site, tmp_path)
+    assert "MARK" not in read(site / "public/posts/p1/index.html")
+
+
+def test_static_files_added_changed_and_removed(site: Path, tmp_path: Path) -> None:
+    (site / "static/robots.txt").write_text("User-agent: *\n")
+    incremental(site, tmp_path)
+    (site / "static/img/a.txt").write_text("a longer static file")
+    incremental(site, tmp_path)
+    assert read(site / "public/img/a.txt") == "a longer static file"
+    (site / "static/img/a.txt").unlink()
+    incremental(site, tmp_path)
+    assert not (site / "public/img/a.txt").exists()
+
+
+def test_output_edited_or_deleted_by_hand_is_restored(site: Path, tmp_path: Path) -> None:
+    page = site / "public/posts/p2/index.html"
+    page.write_text("scribbled over", encoding="utf-8")
+    (site / "public/posts/p3/index.html").unlink()
+    (site / "public/atom.xml").unlink()
+    report = incremental(site, tmp_path)
+    assert report.pages_rendered == 3
+    assert "Body 2" in read(page)
+
+
+def test_a_damaged_or_deleted_cache_is_rebuilt(site: Path, tmp_path: Path) -> None:
+    cache = site / ".blog-cache"
+    for body in (cache / "bodies").iterdir():
+        body.write_bytes(b"not a pickle")
+        break
+    edit(site / "posts/p1.md", "Body 1", "Body one")  # forces its page to read bodies
+    incremental(site, tmp_path)
+
+    shutil.rmtree(cache / "bodies")
+    report = incremental(site, tmp_path)
+    assert report.posts_parsed == 6
+
+    (cache / "posts.pickle").write_bytes(b"\x80\x05garbage")
+    assert incremental(site, tmp_path).posts_parsed == 6
+
+    shutil.rmtree(cache)
+    assert incremental(site, tmp_path).posts_parsed == 6
+
+
+class _Exploit:
+    """Unpickling this would run a shell command, if the cache loader allowed it."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, ("touch PWNED",)
+
+
+def test_a_tampered_cache_cannot_run_code(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = site / ".blog-cache"
+    (cache / "posts.pickle").write_bytes(pickle.dumps({"format": 1, "posts": _Exploit()}))
+    for body in (cache / "bodies").iterdir():
+        body.write_bytes(pickle.dumps(_Exploit()))
+    edit(site / "posts/p1.md", "Body 1", "Body one")
+    monkeypatch.chdir(site)
+    assert incremental(site, tmp_path).posts_parsed == 6
+    assert not (site / "PWNED").exists()
+
+
+def test_parallel_output_is_identical_to_serial(tmp_path: Path) -> None:
+    posts = {
+        f"n{n:02d}.md": post(
+            f"Note {n}",
+            date=f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}",
+            tags=f"[t{n % 5}]",
+            body=f"扩散模型 {n}: $\\alpha_{n}$\n\n$$\nx^{n}\n$$\n\n```python\nx = {n}\n```\n",
+        )
+        for n in range(40)
+    }
+    serial = write_site(tmp_path / "serial", posts)
+    parallel = write_site(tmp_path / "parallel", posts)
+    one = build(serial, BuildOptions(jobs=1))
+    two = build(parallel, BuildOptions(jobs=2))
+    assert one.posts_parsed == two.posts_parsed == 40
+    assert tree_digest(serial / "public") == tree_digest(parallel / "public")
+    # The formulas the workers converted reached the shared formula cache.
+    assert (parallel / ".blog-cache/math.json").stat().st_size > 0
+    edit(parallel / "posts/n07.md", "扩散模型 7", "扩散模型 seven")
+    again = build(parallel, BuildOptions(jobs=2))
+    assert again.posts_parsed == 1
+    assert "扩散模型 seven" in read(parallel / "public/posts/n07/index.html")
+
+
+def test_cli_reports_the_work_and_quiet_prints_nothing(site: Path) -> None:
+    result = run_blog("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert "work: 0 posts parsed, 0 pages rendered" in result.stdout
+    quiet = run_blog("build", "--quiet", "--no-cache", cwd=site)
+    assert quiet.returncode == 0, quiet.stderr
+    assert (quiet.stdout, quiet.stderr) == ("", "")
+    refused = run_blog("build", "--jobs", "0", cwd=site)
+    assert refused.returncode == 2
+    assert "expected a whole number of at least 1" in refused.stderr
