@@ -14,23 +14,12 @@ from .discover import STATIC_DIR, THEME_DIR, find_static
 from .errors import BlogError, Diagnostic
 from .fingerprints import code_fingerprint, digest, page_fingerprint
 from .loading import load_posts
-from .math_cache import CACHE_DIR
 from .model import collect_tags
-from .pages import Manifest, PageJob, page_keys, plan_pages
+from .output import Output
+from .pages import PageJob, page_keys, plan_pages
 from .parallel import default_jobs
 from .post_cache import CacheDamaged
-from .write import (
-    MARKER,
-    OutputFile,
-    collect,
-    commit,
-    discard,
-    is_copy_of,
-    open_staging,
-    stage_bytes,
-    stage_copy,
-    stage_kept,
-)
+from .write import MARKER, OutputFile, collect, is_copy_of, put_bytes, put_copy, put_kept
 
 SYNTAX_CSS = "css/syntax.css"
 
@@ -91,6 +80,12 @@ def static_files(config: SiteConfig) -> list[OutputFile]:
     return files
 
 
+def _prepare_rendering(config: SiteConfig) -> None:
+    from .render import prepare
+
+    prepare(config)
+
+
 def _syntax_css() -> bytes:
     from .highlight import stylesheet
 
@@ -108,60 +103,57 @@ def _write(
     config: SiteConfig,
     pages: list[PageJob],
     keys: list[str],
-    manifest: Manifest,
+    output: Output,
     jobs: int,
     progress: Progress | None,
 ) -> _Written:
-    """Stage what changed, carry the rest over, and swap the result in; or, when nothing at all
-    changed, leave the output as it is."""
+    """Prepare what changed, carry the rest over, and swap the result in; or, when nothing at
+    all changed, leave the output as it is."""
     from .render import render_pages
 
     out = config.output_path
     statics = static_files(config)
     generated = [OutputFile(SYNTAX_CSS, "theme"), *(OutputFile(p.output, p.source) for p in pages)]
     chosen = collect([*statics, *generated])
-    css_key = digest("syntax", code_fingerprint())
-    todo = [i for i, page in enumerate(pages) if not manifest.unchanged(out, page.output, keys[i])]
     copies = [f for f in chosen.values() if f.copy_from is not None]
-    css_kept = manifest.unchanged(out, SYNTAX_CSS, css_key)
-    nothing_changed = (
+    wanted: dict[str, str | None] = {f.path: None for f in copies}
+    wanted[SYNTAX_CSS] = digest("syntax", code_fingerprint())
+    wanted.update((page.output, key) for page, key in zip(pages, keys, strict=True))
+    todo = [i for i, page in enumerate(pages) if not output.unchanged(page.output, keys[i])]
+    css_kept = output.unchanged(SYNTAX_CSS, wanted[SYNTAX_CSS] or "")
+    if (
         not todo
         and css_kept
         and all(is_copy_of(out / f.path, f.copy_from) for f in copies if f.copy_from)
-        and set(chosen) == set(manifest.entries)
+        and wanted.keys() == output.live.keys()
         and (out / MARKER).is_file()
-    )
-    if nothing_changed:
+    ):
         return _Written(len(chosen), len(chosen), 0)
 
-    staging = open_staging(out)
+    stage = output.begin({*wanted, MARKER})
     try:
         unchanged = 0
         for item in copies:
             assert item.copy_from is not None
-            unchanged += stage_copy(staging, out, item.path, item.copy_from)
-        if css_kept and stage_kept(staging, out, SYNTAX_CSS):
+            unchanged += put_copy(stage.folder, out, item.path, item.copy_from)
+        if css_kept and put_kept(stage.folder, out, SYNTAX_CSS):
             unchanged += 1
         else:
-            unchanged += stage_bytes(staging, out, SYNTAX_CSS, _syntax_css())
-        wanted = set(todo)
+            unchanged += put_bytes(stage.folder, out, SYNTAX_CSS, _syntax_css())
+        rendering = set(todo)
         for index, page in enumerate(pages):
-            if index not in wanted:
-                if stage_kept(staging, out, page.output):
+            if index not in rendering:
+                if put_kept(stage.folder, out, page.output):
                     unchanged += 1
                 else:  # gone since we looked: render it after all
                     todo.append(index)
         unchanged += render_pages(
-            config, pages, todo, staging=staging, out=out, jobs=jobs, progress=progress
+            config, pages, todo, staging=stage.folder, out=out, jobs=jobs, progress=progress
         )
-        commit(staging, out, trash=config.root / CACHE_DIR / "trash")
+        output.commit(stage, wanted)
     except BaseException:
-        discard(staging)
+        output.abandon(stage)
         raise
-    page_entries: dict[str, str | None] = {
-        page.output: key for page, key in zip(pages, keys, strict=True)
-    }
-    manifest.save(out, {**{f.path: None for f in copies}, SYNTAX_CSS: css_key, **page_entries})
     return _Written(len(chosen), unchanged, len(todo))
 
 
@@ -187,6 +179,7 @@ def _build(root: Path, options: BuildOptions) -> BuildReport:
         read_cache=options.cache,
         jobs=jobs,
         progress=options.progress,
+        while_parsing=lambda: _prepare_rendering(config),
     )
     if options.strict and loaded.warnings:
         raise BlogError(
@@ -195,10 +188,8 @@ def _build(root: Path, options: BuildOptions) -> BuildReport:
         )
     pages = plan_pages(config, loaded.posts)
     keys = page_keys(pages, page_fingerprint(config))
-    manifest = Manifest.load(config.root, config.output_path)
-    if not options.cache:
-        manifest = Manifest(manifest.file, {})
-    written = _write(config, pages, keys, manifest, jobs, options.progress)
+    output = Output.open(config.root, config.output_path, read=options.cache)
+    written = _write(config, pages, keys, output, jobs, options.progress)
     return BuildReport(
         output=config.output_path,
         posts=len(loaded.posts),

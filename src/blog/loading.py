@@ -148,8 +148,12 @@ def load_posts(
     read_cache: bool = True,
     jobs: int = 1,
     progress: Progress | None = None,
+    while_parsing: Callable[[], None] | None = None,
 ) -> LoadedPosts:
-    """Every post, or every problem with them at once; two posts on one URL is a problem too."""
+    """Every post, or every problem with them at once; two posts on one URL is a problem too.
+
+    `while_parsing` is called while worker processes parse: work that does not need the posts
+    (importing Jinja, compiling templates) then costs no time."""
     fingerprint = post_fingerprint(config)
     cache = PostCache.open(config.root, fingerprint, read=read_cache)
     entries: dict[str, CachedPost] = {}
@@ -177,13 +181,20 @@ def load_posts(
     done = len(entries)
     if progress:
         progress("posts", done, len(paths))
+    # Even one post goes to a worker when there is a spare core: importing the Markdown stack
+    # and parsing there overlaps with `while_parsing` here.
+    overlap = while_parsing is not None and 0 < len(todo) < PARALLEL_MIN_POSTS
+    chunks = [todo] if overlap else chunked(todo, jobs)
     results = run_chunks(
         _parse_chunk,
-        chunked(todo, jobs),
+        chunks,
         jobs=jobs if len(todo) >= PARALLEL_MIN_POSTS else 1,
         initializer=_start_worker,
         initargs=(config, PostCache(cache.folder, fingerprint), use_formula_cache, read_cache),
+        always_pool=overlap and jobs > 1,
     )
+    if while_parsing is not None:
+        while_parsing()
     for result in results:
         for parsed in result.parsed:
             if parsed.entry is None:

@@ -10,17 +10,13 @@ tag index, feed and sitemap, and nothing else.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from .config import SiteConfig
 from .fingerprints import digest
-from .math_cache import CACHE_DIR
 from .model import Pager, Post, Tag, YearGroup, collect_tags, group_by_year, neighbours, paginate
 from .urls import file_path, url_path
 
@@ -139,50 +135,3 @@ class _DataDigest:
 def page_keys(pages: Sequence[PageJob], page_fingerprint: str) -> list[str]:
     data = _DataDigest()
     return [digest(page_fingerprint, p.template, p.output, data(p.context)) for p in pages]
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    """What the previous build wrote into one output folder: for each file, the key it was
-    rendered from (None for copies) and the size and mtime it was left with."""
-
-    file: Path
-    entries: dict[str, tuple[str | None, int, int]]
-
-    @classmethod
-    def load(cls, root: Path, out: Path) -> Manifest:
-        file = root / CACHE_DIR / f"output-{digest(str(out))[:16]}.json"
-        try:
-            raw = json.loads(file.read_text(encoding="utf-8"))
-            entries = {path: (key, size, mtime) for path, (key, size, mtime) in raw.items()}
-        except (OSError, ValueError, TypeError):
-            entries = {}
-        return cls(file, entries)
-
-    def unchanged(self, out: Path, relative: str, key: str) -> bool:
-        """The previous build rendered this file from the same key, and it is still as it left
-        it (not edited or deleted since)."""
-        entry = self.entries.get(relative)
-        if entry is None or entry[0] != key:
-            return False
-        try:
-            stat = os.lstat(os.path.join(out, relative))
-        except OSError:
-            return False
-        return (stat.st_size, stat.st_mtime_ns) == entry[1:]
-
-    def save(self, out: Path, keys: Mapping[str, str | None]) -> None:
-        entries: dict[str, list[object]] = {}
-        for relative, key in keys.items():
-            try:
-                stat = os.stat(out / relative, follow_symlinks=False)
-            except OSError:
-                continue
-            entries[relative] = [key, stat.st_size, stat.st_mtime_ns]
-        try:
-            self.file.parent.mkdir(exist_ok=True)
-            temporary = self.file.with_suffix(".tmp")
-            temporary.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
-            os.replace(temporary, self.file)
-        except OSError:
-            pass

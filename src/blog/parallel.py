@@ -37,22 +37,44 @@ def run_chunks(
     jobs: int,
     initializer: Callable[..., None],
     initargs: tuple[Any, ...],
+    always_pool: bool = False,
 ) -> Iterator[Result]:
-    """`function(chunk)` for each chunk, in order; in a pool when there is more than one chunk
-    and more than one job."""
+    """`function(chunk)` for each chunk, in order. With more than one chunk and job (or with
+    `always_pool`), the work is handed to a pool at once, so the caller can do something else
+    before reading the results."""
     workers = min(jobs, len(chunks))
-    if workers <= 1:
-        initializer(*initargs)
-        yield from map(function, chunks)
-        return
+    if workers <= 1 and not always_pool:
+        return _in_this_process(function, chunks, initializer, initargs)
     import multiprocessing  # only here: an incremental build never needs them
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    with ProcessPoolExecutor(
-        max_workers=workers,
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, workers),
         mp_context=multiprocessing.get_context(method),
         initializer=initializer,
         initargs=initargs,
-    ) as pool:
-        yield from pool.map(function, chunks)
+    )
+    try:
+        results = pool.map(function, chunks)
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    return _draining(results, pool.shutdown)
+
+
+def _in_this_process(
+    function: Callable[[Sequence[Item]], Result],
+    chunks: Sequence[Sequence[Item]],
+    initializer: Callable[..., None],
+    initargs: tuple[Any, ...],
+) -> Iterator[Result]:
+    initializer(*initargs)
+    yield from map(function, chunks)
+
+
+def _draining(results: Iterator[Result], shutdown: Callable[..., None]) -> Iterator[Result]:
+    try:
+        yield from results
+    finally:
+        shutdown(cancel_futures=True)

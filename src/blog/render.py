@@ -3,6 +3,7 @@ turning the site model into output pages."""
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from .errors import BlogError, Diagnostic
 from .i18n import ui_strings
 from .pages import PageJob
 from .parallel import chunked, run_chunks
-from .write import stage_bytes
+from .write import put_bytes
 
 # Below this many pages to render, a worker pool costs more than it saves.
 PARALLEL_MIN_PAGES = 200
@@ -114,9 +115,34 @@ class PageRenderer:
 _worker: tuple[PageRenderer, Sequence[PageJob], Path, Path] | None = None
 
 
+_prepared: PageRenderer | None = None
+
+# Every template a build renders; `prepare` compiles them ahead of time.
+PAGE_TEMPLATES = (
+    "index.html", "post.html", "tags.html", "tag.html", "archive.html", "404.html", "atom.xml",
+    "sitemap.xml",
+)  # fmt: skip
+
+
+def prepare(config: SiteConfig) -> None:
+    """Import Jinja and compile the templates now (while workers parse posts); template errors
+    are left for `render`, which reports them with the page being rendered."""
+    global _prepared
+    renderer = PageRenderer(config)
+    for name in PAGE_TEMPLATES:
+        with contextlib.suppress(jinja2.TemplateError):
+            renderer.env.get_template(name)
+    _prepared = renderer
+
+
 def _start_worker(config: SiteConfig, pages: Sequence[PageJob], staging: Path, out: Path) -> None:
     global _worker
-    _worker = (PageRenderer(config), pages, staging, out)
+    # A forked worker inherits the prepared renderer (the same config object); others make one.
+    if _prepared is not None and _prepared.config is config:
+        renderer = _prepared
+    else:
+        renderer = PageRenderer(config)
+    _worker = (renderer, pages, staging, out)
 
 
 def _render_chunk(indices: Sequence[int]) -> tuple[int, int, tuple[Diagnostic, ...]]:
@@ -130,7 +156,7 @@ def _render_chunk(indices: Sequence[int]) -> tuple[int, int, tuple[Diagnostic, .
             page = renderer.render(job.template, job.output, job.source, **job.context)
         except BlogError as exc:
             return len(indices), unchanged, tuple(exc.diagnostics)
-        unchanged += stage_bytes(staging, out, page.path, page.text.encode("utf-8"))
+        unchanged += put_bytes(staging, out, page.path, page.text.encode("utf-8"))
     return len(indices), unchanged, ()
 
 

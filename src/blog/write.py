@@ -1,19 +1,18 @@
-"""Write the site atomically: everything goes to a staging folder next to the output, which is
-swapped in only when complete. A failed build leaves the previous output untouched.
+"""Files of the next output generation, put into the folder it is prepared in (see `output`).
 
-A file whose bytes did not change is not rewritten: the previous output file is hard-linked into
-the staging folder, so it keeps its inode and mtime (rsync, `actions/upload-pages-artifact` and
-browser caches see it as unchanged) while the swap stays atomic. The staging functions are plain
-functions of two paths so that worker processes can write pages in parallel.
+A file whose bytes did not change is not rewritten: the live output's file is hard-linked in, so
+it keeps its inode and mtime. A file is never opened for writing in place, since it may be a link
+shared with the live output; new contents go to a temporary file that is renamed over it. These
+are plain functions of paths, so worker processes can call them in parallel.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,59 +69,87 @@ def collect(files: Iterable[OutputFile]) -> dict[str, OutputFile]:
     return chosen
 
 
-_made_folders: set[str] = set()  # folders already created in the staging folder
+_made_folders: set[str] = set()  # folders known to exist in the folder being prepared
 
 
-def open_staging(out: Path) -> Path:
-    check_output_folder(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _made_folders.clear()
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-
-
-def _target(staging: Path, relative: str) -> str:
-    # Plain strings and os calls: a build stages thousands of files, and pathlib is slow at it.
-    target = os.path.join(staging, relative)
-    folder = os.path.dirname(target)
-    if folder not in _made_folders:
-        os.makedirs(folder, exist_ok=True)
-        _made_folders.add(folder)
+def _target(folder: Path, relative: str) -> str:
+    # Plain strings and os calls: a build handles thousands of files, and pathlib is slow at it.
+    target = os.path.join(folder, relative)
+    parent = os.path.dirname(target)
+    if parent not in _made_folders:
+        os.makedirs(parent, exist_ok=True)
+        _made_folders.add(parent)
     return target
 
 
-def stage_bytes(staging: Path, out: Path, relative: str, content: bytes) -> bool:
-    """Put `content` at `relative`; True when the previous output had exactly these bytes (and
-    its file was kept)."""
-    target = _target(staging, relative)
-    old = os.path.join(out, relative)
-    if _same_bytes(old, content) and _keep(old, target):
+def _replace_with(target: str, write: Callable[[str], object]) -> None:
+    """Give `target` new contents through a temporary file and a rename: the old file may be a
+    hard link shared with the live output, so it is never opened for writing."""
+    temporary = f"{target}.blog-tmp"
+    try:
+        write(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _write_bytes(content: bytes) -> Callable[[str], object]:
+    def write(path: str) -> None:
+        with open(path, "wb") as file:
+            file.write(content)
+
+    return write
+
+
+def put_bytes(folder: Path, live: Path, relative: str, content: bytes) -> bool:
+    """Make `folder/relative` hold `content`; True when the live output already held exactly
+    these bytes (its file is then shared, keeping its mtime)."""
+    target = _target(folder, relative)
+    old = os.path.join(live, relative)
+    if _same_bytes(old, content) and _share(old, target):
         return True
-    with open(target, "wb") as file:
-        file.write(content)
+    _replace_with(target, _write_bytes(content))
     return False
 
 
-def stage_copy(staging: Path, out: Path, relative: str, source: Path) -> bool:
-    """Copy a static file, keeping its mtime; True when the previous output already held it
-    (same size and mtime, as rsync judges, or else the same bytes)."""
-    target = _target(staging, relative)
-    old = os.path.join(out, relative)
+def put_copy(folder: Path, live: Path, relative: str, source: Path) -> bool:
+    """Copy a static file, keeping its mtime; True when the live output already held it (same
+    size and mtime, as rsync judges, or else the same bytes)."""
+    target = _target(folder, relative)
+    old = os.path.join(live, relative)
     same = is_copy_of(old, source) or _same_bytes(old, source.read_bytes())
-    if same and _keep(old, target):
+    if same and _share(old, target):
         return True
-    shutil.copy2(source, target, follow_symlinks=False)
+    _replace_with(target, lambda path: shutil.copy2(source, path, follow_symlinks=False))
     return False
 
 
-def stage_kept(staging: Path, out: Path, relative: str) -> bool:
-    """Carry a file over from the previous output unchanged; False if that is not possible."""
-    old = os.path.join(out, relative)
+def put_kept(folder: Path, live: Path, relative: str) -> bool:
+    """Carry a file of the live output over unchanged; False if that is not possible."""
+    old = os.path.join(live, relative)
     try:
         if not stat.S_ISREG(os.lstat(old).st_mode):
             return False
     except OSError:
         return False
-    return _keep(old, _target(staging, relative))
+    return _share(old, _target(folder, relative))
+
+
+def remove(folder: Path, relative: str) -> None:
+    """Delete a file that is no longer part of the site, and the folders it leaves empty."""
+    target = os.path.join(folder, relative)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(target)
+    parent = os.path.dirname(target)
+    while len(parent) > len(str(folder)):
+        try:
+            os.rmdir(parent)
+        except OSError:  # not empty, or gone
+            break
+        _made_folders.discard(parent)
+        parent = os.path.dirname(parent)
 
 
 def is_copy_of(old: str | Path, source: Path) -> bool:
@@ -137,29 +164,27 @@ def is_copy_of(old: str | Path, source: Path) -> bool:
     )
 
 
-def commit(staging: Path, out: Path, trash: Path | None = None) -> None:
-    """Add the marker and swap the staging folder in as the output. The previous output is
-    moved into `trash` (if given and on the same disk) and deleted in the background."""
-    marker = MARKER_TEXT.encode("utf-8")
-    stage_bytes(staging, out, MARKER, marker)
-    os.chmod(staging, 0o755)  # mkdtemp makes it private; a published site is world-readable
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.replace(out, retired / out.name)
-    os.replace(staging, out)
-    if trash is not None:
+def _share(old: str, target: str) -> bool:
+    """Make `target` the same file as `old` (a hard link; a copy keeping the mtime where the
+    file system has no hard links). Nothing to do when it already is."""
+    try:
+        mine, theirs = os.lstat(old), os.lstat(target)
+        if (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev):
+            return True
+    except OSError:
+        pass
+    try:
+        _replace_with(target, lambda path: os.link(old, path, follow_symlinks=False))
+    except OSError:
         try:
-            trash.mkdir(parents=True, exist_ok=True)
-            os.replace(retired, trash / retired.name)
-            retired = trash / retired.name
+            _replace_with(target, lambda path: shutil.copy2(old, path, follow_symlinks=False))
         except OSError:
-            pass  # another disk: delete it here
-        else:
-            empty_in_background(trash)
-            return
-    shutil.rmtree(retired, ignore_errors=True)
+            return False
+    return True
+
+
+def forget_folders() -> None:
+    _made_folders.clear()
 
 
 def empty_in_background(folder: Path) -> None:
@@ -193,10 +218,6 @@ def _empty(folder: Path) -> None:
         shutil.rmtree(entry, ignore_errors=True)
 
 
-def discard(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
-
-
 def _same_bytes(old: str, content: bytes) -> bool:
     """The previous output file holds exactly `content` (and is a plain file of ours)."""
     try:
@@ -207,14 +228,3 @@ def _same_bytes(old: str, content: bytes) -> bool:
             return file.read() == content
     except OSError:
         return False
-
-
-def _keep(old: str, target: str) -> bool:
-    try:
-        os.link(old, target, follow_symlinks=False)
-    except OSError:
-        try:  # a file system without hard links: a copy that keeps the mtime
-            shutil.copy2(old, target, follow_symlinks=False)
-        except OSError:
-            return False
-    return True
