@@ -178,7 +178,10 @@ class Output:
         """Move a folder into the trash, emptied by a background process."""
         if not folder.exists():
             return
-        trash = (self.state or folder.parent / ".blog-trash") / "trash"
+        if self.state is None:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        trash = self.state.parent / "trash"
         try:
             trash.mkdir(parents=True, exist_ok=True)
             os.replace(folder, trash / f"{folder.name}-{os.getpid()}-{id(folder)}")

@@ -157,7 +157,10 @@ class PostCache:
                 self._bodies = set()
         if fingerprint not in self._bodies:
             return None
-        file = self.folder / _BODIES / fingerprint  # not the stored path: the site may have moved
+        file = self.folder / _BODIES / fingerprint
+        if entry.post.body.file == file:
+            return entry
+        # Stored with another path (the site was moved) or in memory: point it at the file.
         post = dataclasses.replace(entry.post, body=PostBody(file=file))
         return CachedPost(fingerprint, post, entry.warnings)
 
