@@ -220,6 +220,18 @@ def test_a_damaged_or_deleted_cache_is_rebuilt(site: Path, tmp_path: Path) -> No
     assert incremental(site, tmp_path).posts_parsed == 6
 
 
+def test_body_packs_are_pruned_and_compacted(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("blog.post_cache.MAX_PACKS", 3)
+    packs = site / ".blog-cache/bodies"
+    for round_ in range(6):
+        edit(site / f"posts/p{1 + round_ % 6}.md", "Body", f"Round {round_} body")
+        incremental(site, tmp_path)
+        assert len(list(packs.iterdir())) <= 3
+    assert "Round 5 body" in read(site / "public/posts/p6/index.html")
+
+
 class _Exploit:
     """Unpickling this would run a shell command, if the cache loader allowed it."""
 

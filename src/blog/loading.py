@@ -104,7 +104,7 @@ class _Worker:
         self.renderers = create_renderers(config, formula_cache)
 
 
-_worker: _Worker | None = None
+_worker: _Worker | BlogError | None = None
 
 
 def _start_worker(
@@ -112,7 +112,10 @@ def _start_worker(
 ) -> None:
     global _worker
     formulas = _formula_cache(config, read=read_cache) if use_formula_cache else None
-    _worker = _Worker(config, cache, formulas)
+    try:
+        _worker = _Worker(config, cache, formulas)
+    except BlogError as exc:  # reported by each chunk: a failing pool initializer is opaque
+        _worker = exc
 
 
 def _parse_chunk(jobs: Sequence[_Job]) -> _ChunkResult:
@@ -120,6 +123,8 @@ def _parse_chunk(jobs: Sequence[_Job]) -> _ChunkResult:
 
     worker = _worker
     assert worker is not None, "_start_worker runs first"
+    if isinstance(worker, BlogError):
+        return _ChunkResult([_Parsed("", None, tuple(worker.diagnostics))], {}, 0, 0)
     engine = worker.renderers.engine
     before = engine.converted, engine.reused
     parsed = []
@@ -132,11 +137,10 @@ def _parse_chunk(jobs: Sequence[_Job]) -> _ChunkResult:
             continue
         content, toc = post.body.load()
         post = dataclasses.replace(
-            post,
-            body=worker.cache.body_for(job.fingerprint, content, toc),
-            fingerprint=job.fingerprint,
+            post, body=worker.cache.body_for(content, toc), fingerprint=job.fingerprint
         )
         parsed.append(_Parsed(source, CachedPost(job.fingerprint, post, warnings), ()))
+    worker.cache.flush()  # the main process and other workers read these bodies
     formulas = worker.formula_cache.drain() if worker.formula_cache else {}
     return _ChunkResult(parsed, formulas, engine.converted - before[0], engine.reused - before[1])
 
@@ -216,7 +220,7 @@ def load_posts(
     posts = [entry.post for entry in entries.values() if drafts or not entry.post.draft]
     errors += _url_clashes(posts)
     if errors:
-        raise BlogError(errors)
+        raise BlogError(dict.fromkeys(errors))  # a setup error comes once from each chunk
     warnings = [
         warning
         for source, entry in sorted(entries.items())

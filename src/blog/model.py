@@ -21,31 +21,39 @@ class TocEntry:
 
 
 class PostBody:
-    """A post's rendered HTML and TOC: held in memory, or in a file of the post cache that is read
-    only when a page shows it (so a build of 10,000 cached posts holds their metadata, not their
-    bodies)."""
+    """A post's rendered HTML and TOC: held in memory, or at `offset` in a pack file of the post
+    cache, read only when a page shows it (so a build of 10,000 cached posts holds their
+    metadata, not their bodies)."""
 
-    __slots__ = ("_content", "_toc", "file")
+    __slots__ = ("_content", "_toc", "file", "length", "offset")
 
     def __init__(
-        self, content: str = "", toc: tuple[TocEntry, ...] = (), *, file: Path | None = None
+        self,
+        content: str = "",
+        toc: tuple[TocEntry, ...] = (),
+        *,
+        file: Path | None = None,
+        offset: int = 0,
+        length: int = 0,
     ) -> None:
         self._content = content
         self._toc = toc
         self.file = file
+        self.offset = offset
+        self.length = length
 
     def load(self) -> tuple[str, tuple[TocEntry, ...]]:
         if self.file is None:
             return self._content, self._toc
         from .post_cache import read_body  # the cache imports this module
 
-        return read_body(self.file)
+        return read_body(self.file, self.offset, self.length)
 
-    def __getstate__(self) -> tuple[str, tuple[TocEntry, ...], Path | None]:
-        return self._content, self._toc, self.file
+    def __getstate__(self) -> tuple[object, ...]:
+        return self._content, self._toc, self.file, self.offset, self.length
 
-    def __setstate__(self, state: tuple[str, tuple[TocEntry, ...], Path | None]) -> None:
-        self._content, self._toc, self.file = state
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        self._content, self._toc, self.file, self.offset, self.length = state  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)  # no slots: pickles (the post cache) far faster

@@ -2,8 +2,10 @@
 change is not parsed again.
 
 `posts.pickle` maps each post file to its fingerprint, its `Post` (metadata and excerpt) and its
-warnings; `bodies/<fingerprint>` holds each post's rendered HTML and TOC, read only when a page
-shows it. Deleting `.blog-cache/` is always safe.
+warnings. Each post's rendered HTML and TOC is appended to a pack file in `bodies/` (one per
+worker and build, since creating a file per post is slow on many disks) and read only when a page
+shows it. Packs no post uses are deleted; when they pile up, the bodies still used are copied into
+one. Deleting `.blog-cache/` is always safe.
 
 The files are pickles read with an unpickler that only builds our own data classes and dates, so a
 tampered cache can fail a load (and is then ignored) but can never run code.
@@ -11,15 +13,18 @@ tampered cache can fail a load (and is then ignored) but can never run code.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
 import pickle
+import secrets
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from .errors import Diagnostic
@@ -28,7 +33,8 @@ from .model import Post, PostBody, TocEntry
 
 _INDEX = "posts.pickle"
 _BODIES = "bodies"
-_FORMAT = 1
+_FORMAT = 2
+MAX_PACKS = 64
 
 _ALLOWED = {
     ("blog.model", "Post"),
@@ -98,9 +104,12 @@ class CacheDamaged(Exception):
     """A body file that the index names is gone or unreadable (someone deleted the cache)."""
 
 
-def read_body(file: Path) -> tuple[str, tuple[TocEntry, ...]]:
+def read_body(file: Path, offset: int, length: int) -> tuple[str, tuple[TocEntry, ...]]:
     try:
-        content, toc = _load(file.read_bytes())
+        with open(file, "rb") as pack:
+            pack.seek(offset)
+            data = pack.read(length)
+        content, toc = _load(data)
     except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError) as exc:
         raise CacheDamaged(f"{file}: {exc}") from None
     return str(content), tuple(toc)
@@ -120,7 +129,8 @@ class PostCache:
     folder: Path | None
     post_fingerprint: str
     _stored: dict[str, CachedPost] = field(default_factory=dict)
-    _bodies: set[str] | None = None  # names in bodies/, listed once
+    _packs: set[str] | None = None  # names in bodies/, listed once
+    _pack: BinaryIO | None = None  # the pack this process appends to
 
     @classmethod
     def open(cls, root: Path, post_fingerprint: str, *, read: bool = True) -> PostCache:
@@ -146,35 +156,49 @@ class PostCache:
         return cls(None, "")
 
     def get(self, source: str, fingerprint: str) -> CachedPost | None:
-        """The cached post if its fingerprint matches and its body file is still there."""
+        """The cached post if its fingerprint matches and its pack file is still there."""
         entry = self._stored.get(source)
         if entry is None or entry.fingerprint != fingerprint or self.folder is None:
             return None
-        if self._bodies is None:
-            try:
-                self._bodies = set(os.listdir(self.folder / _BODIES))
-            except OSError:
-                self._bodies = set()
-        if fingerprint not in self._bodies:
+        body = entry.post.body
+        if body.file is None:
             return None
-        file = self.folder / _BODIES / fingerprint
-        if entry.post.body.file == file:
+        if self._packs is None:
+            try:
+                self._packs = set(os.listdir(self.folder / _BODIES))
+            except OSError:
+                self._packs = set()
+        if body.file.name not in self._packs:
+            return None
+        file = self.folder / _BODIES / body.file.name
+        if body.file == file:
             return entry
-        # Stored with another path (the site was moved) or in memory: point it at the file.
-        post = dataclasses.replace(entry.post, body=PostBody(file=file))
-        return CachedPost(fingerprint, post, entry.warnings)
+        # Stored with another path: the site was moved.
+        moved = PostBody(file=file, offset=body.offset, length=body.length)
+        return CachedPost(fingerprint, dataclasses.replace(entry.post, body=moved), entry.warnings)
 
-    def body_for(self, fingerprint: str, content: str, toc: tuple[TocEntry, ...]) -> PostBody:
-        """Store a freshly rendered body; on a cache that cannot be written, keep it in memory."""
+    def body_for(self, content: str, toc: tuple[TocEntry, ...]) -> PostBody:
+        """Store a freshly rendered body; on a cache that cannot be written, keep it in memory.
+        Call `flush` before another process reads it."""
         if self.folder is None:
             return PostBody(content, toc)
-        file = self.folder / _BODIES / fingerprint
+        data = _dump((content, toc))
         try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(file, _dump((content, toc)))
+            if self._pack is None:
+                folder = self.folder / _BODIES
+                folder.mkdir(parents=True, exist_ok=True)
+                name = f"{os.getpid()}-{time.time_ns()}-{secrets.token_hex(4)}.pack"
+                self._pack = open(folder / name, "ab")  # noqa: SIM115 - open across chunks
+            offset = self._pack.tell()
+            self._pack.write(data)
         except OSError:
             return PostBody(content, toc)
-        return PostBody(file=file)
+        return PostBody(file=Path(self._pack.name), offset=offset, length=len(data))
+
+    def flush(self) -> None:
+        if self._pack is not None:
+            with contextlib.suppress(OSError):
+                self._pack.flush()
 
     def save(self, entries: Iterable[tuple[str, CachedPost]]) -> None:
         """Keep exactly these posts; remove body files no post names. Failures are ignored: a
@@ -194,15 +218,35 @@ class PostCache:
                     "posts": posts,
                 }
                 _write_atomically(self.folder / _INDEX, _dump(index))
-                self._prune(self.folder / _BODIES, {e.fingerprint for e in posts.values()})
+                self._prune(posts)
         except OSError:
             return
         self._stored = posts
 
-    @staticmethod
-    def _prune(bodies: Path, wanted: set[str]) -> None:
-        if not bodies.is_dir():
-            return
-        for file in bodies.iterdir():
-            if file.name not in wanted:
-                file.unlink(missing_ok=True)
+    def _prune(self, posts: dict[str, CachedPost]) -> None:
+        """Delete packs no post uses; when too many are left, copy the bodies into one."""
+        assert self.folder is not None
+        bodies = self.folder / _BODIES
+        used = {e.post.body.file.name for e in posts.values() if e.post.body.file}
+        for name in os.listdir(bodies) if bodies.is_dir() else ():
+            if name not in used:
+                (bodies / name).unlink(missing_ok=True)
+        if len(used) > MAX_PACKS:
+            self._compact(posts)
+
+    def _compact(self, posts: dict[str, CachedPost]) -> None:
+        assert self.folder is not None
+        self._pack = None
+        old = {e.post.body.file for e in posts.values() if e.post.body.file}
+        moved = {}
+        for source, entry in posts.items():
+            body = self.body_for(*entry.post.body.load())
+            moved[source] = CachedPost(
+                entry.fingerprint, dataclasses.replace(entry.post, body=body), entry.warnings
+            )
+        self.flush()
+        index = {"format": _FORMAT, "post_fingerprint": self.post_fingerprint, "posts": moved}
+        _write_atomically(self.folder / _INDEX, _dump(index))
+        for file in old:
+            file.unlink(missing_ok=True)
+        posts.update(moved)

@@ -14,6 +14,8 @@ CJK_RANGES = (
 CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 _CJK_PUNCT = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\ufe30-\ufe4f]")
 _LATIN_WORD = re.compile(f"[^\\s{CJK_RANGES}]+")
+# An ASCII run of non-spaces with a letter or digit in it: a word, as `_LATIN_WORD` + isalnum.
+_ASCII_WORD = re.compile(r"[^\sA-Za-z0-9]*[A-Za-z0-9]\S*")
 
 CJK_PER_MINUTE = 400
 WORDS_PER_MINUTE = 200
@@ -25,6 +27,8 @@ def is_cjk(char: str) -> bool:
 
 def count_units(text: str) -> tuple[int, int]:
     """(CJK characters, Latin words) in `text`; CJK punctuation counts as neither."""
+    if text.isascii():  # most pieces of a mixed note; skip the CJK passes
+        return 0, len(_ASCII_WORD.findall(text))
     cjk = len(CJK_CHAR.findall(text)) - len(_CJK_PUNCT.findall(text))
     words = sum(1 for w in _LATIN_WORD.findall(text) if any(c.isalnum() for c in w))
     return cjk, words

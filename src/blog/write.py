@@ -103,6 +103,18 @@ def _write_bytes(content: bytes) -> Callable[[str], object]:
     return write
 
 
+def _write_new(target: str, content: bytes) -> None:
+    """Write `content` to `target`: directly when it does not exist yet (every file of a fresh
+    folder), else through `_replace_with`."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        _replace_with(target, _write_bytes(content))
+        return
+    with open(fd, "wb") as file:
+        file.write(content)
+
+
 def put_bytes(folder: Path, live: Path, relative: str, content: bytes) -> bool:
     """Make `folder/relative` hold `content`; True when the live output already held exactly
     these bytes (its file is then shared, keeping its mtime)."""
@@ -110,7 +122,7 @@ def put_bytes(folder: Path, live: Path, relative: str, content: bytes) -> bool:
     old = os.path.join(live, relative)
     if _same_bytes(old, content) and _share(old, target):
         return True
-    _replace_with(target, _write_bytes(content))
+    _write_new(target, content)
     return False
 
 
@@ -122,7 +134,10 @@ def put_copy(folder: Path, live: Path, relative: str, source: Path) -> bool:
     same = is_copy_of(old, source) or _same_bytes(old, source.read_bytes())
     if same and _share(old, target):
         return True
-    _replace_with(target, lambda path: shutil.copy2(source, path, follow_symlinks=False))
+    if os.path.lexists(target):
+        _replace_with(target, lambda path: shutil.copy2(source, path, follow_symlinks=False))
+    else:
+        shutil.copy2(source, target, follow_symlinks=False)
     return False
 
 
@@ -168,6 +183,13 @@ def _share(old: str, target: str) -> bool:
     """Make `target` the same file as `old` (a hard link; a copy keeping the mtime where the
     file system has no hard links). Nothing to do when it already is."""
     try:
+        os.link(old, target, follow_symlinks=False)
+        return True
+    except FileExistsError:
+        pass
+    except OSError:
+        return _copy_keeping_mtime(old, target)
+    try:
         mine, theirs = os.lstat(old), os.lstat(target)
         if (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev):
             return True
@@ -176,10 +198,16 @@ def _share(old: str, target: str) -> bool:
     try:
         _replace_with(target, lambda path: os.link(old, path, follow_symlinks=False))
     except OSError:
-        try:
-            _replace_with(target, lambda path: shutil.copy2(old, path, follow_symlinks=False))
-        except OSError:
-            return False
+        return _copy_keeping_mtime(old, target)
+    return True
+
+
+def _copy_keeping_mtime(old: str, target: str) -> bool:
+    """For file systems without hard links."""
+    try:
+        _replace_with(target, lambda path: shutil.copy2(old, path, follow_symlinks=False))
+    except OSError:
+        return False
     return True
 
 
