@@ -19,7 +19,7 @@ from .output import Output
 from .pages import PageJob, page_keys, plan_pages
 from .parallel import default_jobs
 from .post_cache import CacheDamaged
-from .write import MARKER, OutputFile, collect, is_copy_of, put_bytes, put_copy, put_kept
+from .write import MARKER, OutputFile, collect, is_copy_of, put_bytes, put_copy
 
 SYNTAX_CSS = "css/syntax.css"
 
@@ -136,14 +136,14 @@ def _write(
         for item in copies:
             assert item.copy_from is not None
             unchanged += put_copy(stage.folder, out, item.path, item.copy_from)
-        if css_kept and put_kept(stage.folder, out, SYNTAX_CSS):
+        if css_kept and output.keep(stage, SYNTAX_CSS):
             unchanged += 1
         else:
             unchanged += put_bytes(stage.folder, out, SYNTAX_CSS, _syntax_css())
         rendering = set(todo)
         for index, page in enumerate(pages):
             if index not in rendering:
-                if put_kept(stage.folder, out, page.output):
+                if output.keep(stage, page.output):
                     unchanged += 1
                 else:  # gone since we looked: render it after all
                     todo.append(index)

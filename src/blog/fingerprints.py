@@ -59,7 +59,7 @@ def digest(*parts: str | bytes) -> str:
     return hasher.hexdigest()[:32]
 
 
-def _installed(module: str, distribution: str) -> str:
+def installed_library(module: str, distribution: str) -> str:
     """A library's version (the name of its `.dist-info` folder) and its files' stamp. Cheaper
     than importlib.metadata or importing the library, which an up-to-date build never needs."""
     spec = find_spec(module)
@@ -80,7 +80,7 @@ def _installed(module: str, distribution: str) -> str:
 def code_fingerprint() -> str:
     """Our own source and the installed libraries we render with; editing either (even without a
     version bump, as in a development checkout) invalidates every cached result."""
-    parts: list[str | bytes] = [_installed(*library) for library in RENDERING_LIBRARIES]
+    parts: list[str | bytes] = [installed_library(*library) for library in RENDERING_LIBRARIES]
     for path in sorted(PACKAGE_DIR.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
             parts += [path.relative_to(PACKAGE_DIR).as_posix(), path.read_bytes()]

@@ -16,7 +16,7 @@ from .errors import BlogError, Diagnostic
 from .fingerprints import digest, post_fingerprint
 from .math_cache import CACHE_DIR, FORMULA_FILE, FormulaCache
 from .model import Post, sort_posts
-from .parallel import chunked, run_chunks
+from .parallel import Pool, chunked, run_chunks
 from .post_cache import CachedPost, PostCache
 
 if TYPE_CHECKING:
@@ -97,34 +97,41 @@ class _ChunkResult:
 class _Worker:
     """What one process needs to parse posts: set up once per process by `_start_worker`."""
 
-    def __init__(self, config: SiteConfig, cache: PostCache, formula_cache: FormulaCache | None):
+    def __init__(self, config: SiteConfig, cache: PostCache, read_cache: bool):
         self.config = config
         self.cache = cache
-        self.formula_cache = formula_cache
-        self.renderers = create_renderers(config, formula_cache)
+        self.read_cache = read_cache
+        self.formula_cache: FormulaCache | None = None
+        self.renderers = create_renderers(config, None)
+
+    def attach_formula_cache(self) -> FormulaCache:
+        if self.formula_cache is None:
+            self.formula_cache = _formula_cache(self.config, read=self.read_cache)
+            self.renderers.engine.use_cache(self.formula_cache)
+        return self.formula_cache
 
 
 _worker: _Worker | BlogError | None = None
 
 
-def _start_worker(
-    config: SiteConfig, cache: PostCache, use_formula_cache: bool, read_cache: bool
-) -> None:
+def _start_worker(config: SiteConfig, cache: PostCache, read_cache: bool) -> None:
     global _worker
-    formulas = _formula_cache(config, read=read_cache) if use_formula_cache else None
     try:
-        _worker = _Worker(config, cache, formulas)
+        _worker = _Worker(config, cache, read_cache)
     except BlogError as exc:  # reported by each chunk: a failing pool initializer is opaque
         _worker = exc
 
 
-def _parse_chunk(jobs: Sequence[_Job]) -> _ChunkResult:
+def _parse_chunk(chunk: tuple[Sequence[_Job], bool]) -> _ChunkResult:
+    """Parse these posts; the flag says whether to use the formula cache."""
     from .posts import load_post
 
+    jobs, use_formula_cache = chunk
     worker = _worker
     assert worker is not None, "_start_worker runs first"
     if isinstance(worker, BlogError):
         return _ChunkResult([_Parsed("", None, tuple(worker.diagnostics))], {}, 0, 0)
+    formula_cache = worker.attach_formula_cache() if use_formula_cache else None
     engine = worker.renderers.engine
     before = engine.converted, engine.reused
     parsed = []
@@ -141,8 +148,24 @@ def _parse_chunk(jobs: Sequence[_Job]) -> _ChunkResult:
         )
         parsed.append(_Parsed(source, CachedPost(job.fingerprint, post, warnings), ()))
     worker.cache.flush()  # the main process and other workers read these bodies
-    formulas = worker.formula_cache.drain() if worker.formula_cache else {}
+    formulas = formula_cache.drain() if formula_cache else {}
     return _ChunkResult(parsed, formulas, engine.converted - before[0], engine.reused - before[1])
+
+
+def _likely_to_parse(config: SiteConfig, paths: Sequence[Path], read_cache: bool) -> int:
+    """How many workers to start before reading the cache and hashing the posts: all without a
+    cache, one when some post file is newer than it (an edit), none when nothing seems changed.
+    A wrong guess only costs a fork."""
+    written = PostCache.written_at(config.root) if read_cache else None
+    if written is None:
+        return len(paths)
+    for path in paths:
+        try:
+            if os.stat(path).st_mtime_ns >= written:
+                return 1
+        except OSError:
+            return 1
+    return 0
 
 
 def load_posts(
@@ -159,10 +182,15 @@ def load_posts(
     `while_parsing` is called while worker processes parse: work that does not need the posts
     (importing Jinja, compiling templates) then costs no time."""
     fingerprint = post_fingerprint(config)
+    paths = find_posts(config.root)
+    # Workers start now, importing the Markdown stack while this process reads the cache and
+    # hashes the posts.
+    setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
+    expected = min(jobs, _likely_to_parse(config, paths, read_cache)) if jobs > 1 else 0
+    pool = Pool(expected, _start_worker, setup) if expected else None
     cache = PostCache.open(config.root, fingerprint, read=read_cache)
     entries: dict[str, CachedPost] = {}
     todo: list[_Job] = []
-    paths = find_posts(config.root)
     prefix = len(os.path.join(config.root, ""))
     for path in paths:
         name = str(path)
@@ -185,18 +213,21 @@ def load_posts(
     done = len(entries)
     if progress:
         progress("posts", done, len(paths))
-    # Even one post goes to a worker when there is a spare core: importing the Markdown stack
-    # and parsing there overlaps with `while_parsing` here.
-    overlap = while_parsing is not None and 0 < len(todo) < PARALLEL_MIN_POSTS
-    chunks = [todo] if overlap else chunked(todo, jobs)
-    results = run_chunks(
-        _parse_chunk,
-        chunks,
-        jobs=jobs if len(todo) >= PARALLEL_MIN_POSTS else 1,
-        initializer=_start_worker,
-        initargs=(config, PostCache(cache.folder, fingerprint), use_formula_cache, read_cache),
-        always_pool=overlap and jobs > 1,
-    )
+    wanted = jobs if len(todo) >= PARALLEL_MIN_POSTS else 1
+    if pool is not None and (not todo or pool.workers < wanted):
+        pool.close()  # nothing to parse after all, or more than one worker can do
+        pool = None
+    if pool is None and todo and jobs > 1 and (wanted > 1 or while_parsing is not None):
+        # Even one post goes to a worker when there is a spare core: importing the Markdown
+        # stack and parsing there overlaps with `while_parsing` here.
+        pool = Pool(wanted, _start_worker, setup)
+    chunks = [(chunk, use_formula_cache) for chunk in chunked(todo, jobs)]
+    if pool is not None:
+        results = pool.map(_parse_chunk, chunks)
+    else:
+        results = run_chunks(
+            _parse_chunk, chunks, jobs=1, initializer=_start_worker, initargs=setup
+        )
     if while_parsing is not None:
         while_parsing()
     for result in results:

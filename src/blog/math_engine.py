@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from importlib.metadata import version
 
 import math_core
 
+from .fingerprints import installed_library
 from .math_cache import FormulaCache, fingerprint
 from .math_rewrites import REWRITES_VERSION, rewrite
 
-ENGINE = "math-core " + version("math-core")
+# The installed math-core (its version and files), for the formula cache's key.
+ENGINE = installed_library("math_core", "math_core")
 
 # math-core recurses per nesting level and overflows the C stack (a segfault, not an exception)
 # somewhere past ~2,000 levels; real formulas stay far below this.
@@ -80,6 +81,9 @@ class MathEngine:
         if isinstance(cached, str):
             return cached
         raise MathRenderError(*cached)
+
+    def use_cache(self, cache: FormulaCache | None) -> None:
+        self._cache = cache
 
     def save_cache(self) -> None:
         if self._cache:

@@ -36,6 +36,7 @@ from .write import (
     empty_in_background,
     forget_folders,
     put_bytes,
+    put_kept,
     remove,
 )
 
@@ -106,6 +107,18 @@ class Output:
         except OSError:
             return False
         return (info.st_size, info.st_mtime_ns, info.st_ino) == entry[1:]
+
+    def keep(self, stage: Stage, relative: str) -> bool:
+        """Carry a file that `unchanged` approved over into `stage`; in the spare it is usually
+        already the same file (a link), which one lstat confirms."""
+        entry = self.live.get(relative)
+        if stage.is_spare and entry is not None:
+            try:
+                if os.lstat(os.path.join(stage.folder, relative)).st_ino == entry[3]:
+                    return True
+            except OSError:
+                pass
+        return put_kept(stage.folder, self.out, relative)
 
     def begin(self, wanted: Collection[str]) -> Stage:
         """The spare, with every file the site no longer has (or never had) deleted; or, if

@@ -30,42 +30,61 @@ def chunked(items: Sequence[Item], jobs: int, *, smallest: int = 4) -> list[Sequ
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+class Pool:
+    """Worker processes started ahead of their work, so their set-up (imports, `initializer`)
+    overlaps with what this process does meanwhile."""
+
+    def __init__(self, workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]):
+        import multiprocessing  # only here: an incremental build never needs them
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=initializer,
+            initargs=initargs,
+        )
+        for _ in range(workers):
+            self._executor.submit(_nothing)
+
+    def map(self, function: Callable[[Item], Result], chunks: Sequence[Item]) -> Iterator[Result]:
+        """Results in order; the pool shuts down once they are read (or abandoned)."""
+        try:
+            results = self._executor.map(function, chunks)
+        except BaseException:
+            self.close()
+            raise
+        return _draining(results, self._executor.shutdown)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _nothing() -> None:
+    pass
+
+
 def run_chunks(
-    function: Callable[[Sequence[Item]], Result],
-    chunks: Sequence[Sequence[Item]],
+    function: Callable[[Item], Result],
+    chunks: Sequence[Item],
     *,
     jobs: int,
     initializer: Callable[..., None],
     initargs: tuple[Any, ...],
-    always_pool: bool = False,
 ) -> Iterator[Result]:
-    """`function(chunk)` for each chunk, in order. With more than one chunk and job (or with
-    `always_pool`), the work is handed to a pool at once, so the caller can do something else
-    before reading the results."""
+    """`function(chunk)` for each chunk, in order: in a pool when there is more than one chunk
+    and more than one job, handed over at once so the caller can do something else meanwhile."""
     workers = min(jobs, len(chunks))
-    if workers <= 1 and not always_pool:
+    if workers <= 1:
         return _in_this_process(function, chunks, initializer, initargs)
-    import multiprocessing  # only here: an incremental build never needs them
-    from concurrent.futures import ProcessPoolExecutor
-
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    pool = ProcessPoolExecutor(
-        max_workers=max(1, workers),
-        mp_context=multiprocessing.get_context(method),
-        initializer=initializer,
-        initargs=initargs,
-    )
-    try:
-        results = pool.map(function, chunks)
-    except BaseException:
-        pool.shutdown(cancel_futures=True)
-        raise
-    return _draining(results, pool.shutdown)
+    return Pool(workers, initializer, initargs).map(function, chunks)
 
 
 def _in_this_process(
-    function: Callable[[Sequence[Item]], Result],
-    chunks: Sequence[Sequence[Item]],
+    function: Callable[[Item], Result],
+    chunks: Sequence[Item],
     initializer: Callable[..., None],
     initargs: tuple[Any, ...],
 ) -> Iterator[Result]:

@@ -151,6 +151,14 @@ class PostCache:
             cache._stored = stored["posts"]
         return cache
 
+    @staticmethod
+    def written_at(root: Path) -> int | None:
+        """When the index was last written (ns), if there is one."""
+        try:
+            return (root / CACHE_DIR / _INDEX).stat().st_mtime_ns
+        except OSError:
+            return None
+
     @classmethod
     def disabled(cls) -> PostCache:
         return cls(None, "")
