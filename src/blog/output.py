@@ -33,8 +33,10 @@ from .write import (
     MARKER,
     MARKER_TEXT,
     check_output_folder,
-    empty_in_background,
+    empty,
     forget_folders,
+    in_background,
+    link_tree,
     put_bytes,
     put_kept,
     remove,
@@ -147,6 +149,11 @@ class Output:
         if previous is not None:
             self._keep_as_spare(previous)
         self._record(keys)
+        spare = self.state / "spare"
+        if previous is None and not spare.exists():
+            # A first build has no generation to keep: make the spare the next build needs
+            # (links to this output) in the background, so the first edit is as quick as later.
+            in_background(lambda: link_tree(self.out, spare))
 
     def abandon(self, stage: Stage) -> None:
         """A failed build: the live output was never touched. A half-updated spare stays (the
@@ -201,7 +208,7 @@ class Output:
         except OSError:
             shutil.rmtree(folder, ignore_errors=True)
             return
-        empty_in_background(trash)
+        in_background(lambda: empty(trash))
 
 
 def _same_disk(a: Path, b: Path) -> bool:

@@ -215,11 +215,11 @@ def forget_folders() -> None:
     _made_folders.clear()
 
 
-def empty_in_background(folder: Path) -> None:
-    """Delete everything in `folder` from a detached process, so a build that replaced a big
-    output does not wait for thousands of deletions; anything left is deleted next time."""
+def in_background(work: Callable[[], object]) -> None:
+    """Run `work` in a detached process, so the build does not wait for housekeeping; where
+    there is no fork, run it now."""
     if not hasattr(os, "fork"):
-        _empty(folder)
+        work()
         return
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
@@ -231,19 +231,35 @@ def empty_in_background(folder: Path) -> None:
                 for fd in (0, 1, 2):
                     os.dup2(devnull, fd)
                 os.closerange(3, 4096)
-                _empty(folder)
+                work()
         finally:
             os._exit(0)
     os.waitpid(child, 0)
 
 
-def _empty(folder: Path) -> None:
+def empty(folder: Path) -> None:
+    """Delete everything in `folder` (what is left is deleted next time)."""
     try:
         entries = list(folder.iterdir())
     except OSError:
         return
     for entry in entries:
         shutil.rmtree(entry, ignore_errors=True)
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Make `target` a copy of `source` made of hard links, built aside and renamed into place
+    only when complete. Gives up quietly if `source` changes meanwhile or `target` exists."""
+    building = target.with_name(f"{target.name}.new-{os.getpid()}")
+    try:
+        for folder, _, files in os.walk(source):
+            copy = os.path.join(building, os.path.relpath(folder, source))
+            os.makedirs(copy, exist_ok=True)
+            for name in files:
+                os.link(os.path.join(folder, name), os.path.join(copy, name))
+        os.rename(building, target)
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
 
 
 def _same_bytes(old: str, content: bytes) -> bool:
