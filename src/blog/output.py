@@ -80,10 +80,11 @@ class Stage:
 
 @dataclass(slots=True)
 class Output:
+    """One output folder: what its last build wrote (`live`), and where its spare is kept."""
+
     out: Path
     state: Path | None  # .blog-cache/output-<id>/, or None when it cannot be used
     live: dict[str, Entry] = field(default_factory=dict)
-    _checked: dict[str, os.stat_result] = field(default_factory=dict)
 
     @classmethod
     def open(cls, root: Path, out: Path, *, read: bool = True) -> Output:
