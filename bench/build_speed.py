@@ -111,7 +111,7 @@ def generate_site(root: Path, posts: int) -> None:
         )
 
 
-# --- Measuring one build ---------------------------------------------------------------------
+# --- Measuring builds -------------------------------------------------------------------------
 
 SAMPLE_SECONDS = 0.02
 DATE = re.compile(r"^date: (\S+)$", re.MULTILINE)
@@ -235,12 +235,11 @@ def blog_has_quiet() -> bool:
     # --quiet is newer than some installed versions; without it progress output goes to stdout,
     # which is discarded anyway.
     usage = subprocess.run(
-        [sys.executable, "-m", "blog", "build", "--help"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return "--quiet" in usage
+        [sys.executable, "-m", "blog", "build", "--help"], capture_output=True, text=True
+    )
+    if usage.returncode:
+        sys.exit(f"blog build --help failed:\n{usage.stderr[-4000:]}")
+    return "--quiet" in usage.stdout
 
 
 def blog_command(root: Path) -> list[str]:
@@ -248,11 +247,36 @@ def blog_command(root: Path) -> list[str]:
     return [*command, "--quiet"] if blog_has_quiet() else command
 
 
+def blog_stamp() -> float:
+    """Newest modification time in the blog package: every build imports whatever is there."""
+    spec = importlib.util.find_spec("blog")
+    folders = (spec.submodule_search_locations or []) if spec else []
+    return max(
+        (
+            path.stat().st_mtime
+            for folder in folders
+            for path in Path(folder).rglob("*")
+            if "__pycache__" not in path.parts
+        ),
+        default=0.0,
+    )
+
+
+def blog_revision() -> str:
+    def git(*args: str) -> str:
+        here = Path(__file__).resolve().parent
+        done = subprocess.run(["git", "-C", str(here), *args], capture_output=True, text=True)
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", ":/src")
+    return git("rev-parse", "--short", "HEAD") + (" + uncommitted changes in src/" if dirty else "")
+
+
 # --- Hugo --------------------------------------------------------------------------------------
 
 HUGO_CONFIG = """\
 baseURL = "https://example.org/"
-languageCode = "zh-CN"
+locale = "zh-CN"
 title = "Bench"
 # Count CJK characters as words, or .Summary takes whole paragraphs of unspaced Chinese.
 hasCJKLanguage = true
@@ -278,7 +302,7 @@ noClasses = true
 
 HUGO_BASEOF = """\
 <!doctype html>
-<html lang="{{ site.Language.LanguageCode }}">
+<html lang="{{ site.Language.Locale }}">
 <head>
 <meta charset="utf-8">
 <title>{{ if not .IsHome }}{{ .Title }} · {{ end }}{{ site.Title }}</title>
@@ -411,21 +435,21 @@ def check_hugo_site(site: Path) -> list[str]:
         for stem in texts
         if (path := public / "posts" / stem / "index.html").is_file()
     }
+    # Chroma's default output: a highlight div per fence and token spans with inline styles.
     highlighted = sum(
-        '<div class="highlight">' in page and 'style="color:' in page for page in pages.values()
+        page.count('<div class="highlight">') == len(CODE) and '<span style="color:' in page
+        for page in pages.values()
     )
+    term_pages = sorted(_last_page(folder) for folder in term_folders)
+    expected_term_pages = sorted(math.ceil(count / 10) for count in tag_counts.values())
     lines = [
         f"post pages: {len(pages)} of {len(sources)}",
         f"tag pages: {len(term_folders)} of {len(tag_counts)} tags",
         f"home pages of cards: {_last_page(public)} (expected {math.ceil(len(sources) / 10)})",
-        "tag pagination as expected: "
-        + str(
-            sorted(_last_page(folder) for folder in term_folders)
-            == sorted(math.ceil(count / 10) for count in tag_counts.values())
-        ),
-        f"posts with Chroma-highlighted code: {highlighted} of {len(pages)}",
-        f"RSS feeds: {len(list(public.rglob('index.xml')))}, "
-        f"sitemap: {(public / 'sitemap.xml').is_file()}",
+        f"pages of cards per tag as expected: {term_pages == expected_term_pages}",
+        f"posts with all code highlighted by Chroma: {highlighted} of {len(pages)}",
+        f"RSS feeds: {len(list(public.rglob('index.xml')))}; "
+        f"sitemap.xml: {(public / 'sitemap.xml').is_file()}",
     ]
     for formula in INLINE + DISPLAY:
         having = [stem for stem, text in texts.items() if formula in text]
@@ -445,15 +469,16 @@ class Result:
     hugo: Series | None
 
 
-def machine(hugo: Path | None) -> list[str]:
+def environment(hugo: Path | None) -> list[str]:
     cpu = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
     ram = re.search(r"^MemTotal:\s+(\d+) kB$", Path("/proc/meminfo").read_text(), re.MULTILINE)
     lines = [
         f"date: {datetime.now():%Y-%m-%d %H:%M}",
         f"CPU: {cpu[1] if cpu else platform.machine()}, {os.cpu_count()} cores",
         f"RAM: {int(ram[1]) / 2**20:.1f} GiB" if ram else "RAM: unknown",
-        f"OS: {platform.platform()}",
+        f"OS: {platform.platform()}, 1-minute load average {os.getloadavg()[0]:.2f}",
         f"Python: {platform.python_version()}",
+        f"blog: commit {blog_revision()}",
     ]
     if hugo is not None:
         version = subprocess.run([str(hugo), "version"], capture_output=True, text=True).stdout
@@ -504,8 +529,8 @@ def print_result(result: Result) -> None:
 def markdown_table(results: list[Result]) -> str:
     lines = [
         "| posts | Markdown | cold build | no-op rebuild | one post edited | peak RSS, cold "
-        "| Hugo cold | blog/Hugo, cold |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Hugo cold | Hugo peak RSS | blog/Hugo, cold |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         blog, hugo = result.blog, result.hugo
@@ -517,6 +542,7 @@ def markdown_table(results: list[Result]) -> str:
             timing(blog.edit),
             peak(blog.cold),
             timing(hugo.cold) if hugo else "–",
+            peak(hugo.cold) if hugo else "–",
             ratio(blog, hugo) if hugo else "–",
         ]
         lines.append(f"| {' | '.join(cells)} |")
@@ -526,32 +552,46 @@ def markdown_table(results: list[Result]) -> str:
 # --- Main --------------------------------------------------------------------------------------
 
 
+def bench_blog(root: Path, targets: list[str]) -> Series:
+    print("blog:", " ".join(blog_command(Path("SITE"))))
+    before = blog_stamp()
+    outputs = [root / "public", root / ".blog-cache"]
+    series = bench(blog_command(root), outputs, root / "posts", targets)
+    if blog_stamp() != before:
+        print("WARNING: blog's source changed during these builds; the figures mix versions")
+    print_stderr("blog", series)
+    return series
+
+
+def bench_hugo(hugo: Path, site: Path, targets: list[str]) -> Series:
+    print("Hugo:", " ".join(hugo_command(hugo, Path("DIR"))))
+    outputs = [site / "public", site / "resources"]
+    series = bench(hugo_command(hugo, site), outputs, site / "content" / "posts", targets)
+    print_stderr("Hugo", series)
+    print("Hugo output checks:")
+    print("\n".join(f"  {line}" for line in check_hugo_site(site)))
+    return series
+
+
 def bench_size(posts: int, runs: int, hugo: Path | None) -> Result:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="blog-bench-") as folder:
         root, hugo_site = Path(folder) / "site", Path(folder) / "hugo"
         generate_site(root, posts)
-        sources = root / "posts"
-        megabytes = sum(post.stat().st_size for post in sources.iterdir()) / 1e6
+        megabytes = sum(post.stat().st_size for post in (root / "posts").iterdir()) / 1e6
         print(f"\n== {posts} posts, {megabytes:.1f} MB of Markdown, {runs} runs ==")
-        print("blog:", " ".join(blog_command(Path("SITE"))))
-        targets = edit_targets(sources, runs)
+        targets = edit_targets(root / "posts", runs)
         if hugo is not None:
-            make_hugo_site(sources, hugo_site)  # before any post is edited
-        blog = bench(blog_command(root), [root / "public", root / ".blog-cache"], sources, targets)
-        print_stderr("blog", blog)
-        hugo_series = None
-        if hugo is not None:
-            print("Hugo:", " ".join(hugo_command(hugo, Path("DIR"))))
-            outputs = [hugo_site / "public", hugo_site / "resources"]
-            content = hugo_site / "content" / "posts"
-            hugo_series = bench(hugo_command(hugo, hugo_site), outputs, content, targets)
-            print_stderr("Hugo", hugo_series)
-            print("Hugo output checks:")
-            print("\n".join(f"  {line}" for line in check_hugo_site(hugo_site)))
+            make_hugo_site(root / "posts", hugo_site)  # before any post is edited
+        blog = bench_blog(root, targets)
+        hugo_series = None if hugo is None else bench_hugo(hugo, hugo_site, targets)
     result = Result(posts, megabytes, blog, hugo_series)
     print_result(result)
-    print(f"({time.perf_counter() - started:.0f} s for this size, generation included)")
+    # Other work on the machine skews every figure; the load average shows whether there was any.
+    print(
+        f"({time.perf_counter() - started:.0f} s for this size, generation included; "
+        f"1-minute load average now {os.getloadavg()[0]:.2f})"
+    )
     return result
 
 
@@ -572,7 +612,7 @@ def main() -> None:
     hugo = find_hugo() if args.hugo is not False else None
     if args.hugo and hugo is None:
         parser.error("--hugo: no hugo on PATH")
-    print("\n".join(machine(hugo)))
+    print("\n".join(environment(hugo)))
     print(f"blog build --quiet: {'used' if blog_has_quiet() else 'not supported, omitted'}")
     results = [bench_size(posts, args.runs, hugo) for posts in args.posts]
     print("\n" + markdown_table(results))
