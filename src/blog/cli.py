@@ -98,11 +98,12 @@ def _build(args: argparse.Namespace) -> int:
     except ValueError:
         shown = report.output
     formulas = report.formulas_converted + report.formulas_reused
+    reused = ", the rest reused from the last build" if report.pages_rendered < report.pages else ""
     print(
         f"built {report.posts} posts, {report.pages} pages, {report.tags} tags "
         f"into {shown}/ with {len(report.warnings)} warnings in {report.seconds:.2f} s\n"
-        f"work: {report.posts_parsed} posts parsed, {report.pages_rendered} pages rendered, "
-        f"the rest reused from the last build\n"
+        f"work: {report.posts_parsed} posts parsed, {report.pages_rendered} pages rendered"
+        f"{reused}\n"
         f"files: {report.files} in the output, {report.files - report.unchanged_files} written, "
         f"{report.unchanged_files} unchanged\n"
         f"math: {formulas} formulas, {report.formulas_converted} converted, "
