@@ -41,7 +41,47 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "-q", "--quiet", action="store_true", help="print only warnings and errors"
     )
+    serve_cmd = commands.add_parser(
+        "serve", help="build, serve with live reload, and rebuild on every change"
+    )
+    serve_cmd.add_argument(
+        "-s", "--source", type=Path, default=Path("."), help="the site folder (default: .)"
+    )
+    serve_cmd.add_argument("--port", type=_port, default=8000, help="default: 8000; 0 for any")
+    serve_cmd.add_argument(
+        "--host", default="127.0.0.1", help="default: 127.0.0.1 (0.0.0.0 shares it on the network)"
+    )
+    serve_cmd.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+    serve_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return int(text)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import PortInUse, ServeOptions, serve
+
+    options = ServeOptions(
+        root=args.source.resolve(),
+        host=args.host,
+        port=args.port,
+        drafts=args.drafts,
+        strict=args.strict,
+        open_browser=args.open,
+    )
+    try:
+        return serve(options)
+    except PortInUse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BlogError as exc:  # site.toml cannot be read: nothing to serve
+        _print_problems(exc.diagnostics, "error")
+        return 1
 
 
 def _positive(text: str) -> int:
@@ -117,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "serve":
+            return _serve(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

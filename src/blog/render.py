@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 
 from .config import SiteConfig
-from .discover import TEMPLATES_DIR, THEME_DIR
+from .discover import TEMPLATES_DIR, THEME_DIR, find_visible
 from .errors import BlogError, Diagnostic
 from .i18n import ui_strings
 from .pages import PageJob
@@ -88,6 +88,7 @@ class PageRenderer:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
         self.env = create_environment(config)
+        self.overrides: tuple[Path, ...] = ()  # the site's template files it was made with
 
     def render(self, template: str, output: str, source: str, **context: Any) -> Page:
         page_url = self.config.base_path + output.removesuffix("index.html")
@@ -126,13 +127,20 @@ PAGE_TEMPLATES = (
 
 def prepare(config: SiteConfig) -> None:
     """Import Jinja and compile the templates now (while workers parse posts); template errors
-    are left for `render`, which reports them with the page being rendered."""
+    are left for `render`, which reports them with the page being rendered. A process that builds
+    again with the same settings (`blog serve`) keeps its environment: Jinja recompiles only the
+    templates whose files changed."""
     global _prepared
-    renderer = PageRenderer(config)
+    # Jinja notices an edited template, not a new site template shadowing the theme's one.
+    overrides = tuple(find_visible(config.root / TEMPLATES_DIR))
+    if _prepared is not None and (_prepared.config, _prepared.overrides) == (config, overrides):
+        _prepared.config = config  # the same settings; `_start_worker` matches on identity
+    else:
+        _prepared = PageRenderer(config)
+        _prepared.overrides = overrides
     for name in PAGE_TEMPLATES:
         with contextlib.suppress(jinja2.TemplateError):
-            renderer.env.get_template(name)
-    _prepared = renderer
+            _prepared.env.get_template(name)
 
 
 def _start_worker(config: SiteConfig, pages: Sequence[PageJob], staging: Path, out: Path) -> None:

@@ -1,0 +1,243 @@
+"""The HTTP side of `blog serve`: files from the output folder and nothing else, a live-reload
+event stream, and the checks that keep a local preview from being a hole.
+
+- Only GET and HEAD. Only regular files inside the output folder, after decoding the path once
+  and resolving symlinks: `..`, `%2e%2e`, encoded slashes and backslashes, absolute paths, dot
+  files (`.git/`, the build marker) and symlinks that lead out all give 404.
+- A request whose `Host` is not this machine by name or address is refused (DNS rebinding), and
+  the event stream refuses a foreign `Origin`.
+- HTML pages get the live-reload script; the files on disk never do.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import json
+import mimetypes
+import os
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+EVENTS_PATH = "/__blog/events"
+LIVERELOAD_JS = (Path(__file__).parent / "theme" / "dev" / "livereload.js").read_text("utf-8")
+KEEPALIVE_SECONDS = 15.0
+LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+NO_SITE_YET = b"<!doctype html><title>No page</title><body><p>No page here (yet).</p></body>"
+
+
+class SiteState:
+    """What the rebuild loop tells the server: where the site is, the build `version`
+    (successful builds so far), the last build's errors, and a lock held while the output
+    folder is being replaced."""
+
+    def __init__(self, out: Path, base_path: str) -> None:
+        self.out = out
+        self.base_path = base_path
+        self.version = 0
+        self.errors: list[str] = []
+        self.css_only = False
+        self.swap_lock = threading.Lock()
+        self.changed = threading.Condition()
+        self.closing = False
+
+    def built(self, *, css_only: bool) -> None:
+        with self.changed:
+            self.version += 1
+            self.errors = []
+            self.css_only = css_only
+            self.changed.notify_all()
+
+    def failed(self, errors: list[str]) -> None:
+        with self.changed:
+            self.errors = errors
+            self.changed.notify_all()
+
+    def close(self) -> None:
+        with self.changed:
+            self.closing = True
+            self.changed.notify_all()
+
+
+def host_allowed(host_header: str | None, bound_host: str) -> bool:
+    """`localhost`, a loopback or the bound address; any IP literal when bound to all
+    interfaces. Never an arbitrary name, which is how DNS rebinding gets in."""
+    if host_header is None:
+        return True  # HTTP/1.0 clients; browsers always send Host
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    if host in LOCAL_NAMES or host == bound_host.strip("[]").lower():
+        return True
+    if bound_host in ("0.0.0.0", "::", ""):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def resolve_path(out: Path, base_path: str, request_path: str) -> Path | str | None:
+    """The file to serve, a path to redirect to (a str), or None for 404."""
+    path = urlsplit(request_path).path
+    if not path.startswith(base_path):
+        return base_path if path in ("/", base_path.rstrip("/")) else None
+    decoded = (
+        unquote(path[len(base_path) :], errors="strict") if "%" in path else path[len(base_path) :]
+    )
+    if "\\" in decoded or "\x00" in decoded:
+        return None
+    parts = decoded.split("/")
+    if parts and parts[-1] == "":
+        parts.pop()  # a trailing slash
+    if any(part == "" or part.startswith(".") for part in parts):
+        return None  # `//`, `..`, `.` and dot files
+    root = os.path.realpath(out)
+    target = os.path.realpath(os.path.join(root, *parts))
+    if target != root and not target.startswith(root + os.sep):
+        return None  # a symlink that leads out
+    if os.path.isdir(target):
+        if not path.endswith("/"):
+            return path + "/"
+        target = os.path.join(target, "index.html")
+    return Path(target) if os.path.isfile(target) else None
+
+
+def inject(page: bytes, version: int) -> bytes:
+    script = f'<script data-version="{version}">\n{LIVERELOAD_JS}</script>\n'.encode()
+    at = page.rfind(b"</body>")
+    return page[:at] + script + page[at:] if at >= 0 else page + script
+
+
+class DevServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], state: SiteState) -> None:
+        self.state = state
+        super().__init__(address, DevRequestHandler)
+
+
+class DevRequestHandler(BaseHTTPRequestHandler):
+    server: DevServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # a preview server that prints every request buries the rebuild messages
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def _not_allowed(self) -> None:
+        self._plain(HTTPStatus.METHOD_NOT_ALLOWED, "only GET and HEAD", {"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
+    def _respond(self, *, send_body: bool) -> None:
+        bound = str(self.server.server_address[0])
+        if not host_allowed(self.headers.get("Host"), bound):
+            self._plain(HTTPStatus.FORBIDDEN, "unexpected Host header")
+            return
+        if urlsplit(self.path).path == EVENTS_PATH:
+            origin = self.headers.get("Origin")
+            if origin is not None and not host_allowed(urlsplit(origin).netloc, bound):
+                self._plain(HTTPStatus.FORBIDDEN, "unexpected Origin")
+                return
+            self._events()
+            return
+        state = self.server.state
+        try:
+            found = resolve_path(state.out, state.base_path, self.path)
+        except UnicodeDecodeError:
+            found = None
+        if isinstance(found, str):
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", found)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        status = HTTPStatus.OK
+        if found is None:
+            status = HTTPStatus.NOT_FOUND
+            found = state.out / "404.html"
+        with state.swap_lock:  # never a file from a half-replaced output
+            try:
+                body = found.read_bytes()
+            except OSError:  # no site yet (the first build failed): a page for the overlay
+                body, found = NO_SITE_YET, state.out / "404.html"
+        kind = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        if kind == "text/html":
+            body = inject(body, state.version)
+        if kind.startswith("text/") or kind in ("application/xml", "application/javascript"):
+            kind += "; charset=utf-8"
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _plain(self, status: HTTPStatus, text: str, headers: dict[str, str] | None = None) -> None:
+        body = f"{status.value} {html.escape(text)}\n".encode()
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _events(self) -> None:
+        """Server-sent events: `hello` with the build version, then `reload` after each build
+        and `build-error` with the messages of a failed one."""
+        state = self.server.state
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.close_connection = True
+        with state.changed:
+            version, errors = state.version, list(state.errors)
+        try:
+            self._send("hello", str(version))
+            if errors:
+                self._send("build-error", json.dumps(errors))
+            while True:
+                with state.changed:
+                    seen = (version, errors)
+                    state.changed.wait_for(
+                        lambda seen=seen: (
+                            state.closing  # type: ignore[misc]
+                            or (state.version, state.errors) != seen
+                        ),
+                        timeout=KEEPALIVE_SECONDS,
+                    )
+                    if state.closing:
+                        return
+                    new_version, errors = state.version, list(state.errors)
+                    css_only = state.css_only
+                if errors:
+                    self._send("build-error", json.dumps(errors))
+                elif new_version != version:
+                    self._send("reload", "css" if css_only else "page")
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                version = new_version
+        except OSError:
+            return  # the page went away
+
+    def _send(self, event: str, data: str) -> None:
+        self.wfile.write(f"event: {event}\ndata: {data}\n\n".encode())
+        self.wfile.flush()

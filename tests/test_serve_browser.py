@@ -1,0 +1,172 @@
+"""`blog serve` in a real browser: editing a post on disk updates the open page by itself.
+
+Headless Chromium (the system's, driven by Playwright) opens a post served by a real
+`python -m blog serve` subprocess; the test then rewrites the post's file and waits for the new
+text to show up in the page, which the test never reloads. Without a Chromium or Chrome binary the
+test is skipped, except under CI (`CI` set), where it fails: CI must run it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from sites import post, write_site
+
+# The first one on PATH is used; GitHub's Ubuntu runners have chromium and google-chrome.
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+SERVING_URL = re.compile(r"http://127\.0\.0\.1:\d+/\S*")
+START_SECONDS = 60
+UPDATE_SECONDS = 10
+
+
+def find_browser() -> str:
+    for name in BROWSERS:
+        if path := shutil.which(name):
+            return path
+    reason = f"no browser on PATH (looked for {', '.join(BROWSERS)})"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser test: install Debian's chromium")
+    pytest.skip(reason)
+
+
+@dataclass
+class Server:
+    """A running `blog serve`; a thread reads its output (stdout and stderr) into `lines`."""
+
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for_url(self) -> str:
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if "serving" in line and (found := SERVING_URL.search(line)):
+                    return found[0]
+            if self.process.poll() is not None:
+                time.sleep(0.2)  # let the reader take the last lines
+                pytest.fail(f"blog serve exited with {self.process.returncode}:\n{self.output()}")
+            time.sleep(0.05)
+        pytest.fail(f"no `serving` line within {START_SECONDS} s:\n{self.output()}")
+
+    def stop(self) -> None:
+        """Ctrl-C, as a person would; killed if that does not end it."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+SLUG = "hello"
+OLD_TEXT = "The first version of this post."
+
+
+@pytest.fixture
+def browser_path() -> str:
+    return find_browser()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    posts = {
+        f"{SLUG}.md": post("Hello", date="2024-05-01", body=OLD_TEXT),
+        "other.md": post("Other", date="2024-05-02", body="Another post."),
+    }
+    return write_site(tmp_path / "site", posts, 'title = "T"\n')
+
+
+@pytest.fixture
+def server(site: Path) -> Iterator[Server]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "blog", "serve", "-s", str(site), "--port", "0"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    running = Server(process)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def page(browser_path: str) -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def test_editing_a_post_updates_the_open_page(page: Page, site: Path, server: Server) -> None:
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text} ({m.location['url']})"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+
+    def seen() -> str:
+        return f"server output:\n{server.output()}\nbrowser console:\n" + "\n".join(console)
+
+    url = urljoin(server.wait_for_url(), f"posts/{SLUG}/")
+    built = site / "public" / "posts" / SLUG / "index.html"
+
+    # The edit must come after the page's event stream is open, or the page could miss it.
+    try:
+        with page.expect_response(
+            lambda response: "/__blog/events" in response.url, timeout=UPDATE_SECONDS * 1000
+        ) as events:
+            response = page.goto(url)
+    except PlaywrightTimeout:
+        pytest.fail(f"the page opened no /__blog/events stream\n{seen()}")
+    assert response is not None and response.ok, f"GET {url}: {response and response.status}"
+    assert events.value.ok, f"{events.value.url}: {events.value.status}"
+    assert "__blog/events" in response.text(), "the served page has no live-reload script"
+    assert OLD_TEXT in page.inner_text("body")
+    assert "__blog/events" not in built.read_text(encoding="utf-8"), "the script reached disk"
+
+    new_text = f"Edited {uuid.uuid4().hex}."
+    (site / "posts" / f"{SLUG}.md").write_text(
+        post("Hello", date="2024-05-01", body=new_text), encoding="utf-8"
+    )
+    try:
+        page.wait_for_function(
+            "text => document.body !== null && document.body.innerText.includes(text)",
+            arg=new_text,
+            timeout=UPDATE_SECONDS * 1000,
+        )
+    except PlaywrightTimeout:
+        pytest.fail(f"{new_text!r} not in the page {UPDATE_SECONDS} s after the edit\n{seen()}")
+    assert page.url == url
+    rebuilt = built.read_text(encoding="utf-8")
+    assert new_text in rebuilt and "__blog/events" not in rebuilt
