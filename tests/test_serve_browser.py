@@ -9,28 +9,19 @@ test is skipped, except under CI (`CI` set), where it fails: CI must run it.
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import signal
-import subprocess
-import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from serving import Server, serving
 from sites import post, write_site
 
 # The first one on PATH is used; GitHub's Ubuntu runners have chromium and google-chrome.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-SERVING_URL = re.compile(r"http://127\.0\.0\.1:\d+/\S*")
-START_SECONDS = 60
 UPDATE_SECONDS = 10
 
 
@@ -42,47 +33,6 @@ def find_browser() -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{reason}; CI must run the browser test: install Debian's chromium")
     pytest.skip(reason)
-
-
-@dataclass
-class Server:
-    """A running `blog serve`; a thread reads its output (stdout and stderr) into `lines`."""
-
-    process: subprocess.Popen[str]
-    lines: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    def wait_for_url(self) -> str:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                if "serving" in line and (found := SERVING_URL.search(line)):
-                    return found[0]
-            if self.process.poll() is not None:
-                time.sleep(0.2)  # let the reader take the last lines
-                pytest.fail(f"blog serve exited with {self.process.returncode}:\n{self.output()}")
-            time.sleep(0.05)
-        pytest.fail(f"no `serving` line within {START_SECONDS} s:\n{self.output()}")
-
-    def stop(self) -> None:
-        """Ctrl-C, as a person would; killed if that does not end it."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 SLUG = "hello"
@@ -105,19 +55,8 @@ def site(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(site: Path) -> Iterator[Server]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "blog", "serve", "-s", str(site), "--port", "0"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    running = Server(process)
-    try:
+    with serving(site) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
@@ -136,9 +75,10 @@ def test_editing_a_post_updates_the_open_page(page: Page, site: Path, server: Se
     page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
 
     def seen() -> str:
-        return f"server output:\n{server.output()}\nbrowser console:\n" + "\n".join(console)
+        output = "\n".join(server.seen + server.lines_so_far(settle=0))
+        return f"server output:\n{output}\nbrowser console:\n" + "\n".join(console)
 
-    url = urljoin(server.wait_for_url(), f"posts/{SLUG}/")
+    url = f"http://127.0.0.1:{server.port}{server.base}posts/{SLUG}/"
     built = site / "public" / "posts" / SLUG / "index.html"
 
     # The edit must come after the page's event stream is open, or the page could miss it.
