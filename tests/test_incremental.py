@@ -4,6 +4,7 @@ touches is parsed or rendered again."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import shutil
@@ -13,6 +14,8 @@ import pytest
 from sites import post, run_blog, tree_digest, write_site
 
 from blog.build import BuildOptions, BuildReport, build
+from blog.config import SiteConfig
+from blog.fingerprints import PAGE_ONLY_FIELDS, POST_FIELDS
 from blog.render import THEME_TEMPLATES
 
 CONFIG = """\
@@ -286,3 +289,10 @@ def test_cli_reports_the_work_and_quiet_prints_nothing(site: Path) -> None:
     refused = run_blog("build", "--jobs", "0", cwd=site)
     assert refused.returncode == 2
     assert "expected a whole number of at least 1" in refused.stderr
+
+
+def test_every_setting_is_classed_as_shaping_posts_or_only_pages() -> None:
+    """A new setting must be added to one list, or a change to it could leave stale posts."""
+    settings = {field.name for field in dataclasses.fields(SiteConfig)}
+    assert settings == POST_FIELDS | PAGE_ONLY_FIELDS
+    assert not POST_FIELDS & PAGE_ONLY_FIELDS

@@ -89,9 +89,7 @@ def resolve_path(out: Path, base_path: str, request_path: str) -> Path | str | N
     path = urlsplit(request_path).path
     if not path.startswith(base_path):
         return base_path if path in ("/", base_path.rstrip("/")) else None
-    decoded = (
-        unquote(path[len(base_path) :], errors="strict") if "%" in path else path[len(base_path) :]
-    )
+    decoded = unquote(path[len(base_path) :], errors="strict")
     if "\\" in decoded or "\x00" in decoded:
         return None
     parts = decoded.split("/")

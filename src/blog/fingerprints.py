@@ -109,10 +109,8 @@ def template_files(config: SiteConfig) -> list[Path]:
 
 def page_fingerprint(config: SiteConfig) -> str:
     """Every setting (templates see all of `site`), every template, and the code."""
-    parts: list[str | bytes] = ["page", code_fingerprint(), _config_fields(config, ALL_FIELDS)]
+    every = frozenset(f.name for f in dataclasses.fields(config))
+    parts: list[str | bytes] = ["page", code_fingerprint(), _config_fields(config, every)]
     for path in template_files(config):
         parts += [str(path), path.read_bytes()]
     return digest(*parts)
-
-
-ALL_FIELDS = POST_FIELDS | PAGE_ONLY_FIELDS

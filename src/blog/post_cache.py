@@ -124,9 +124,9 @@ class CachedPost:
 
 @dataclass(slots=True)
 class PostCache:
-    """The cache of one site; `root` is None when caching is off (everything stays in memory)."""
+    """The post cache of one site, in `folder` (`.blog-cache/`)."""
 
-    folder: Path | None
+    folder: Path
     post_fingerprint: str
     _stored: dict[str, CachedPost] = field(default_factory=dict)
     _packs: set[str] | None = None  # names in bodies/, listed once
@@ -159,14 +159,10 @@ class PostCache:
         except OSError:
             return None
 
-    @classmethod
-    def disabled(cls) -> PostCache:
-        return cls(None, "")
-
     def get(self, source: str, fingerprint: str) -> CachedPost | None:
         """The cached post if its fingerprint matches and its pack file is still there."""
         entry = self._stored.get(source)
-        if entry is None or entry.fingerprint != fingerprint or self.folder is None:
+        if entry is None or entry.fingerprint != fingerprint:
             return None
         body = entry.post.body
         if body.file is None:
@@ -188,8 +184,6 @@ class PostCache:
     def body_for(self, content: str, toc: tuple[TocEntry, ...]) -> PostBody:
         """Store a freshly rendered body; on a cache that cannot be written, keep it in memory.
         Call `flush` before another process reads it."""
-        if self.folder is None:
-            return PostBody(content, toc)
         data = _dump((content, toc))
         try:
             if self._pack is None:
@@ -211,8 +205,6 @@ class PostCache:
     def save(self, entries: Iterable[tuple[str, CachedPost]]) -> None:
         """Keep exactly these posts; remove body files no post names. Failures are ignored: a
         cache that cannot be written only makes the next build slower."""
-        if self.folder is None:
-            return
         posts = dict(entries)
         try:
             self.folder.mkdir(exist_ok=True)
@@ -233,7 +225,6 @@ class PostCache:
 
     def _prune(self, posts: dict[str, CachedPost]) -> None:
         """Delete packs no post uses; when too many are left, copy the bodies into one."""
-        assert self.folder is not None
         bodies = self.folder / _BODIES
         used = {e.post.body.file.name for e in posts.values() if e.post.body.file}
         for name in os.listdir(bodies) if bodies.is_dir() else ():
@@ -243,7 +234,6 @@ class PostCache:
             self._compact(posts)
 
     def _compact(self, posts: dict[str, CachedPost]) -> None:
-        assert self.folder is not None
         self._pack = None
         old = {e.post.body.file for e in posts.values() if e.post.body.file}
         moved = {}

@@ -14,8 +14,9 @@ from typing import Any
 import jinja2
 
 from .config import SiteConfig
-from .discover import TEMPLATES_DIR, THEME_DIR, find_visible
+from .discover import TEMPLATES_DIR, THEME_DIR
 from .errors import BlogError, Diagnostic
+from .fingerprints import template_files
 from .i18n import ui_strings
 from .pages import PageJob
 from .parallel import chunked, run_chunks
@@ -132,7 +133,7 @@ def prepare(config: SiteConfig) -> None:
     templates whose files changed."""
     global _prepared
     # Jinja notices an edited template, not a new site template shadowing the theme's one.
-    overrides = tuple(find_visible(config.root / TEMPLATES_DIR))
+    overrides = tuple(template_files(config))
     if _prepared is not None and (_prepared.config, _prepared.overrides) == (config, overrides):
         _prepared.config = config  # the same settings; `_start_worker` matches on identity
     else:

@@ -62,7 +62,6 @@ class Rebuilder:
     def __init__(self, options: ServeOptions, state: SiteState) -> None:
         self.options = options
         self.state = state
-        self.builds = 0
         self.attempts = 0
 
     def build(self, changed: set[Path], *, jobs: int | None = 1) -> None:
@@ -83,7 +82,6 @@ class Rebuilder:
                     print(f"  {line}", file=sys.stderr, flush=True)
                 self.state.failed(messages)
                 return
-        self.builds += 1
         self.state.out, self.state.base_path = config.output_path, config.base_path
         css_only = bool(changed) and all(
             path.suffix == ".css" and STATIC_DIR in path.parts for path in changed
