@@ -1,6 +1,7 @@
 """Incremental builds are never stale: after every kind of change, the output of a cached build is
 byte-for-byte the output of a clean build of a fresh copy of the site, and only what the change
-touches is parsed or rendered again."""
+touches is parsed or rendered again. Every test of a `site` runs twice: with one-off builds
+(`blog build`) and with the builds of one long-lived session (`blog serve`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import dataclasses
 import os
 import pickle
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from blog.build import BuildOptions, BuildReport, build
 from blog.config import SiteConfig
 from blog.fingerprints import PAGE_ONLY_FIELDS, POST_FIELDS
 from blog.render import THEME_TEMPLATES
+from blog.session import BuildSession
 
 CONFIG = """\
 title = "Notes"
@@ -50,8 +53,24 @@ def clean_build(root: Path, scratch: Path) -> dict[str, str]:
     return tree_digest(copy / "public")
 
 
+_session: BuildSession | None = None
+
+
+@pytest.fixture(params=["one-off", "session"])
+def session(request: pytest.FixtureRequest) -> Iterator[BuildSession | None]:
+    """Which kind of build `incremental` runs; a session lives for the whole test."""
+    global _session
+    _session = BuildSession() if request.param == "session" else None
+    yield _session
+    _session = None
+
+
 def incremental(root: Path, scratch: Path) -> BuildReport:
-    report = build(root, BuildOptions(jobs=1))
+    try:
+        report = build(root, BuildOptions(jobs=1, session=_session))
+    finally:
+        if _session is not None:
+            _session.finish()
     assert tree_digest(root / "public") == clean_build(root, scratch)
     return report
 
@@ -67,7 +86,7 @@ def read(path: Path) -> str:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
+def site(tmp_path: Path, session: BuildSession | None) -> Path:
     root = make_site(tmp_path / "site")
     report = incremental(root, tmp_path)
     assert report.posts_parsed == 6

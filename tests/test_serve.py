@@ -142,6 +142,39 @@ def test_an_edit_sends_a_reload_and_the_page_changes(server: Server) -> None:
     stream.close()
 
 
+def files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        path.relative_to(folder).as_posix(): (path.stat().st_ino, path.stat().st_mtime_ns)
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+
+
+def test_an_edit_rewrites_only_the_files_that_show_it(server: Server) -> None:
+    root = server.root
+    stream = EventStream(server)
+    assert stream.next() == ("hello", "1")
+    # A summary, so the card on the index does not show the body.
+    (root / "posts/a.md").write_text(
+        post("Alpha", body="First body.", summary="A fixed summary."), encoding="utf-8"
+    )
+    assert stream.next() == ("reload", "page")
+    before = files(root / "public")
+
+    (root / "posts/a.md").write_text(
+        post("Alpha", body="Other body.", summary="A fixed summary."), encoding="utf-8"
+    )
+    assert stream.next() == ("reload", "page")
+    after = files(root / "public")
+    assert after.keys() == before.keys()
+    changed = {name for name in after if after[name] != before[name]}
+    # The post's page and the feed, which carries whole posts; not the neighbours, listings,
+    # tag pages, archive or sitemap, whose bytes are the same.
+    assert changed == {"posts/a/index.html", "atom.xml"}
+    assert "1 posts parsed" in server.wait_for_line("rebuilt")
+    stream.close()
+
+
 def test_a_failed_rebuild_shows_in_the_page_and_clears_when_fixed(server: Server) -> None:
     root = server.root
     stream = EventStream(server)

@@ -95,6 +95,7 @@ def test_editing_a_post_updates_the_open_page(page: Page, site: Path, server: Se
     assert OLD_TEXT in page.inner_text("body")
     assert "__blog/events" not in built.read_text(encoding="utf-8"), "the script reached disk"
 
+    page.evaluate("window.blogLoaded = 'before the edit'")  # gone if the page reloads
     new_text = f"Edited {uuid.uuid4().hex}."
     (site / "posts" / f"{SLUG}.md").write_text(
         post("Hello", date="2024-05-01", body=new_text), encoding="utf-8"
@@ -110,3 +111,16 @@ def test_editing_a_post_updates_the_open_page(page: Page, site: Path, server: Se
     assert page.url == url
     rebuilt = built.read_text(encoding="utf-8")
     assert new_text in rebuilt and "__blog/events" not in rebuilt
+    # Only the body changed, so it was put in place without a reload.
+    assert page.evaluate("window.blogLoaded") == "before the edit"
+
+    # A page whose <html> attributes change (the language, here) is reloaded instead; the new
+    # one updates again after the next edit.
+    (site / "site.toml").write_text('title = "T"\nlanguage = "zh-CN"\n', encoding="utf-8")
+    try:
+        page.wait_for_function(
+            "() => document.documentElement.lang === 'zh-CN'", timeout=UPDATE_SECONDS * 1000
+        )
+    except PlaywrightTimeout:
+        pytest.fail(f"the page did not reload after the language changed\n{seen()}")
+    assert page.evaluate("window.blogLoaded") is None

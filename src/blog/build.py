@@ -19,6 +19,7 @@ from .output import Output
 from .pages import PageJob, page_keys, plan_pages
 from .parallel import default_jobs
 from .post_cache import CacheDamaged
+from .session import BuildSession
 from .write import MARKER, OutputFile, collect, is_copy_of, put_bytes, put_copy
 
 SYNTAX_CSS = "css/syntax.css"
@@ -35,6 +36,7 @@ class BuildOptions:
     cache: bool = True  # read .blog-cache/ (it is refreshed either way)
     jobs: int | None = None  # worker processes; None: one per core
     progress: Progress | None = None
+    session: BuildSession | None = None  # kept between builds by `blog serve`
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +166,8 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
     except CacheDamaged:
         if not options.cache:
             raise
+        if options.session is not None:
+            options.session.forget()
         # Someone deleted or damaged part of .blog-cache/ under us: build without it, which
         # also writes it afresh.
         return _build(root, dataclasses.replace(options, cache=False))
@@ -180,13 +184,15 @@ def _build(root: Path, options: BuildOptions) -> BuildReport:
         jobs=jobs,
         progress=options.progress,
         while_parsing=lambda: _prepare_rendering(config),
+        session=options.session,
     )
     if options.strict and loaded.warnings:
         raise BlogError(
             dataclasses.replace(w, hint=(w.hint + "; " if w.hint else "") + "--strict is on")
             for w in loaded.warnings
         )
-    pages = plan_pages(config, loaded.posts)
+    tags = collect_tags(loaded.posts)
+    pages = plan_pages(config, loaded.posts, tags)
     keys = page_keys(pages, page_fingerprint(config))
     output = Output.open(config.root, config.output_path, read=options.cache)
     written = _write(config, pages, keys, output, jobs, options.progress)
@@ -194,7 +200,7 @@ def _build(root: Path, options: BuildOptions) -> BuildReport:
         output=config.output_path,
         posts=len(loaded.posts),
         pages=len(pages),
-        tags=len(collect_tags(loaded.posts)),
+        tags=len(tags),
         files=written.files,
         unchanged_files=written.unchanged,
         warnings=loaded.warnings,

@@ -18,6 +18,7 @@ from .math_cache import CACHE_DIR, FORMULA_FILE, FormulaCache
 from .model import Post, sort_posts
 from .parallel import Pool, chunked, run_chunks
 from .post_cache import CachedPost, PostCache
+from .session import BuildSession
 
 if TYPE_CHECKING:
     from .posts import Renderers
@@ -176,11 +177,13 @@ def load_posts(
     jobs: int = 1,
     progress: Progress | None = None,
     while_parsing: Callable[[], None] | None = None,
+    session: BuildSession | None = None,
 ) -> LoadedPosts:
     """Every post, or every problem with them at once; two posts on one URL is a problem too.
 
     `while_parsing` is called while worker processes parse: work that does not need the posts
-    (importing Jinja, compiling templates) then costs no time."""
+    (importing Jinja, compiling templates) then costs no time. A `session` keeps the post index
+    and the files' keys between builds, and takes over writing the caches."""
     fingerprint = post_fingerprint(config)
     paths = find_posts(config.root)
     # Workers start now, importing the Markdown stack while this process reads the cache and
@@ -188,16 +191,25 @@ def load_posts(
     setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
     expected = min(jobs, _likely_to_parse(config, paths, read_cache)) if jobs > 1 else 0
     pool = Pool(expected, _start_worker, setup) if expected else None
-    cache = PostCache.open(config.root, fingerprint, read=read_cache)
+    kept = session.cached_index(fingerprint) if session and read_cache else None
+    cache = kept or PostCache.open(config.root, fingerprint, read=read_cache)
     entries: dict[str, CachedPost] = {}
     todo: list[_Job] = []
     prefix = len(os.path.join(config.root, ""))
     for path in paths:
         name = str(path)
         source = name[prefix:].replace(os.sep, "/")
+        if session is not None and read_cache:
+            info = os.stat(name)
+            known = session.known_key(name, info)
+            if known is not None and (hit := cache.get(source, known)) is not None:
+                entries[source] = hit
+                continue
         with open(name, "rb") as file:
             raw = file.read()
         post_key = digest(fingerprint, source, raw)
+        if session is not None and read_cache:
+            session.remember_key(name, info, post_key)
         hit = cache.get(source, post_key)
         if hit is not None:
             entries[source] = hit
@@ -244,9 +256,17 @@ def load_posts(
         if progress:
             progress("posts", done, len(paths))
 
-    cache.save(sorted(entries.items()))
-    if formula_cache is not None:
-        formula_cache.save(prune=len(todo) == len(paths))
+    def save_caches() -> None:
+        cache.save(sorted(entries.items()))
+        if formula_cache is not None:
+            formula_cache.save(prune=len(todo) == len(paths))
+        if session is not None:
+            session.keep_index(cache)
+
+    if session is None:
+        save_caches()
+    else:
+        session.defer(save_caches)
 
     posts = [entry.post for entry in entries.values() if drafts or not entry.post.draft]
     errors += _url_clashes(posts)

@@ -17,7 +17,7 @@ from typing import Any
 
 from .config import SiteConfig
 from .fingerprints import digest
-from .model import Pager, Post, Tag, YearGroup, collect_tags, group_by_year, neighbours, paginate
+from .model import Pager, Post, Tag, YearGroup, group_by_year, neighbours, paginate
 from .urls import file_path, url_path
 
 FEED_SIZE = 20
@@ -31,8 +31,8 @@ class PageJob:
     context: Mapping[str, Any]
 
 
-def plan_pages(config: SiteConfig, posts: tuple[Post, ...]) -> list[PageJob]:
-    tags = collect_tags(posts)
+def plan_pages(config: SiteConfig, posts: tuple[Post, ...], tags: tuple[Tag, ...]) -> list[PageJob]:
+    """Every page of the site; `tags` are `collect_tags(posts)`."""
     index_pages = paginate(posts, config.per_page, config.base_path)
     tag_pages = {
         tag.slug: paginate(tag.posts, config.per_page, config.base_path, "tags", tag.slug)

@@ -151,6 +151,10 @@ class PostCache:
             cache._stored = stored["posts"]
         return cache
 
+    @property
+    def index_file(self) -> Path:
+        return self.folder / _INDEX
+
     @staticmethod
     def written_at(root: Path) -> int | None:
         """When the index was last written (ns), if there is one."""
@@ -191,6 +195,8 @@ class PostCache:
                 folder.mkdir(parents=True, exist_ok=True)
                 name = f"{os.getpid()}-{time.time_ns()}-{secrets.token_hex(4)}.pack"
                 self._pack = open(folder / name, "ab")  # noqa: SIM115 - open across chunks
+                if self._packs is not None:  # a cache kept across builds lists it
+                    self._packs.add(name)
             offset = self._pack.tell()
             self._pack.write(data)
         except OSError:
@@ -226,6 +232,7 @@ class PostCache:
     def _prune(self, posts: dict[str, CachedPost]) -> None:
         """Delete packs no post uses; when too many are left, copy the bodies into one."""
         bodies = self.folder / _BODIES
+        self._packs = None  # listed afresh when next needed
         used = {e.post.body.file.name for e in posts.values() if e.post.body.file}
         for name in os.listdir(bodies) if bodies.is_dir() else ():
             if name not in used:

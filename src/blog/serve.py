@@ -21,6 +21,7 @@ from .build import BuildOptions, BuildReport, build, configure
 from .dev_server import DevServer, SiteState
 from .discover import STATIC_DIR
 from .errors import BlogError
+from .session import BuildSession
 from .watch import ChangeWatcher
 
 
@@ -63,12 +64,21 @@ class Rebuilder:
         self.options = options
         self.state = state
         self.attempts = 0
+        self.session = BuildSession()
 
     def build(self, changed: set[Path], *, jobs: int | None = 1) -> None:
+        try:
+            self._build(changed, jobs)
+        finally:
+            self.session.finish()  # caches are written once the browser has its page
+
+    def _build(self, changed: set[Path], jobs: int | None) -> None:
         started = time.perf_counter()
         verb = "rebuilt" if self.attempts else "built"  # tests and tools count "rebuilt" lines
         self.attempts += 1
-        options = BuildOptions(drafts=self.options.drafts, strict=self.options.strict, jobs=jobs)
+        options = BuildOptions(
+            drafts=self.options.drafts, strict=self.options.strict, jobs=jobs, session=self.session
+        )
         with self.state.swap_lock:
             try:
                 report = build(self.options.root, options)
@@ -130,10 +140,10 @@ def serve(options: ServeOptions) -> int:
     stop = threading.Event()
     loop = threading.Thread(target=rebuilder.run, args=(watcher, stop), daemon=True)
     loop.start()
-    print(f"serving {options.root} at {url} (Ctrl-C to stop)", flush=True)
-    if options.open_browser:
-        webbrowser.open(url)
-    try:
+    try:  # from here on: whoever reads the line below may press Ctrl-C at once
+        print(f"serving {options.root} at {url} (Ctrl-C to stop)", flush=True)
+        if options.open_browser:
+            webbrowser.open(url)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass

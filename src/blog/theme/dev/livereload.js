@@ -1,8 +1,8 @@
 // Injected by `blog serve` into every page it serves (never into `blog build` output).
-// Reloads the page after a rebuild, swaps stylesheets when only CSS changed, and shows build
+// Updates the page after a rebuild, swaps stylesheets when only CSS changed, and shows build
 // errors over the page until they are fixed.
 (() => {
-  const loadedVersion = Number(document.currentScript.dataset.version);
+  let loadedVersion = Number(document.currentScript.dataset.version);
   const events = new EventSource("/__blog/events");
   const overlayId = "blog-error-overlay";
 
@@ -35,13 +35,58 @@
     }
   }
 
+  // When the rebuilt page loads the same stylesheets and runs no script of its own, its new body,
+  // title and meta tags are put in place without a reload: quicker, and the scroll position stays.
+  function stylesheets(root) {
+    return Array.from(
+      root.querySelectorAll('link[rel~="stylesheet"], style'),
+      (element) => element.outerHTML,
+    ).join("\n");
+  }
+
+  function attributes(element) {
+    return Array.from(element.attributes, (a) => `${a.name}=${a.value}`).join(" ");
+  }
+
+  function isMetadata(element) {
+    return element.matches('title, meta:not([charset]), link:not([rel~="stylesheet"])');
+  }
+
+  let updates = 0;
+  async function updatePage() {
+    const update = ++updates;
+    try {
+      const response = await fetch(location.href, { cache: "no-store" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const next = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (update !== updates) return; // a newer rebuild's update is on its way
+      const version = next.querySelector("script[data-version]")?.dataset.version;
+      if (
+        version === undefined ||
+        next.querySelector("script:not([data-version])") !== null ||
+        stylesheets(next) !== stylesheets(document) ||
+        attributes(next.documentElement) !== attributes(document.documentElement)
+      ) {
+        throw new Error("the page needs a reload");
+      }
+      for (const element of Array.from(document.head.children).filter(isMetadata)) {
+        element.remove();
+      }
+      document.head.append(...Array.from(next.head.children).filter(isMetadata));
+      document.body.replaceWith(document.adoptNode(next.body)); // its scripts stay inert
+      loadedVersion = Number(version);
+    } catch {
+      location.reload();
+    }
+  }
+
   events.addEventListener("hello", (event) => {
     // Connected (or reconnected): reload if a build happened since this page was loaded.
     if (Number(event.data) !== loadedVersion) location.reload();
   });
   events.addEventListener("reload", (event) => {
     if (event.data === "css" && !document.getElementById(overlayId)) swapStylesheets();
-    else location.reload();
+    else updatePage();
   });
   events.addEventListener("build-error", (event) => showOverlay(JSON.parse(event.data)));
 })();

@@ -1,0 +1,90 @@
+"""A build session (what `blog serve` keeps between builds) trusts a post file by its size, times
+and inode only when it cannot have changed unseen, and its post index only while the file on disk
+is the one it wrote."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from sites import post, tree_digest, write_site
+
+from blog.build import BuildOptions, BuildReport, build
+from blog.session import RACY_NANOSECONDS, BuildSession
+
+
+def stat_result(size: int, ctime_ns: int, inode: int = 7) -> os.stat_result:
+    # st_mode, st_ino, st_dev, st_nlink, st_uid, st_gid, st_size, and the three times as integer
+    # seconds; then the float times and the nanosecond times.
+    seconds = ctime_ns // 1_000_000_000
+    return os.stat_result(
+        (0o100644, inode, 1, 1, 0, 0, size, seconds, seconds, seconds)
+        + (float(seconds),) * 3
+        + (ctime_ns, ctime_ns, ctime_ns)
+    )
+
+
+def test_a_key_is_trusted_only_for_an_unchanged_file_not_changed_lately() -> None:
+    session = BuildSession()
+    long_ago = time.time_ns() - 10 * RACY_NANOSECONDS
+    session.remember_key("p.md", stat_result(100, long_ago), "key")
+    assert session.known_key("p.md", stat_result(100, long_ago)) == "key"
+    assert session.known_key("p.md", stat_result(101, long_ago)) is None  # size
+    assert session.known_key("p.md", stat_result(100, long_ago + 1)) is None  # times
+    assert session.known_key("p.md", stat_result(100, long_ago, inode=8)) is None  # replaced
+    assert session.known_key("other.md", stat_result(100, long_ago)) is None
+
+    # Changed a moment ago: another write within the clock's resolution could leave the times as
+    # they are, so the file is read again next time.
+    session.remember_key("p.md", stat_result(100, time.time_ns()), "newer")
+    assert session.known_key("p.md", stat_result(100, time.time_ns())) is None
+
+
+def session_build(root: Path, session: BuildSession) -> BuildReport:
+    try:
+        return build(root, BuildOptions(jobs=1, session=session))
+    finally:
+        session.finish()
+
+
+def make_site(root: Path) -> Path:
+    posts = {f"p{n}.md": post(f"Post {n}", date=f"2024-0{n}-01", body="AAAA") for n in (1, 2)}
+    return write_site(root, posts, 'title = "T"\n')
+
+
+def test_same_size_rewrites_in_quick_succession_are_all_seen(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    session = BuildSession()
+    session_build(root, session)
+    page = root / "public/posts/p1/index.html"
+    source = root / "posts/p1.md"
+    for text in ("BBBB", "CCCC", "DDDD"):
+        source.write_text(post("Post 1", date="2024-01-01", body=text), encoding="utf-8")
+        report = session_build(root, session)
+        assert report.posts_parsed == 1
+        assert text in page.read_text(encoding="utf-8")
+
+
+def test_a_post_index_written_by_another_build_is_read_again(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    session = BuildSession()
+    session_build(root, session)
+    (root / "posts/p2.md").write_text(
+        post("Post 2", date="2024-02-01", body="Changed by hand"), encoding="utf-8"
+    )
+    build(root, BuildOptions(jobs=1))  # `blog build` in another terminal
+    (root / "posts/p1.md").unlink()
+    build(root, BuildOptions(jobs=1))
+
+    report = session_build(root, session)
+    assert report.posts == 1 and report.posts_parsed == 0  # the other build's cache was used
+    assert "Changed by hand" in (root / "public/posts/p2/index.html").read_text(encoding="utf-8")
+    assert not (root / "public/posts/p1").exists()
+    other = make_site(tmp_path / "clean")
+    (other / "posts/p1.md").unlink()
+    (other / "posts/p2.md").write_text(
+        post("Post 2", date="2024-02-01", body="Changed by hand"), encoding="utf-8"
+    )
+    build(other, BuildOptions(cache=False, jobs=1))
+    assert tree_digest(root / "public") == tree_digest(other / "public")
