@@ -86,12 +86,20 @@ class _DataDigest:
         return digest("\n".join(parts))
 
     def _write(self, value: object, parts: list[str]) -> None:
+        # The most common kinds first; `Mapping` (an ABC, the slowest check) last.
         if value is None or isinstance(value, (str, int, float, bool)):
             parts.append(repr(value))
         elif isinstance(value, Post):
             if not value.fingerprint:
                 raise ValueError(f"{value.source} has no fingerprint")
             parts.append("post " + value.fingerprint)
+        elif isinstance(value, (list, tuple)):
+            if len(value) > 8:  # long ones (a listing's page URLs) are often shared
+                parts.append(self._shared(value))
+                return
+            parts.append(f"[{len(value)}")
+            for item in value:
+                self._write(item, parts)
         elif isinstance(value, (datetime, date)):
             parts.append(value.isoformat())
         elif isinstance(value, (Tag, Pager, YearGroup)):
@@ -101,13 +109,6 @@ class _DataDigest:
             for key in sorted(value):
                 parts.append(repr(key))
                 self._write(value[key], parts)
-        elif isinstance(value, (list, tuple)):
-            if len(value) > 8:  # long ones (a listing's page URLs) are often shared
-                parts.append(self._shared(value))
-                return
-            parts.append(f"[{len(value)}")
-            for item in value:
-                self._write(item, parts)
         else:
             raise TypeError(f"cannot digest {type(value).__name__} given to a template")
 
