@@ -11,8 +11,9 @@ from sites import REPO, run_blog
 
 GOLDEN = REPO / "tests/sites/golden"
 EXPECTED = GOLDEN / "expected"
-# Stylesheets come from the theme and Pygments; the golden test is about the pages.
-COMPARED = ("*.html", "*.xml")
+# Stylesheets come from the theme and Pygments; the golden test is about the pages (and the
+# search index).
+COMPARED = ("*.html", "*.xml", "*.json")
 
 
 def pages(folder: Path) -> dict[str, str]:

@@ -8,31 +8,18 @@ test is skipped, except under CI (`CI` set), where it fails: CI must run it.
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from browser import browser_page, find_browser
+from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from serving import Server, serving
 from sites import post, write_site
 
-# The first one on PATH is used; GitHub's Ubuntu runners have chromium and google-chrome.
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 UPDATE_SECONDS = 10
-
-
-def find_browser() -> str:
-    for name in BROWSERS:
-        if path := shutil.which(name):
-            return path
-    reason = f"no browser on PATH (looked for {', '.join(BROWSERS)})"
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI must run the browser test: install Debian's chromium")
-    pytest.skip(reason)
 
 
 SLUG = "hello"
@@ -61,12 +48,8 @@ def server(site: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def page(browser_path: str) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+    with browser_page(browser_path) as opened:
+        yield opened
 
 
 def test_editing_a_post_updates_the_open_page(page: Page, site: Path, server: Server) -> None:

@@ -19,6 +19,7 @@ from .output import Output
 from .pages import PageJob, page_keys, plan_pages
 from .parallel import default_jobs
 from .post_cache import CacheDamaged
+from .search_index import SearchIndex
 from .session import BuildSession
 from .write import MARKER, OutputFile, collect, is_copy_of, put_bytes, put_copy
 
@@ -105,6 +106,7 @@ def _write(
     config: SiteConfig,
     pages: list[PageJob],
     keys: list[str],
+    search: SearchIndex,
     output: Output,
     jobs: int,
     progress: Progress | None,
@@ -115,16 +117,24 @@ def _write(
 
     out = config.output_path
     statics = static_files(config)
-    generated = [OutputFile(SYNTAX_CSS, "theme"), *(OutputFile(p.output, p.source) for p in pages)]
+    index_files = list(search.files())
+    generated = [
+        OutputFile(SYNTAX_CSS, "theme"),
+        *(OutputFile(p.output, p.source) for p in pages),
+        *(OutputFile(f.path, "search index") for f in index_files),
+    ]
     chosen = collect([*statics, *generated])
     copies = [f for f in chosen.values() if f.copy_from is not None]
     wanted: dict[str, str | None] = {f.path: None for f in copies}
     wanted[SYNTAX_CSS] = digest("syntax", code_fingerprint())
     wanted.update((page.output, key) for page, key in zip(pages, keys, strict=True))
+    wanted.update((f.path, f.key) for f in index_files)
     todo = [i for i, page in enumerate(pages) if not output.unchanged(page.output, keys[i])]
+    index_todo = [f.path for f in index_files if not output.unchanged(f.path, f.key)]
     css_kept = output.unchanged(SYNTAX_CSS, wanted[SYNTAX_CSS] or "")
     if (
         not todo
+        and not index_todo
         and css_kept
         and all(is_copy_of(out / f.path, f.copy_from) for f in copies if f.copy_from)
         and wanted.keys() == output.live.keys()
@@ -142,6 +152,11 @@ def _write(
             unchanged += 1
         else:
             unchanged += put_bytes(stage.folder, out, SYNTAX_CSS, _syntax_css())
+        changed = set(index_todo)
+        for index_file in index_files:
+            path = index_file.path
+            if path in changed or not output.keep(stage, path):
+                unchanged += put_bytes(stage.folder, out, path, search.content(path))
         rendering = set(todo)
         for index, page in enumerate(pages):
             if index not in rendering:
@@ -192,10 +207,11 @@ def _build(root: Path, options: BuildOptions) -> BuildReport:
             for w in loaded.warnings
         )
     tags = collect_tags(loaded.posts)
-    pages = plan_pages(config, loaded.posts, tags)
+    search = SearchIndex(loaded.posts)
+    pages = plan_pages(config, loaded.posts, tags, search=search.page_data())
     keys = page_keys(pages, page_fingerprint(config))
     output = Output.open(config.root, config.output_path, read=options.cache)
-    written = _write(config, pages, keys, output, jobs, options.progress)
+    written = _write(config, pages, keys, search, output, jobs, options.progress)
     return BuildReport(
         output=config.output_path,
         posts=len(loaded.posts),

@@ -84,6 +84,8 @@ class Post:
     cjk_chars: int = 0
     words: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Its search terms and their weights, encoded by `search_tokens.encode_terms`.
+    search_terms: str = ""
     # Changes whenever anything that shaped this post changes: its file, the config, the code.
     fingerprint: str = ""
 

@@ -31,8 +31,15 @@ class PageJob:
     context: Mapping[str, Any]
 
 
-def plan_pages(config: SiteConfig, posts: tuple[Post, ...], tags: tuple[Tag, ...]) -> list[PageJob]:
-    """Every page of the site; `tags` are `collect_tags(posts)`."""
+def plan_pages(
+    config: SiteConfig,
+    posts: tuple[Post, ...],
+    tags: tuple[Tag, ...],
+    *,
+    search: Mapping[str, object],
+) -> list[PageJob]:
+    """Every page of the site; `tags` are `collect_tags(posts)`, `search` is what the search
+    page needs to know about the index."""
     index_pages = paginate(posts, config.per_page, config.base_path)
     tag_pages = {
         tag.slug: paginate(tag.posts, config.per_page, config.base_path, "tags", tag.slug)
@@ -54,6 +61,7 @@ def plan_pages(config: SiteConfig, posts: tuple[Post, ...], tags: tuple[Tag, ...
     archive = {"years": group_by_year(posts)}
     pages.append(PageJob("archive.html", file_path("archive"), "archive", archive))
     pages.append(PageJob("404.html", "404.html", "404", {}))
+    pages.append(PageJob("search.html", file_path("search"), "search", {"search": search}))
     feed_posts = posts[:FEED_SIZE]
     updated = max((p.updated or p.date for p in feed_posts), default=None)
     feed = {

@@ -17,6 +17,7 @@ from .markdown import render_body, render_inline_math
 from .math_engine import MathEngine
 from .math_syntax import math_plugin
 from .model import Post, PostBody, TagRef
+from .search_tokens import encode_terms, weighted_terms
 from .text import count_units, reading_minutes
 from .urls import slugify, url_path
 
@@ -67,6 +68,23 @@ def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
                 c, w = count_units(piece.content)
                 cjk, words = cjk + c, words + w
     return cjk, words
+
+
+_SEARCHED_BLOCKS = ("fence", "code_block", "math_block")
+_SEARCHED_INLINE = ("text", "code_inline", "math_inline")
+
+
+def _search_text(tokens: list[Token]) -> str:
+    """The words a search finds the post by: prose, code, and each formula's TeX source."""
+    pieces: list[str] = []
+    pending = list(reversed(tokens))
+    while pending:
+        token = pending.pop()
+        if token.type in _SEARCHED_BLOCKS or token.type in _SEARCHED_INLINE:
+            pieces.append(token.content)
+        elif token.children:
+            pending += reversed(token.children)  # inline tokens; an image's alt text
+    return "\n".join(pieces)
 
 
 def load_post(
@@ -136,5 +154,10 @@ def load_post(
         cjk_chars=cjk,
         words=words,
         extra=meta.extra,
+        search_terms=encode_terms(
+            weighted_terms(
+                title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
+            )
+        ),
     )
     return post, (*title.diagnostics, *body.diagnostics, *summary_warnings)

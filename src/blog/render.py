@@ -4,6 +4,7 @@ turning the site model into output pages."""
 from __future__ import annotations
 
 import contextlib
+import json
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from .config import SiteConfig
 from .discover import TEMPLATES_DIR, THEME_DIR
@@ -56,7 +58,19 @@ def create_environment(config: SiteConfig) -> jinja2.Environment:
     )
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda moment: moment.isoformat()
+    env.filters["script_json"] = script_json
     return env
+
+
+# In a <script> element, `</script>` or `<!--` would end or change it, and U+2028/U+2029 end a
+# line in older JavaScript; written as \uXXXX they are the same JSON.
+_SCRIPT_UNSAFE = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"})
+
+
+def script_json(value: object) -> markupsafe.Markup:
+    """`value` as JSON that is safe inside a <script type="application/json"> element."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return markupsafe.Markup(text.translate(_SCRIPT_UNSAFE))
 
 
 def _format_date(moment: datetime) -> str:
@@ -121,8 +135,8 @@ _prepared: PageRenderer | None = None
 
 # Every template a build renders; `prepare` compiles them ahead of time.
 PAGE_TEMPLATES = (
-    "index.html", "post.html", "tags.html", "tag.html", "archive.html", "404.html", "atom.xml",
-    "sitemap.xml",
+    "index.html", "post.html", "tags.html", "tag.html", "archive.html", "404.html", "search.html",
+    "atom.xml", "sitemap.xml",
 )  # fmt: skip
 
 
