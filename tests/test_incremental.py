@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from search_lookup import lookup
 from sites import post, run_blog, tree_digest, write_site
 
 from blog.build import BuildOptions, BuildReport, build
@@ -113,6 +114,21 @@ def test_editing_a_body_renders_only_the_pages_that_show_it(site: Path, tmp_path
     assert 0 < report.pages_rendered < report.pages
     assert "Rewritten body 4" in read(site / "public/posts/p4/index.html")
     assert untouched.stat().st_mtime_ns == before
+
+
+def test_an_edit_reaches_the_search_index(site: Path, tmp_path: Path) -> None:
+    docs = sorted((site / "public/search/docs").iterdir())
+    before = {doc: doc.stat().st_mtime_ns for doc in docs}
+    edit(site / "posts/p4.md", "Body 4", "Body 4 mentions 扩散模型 and Zeitgeist")
+    incremental(site, tmp_path)
+    assert lookup(site / "public", "zeitgeist 扩散") == ["/posts/p4/"]
+    changed = [doc.name for doc in docs if doc.stat().st_mtime_ns != before[doc]]
+    assert changed == ["3.json"]  # p4's: documents are numbered oldest first
+
+    (site / "posts/p4.md").unlink()
+    incremental(site, tmp_path)
+    assert lookup(site / "public", "zeitgeist") == []
+    assert not (site / "public/search/docs/5.json").exists()
 
 
 def test_a_new_title_reaches_the_index_and_both_neighbours(site: Path, tmp_path: Path) -> None:
@@ -218,6 +234,8 @@ def test_output_edited_or_deleted_by_hand_is_restored(site: Path, tmp_path: Path
     page.write_text("scribbled over", encoding="utf-8")
     (site / "public/posts/p3/index.html").unlink()
     (site / "public/atom.xml").unlink()
+    (site / "public/search/shards/0.json").write_text("scribbled over", encoding="utf-8")
+    (site / "public/search/docs/0.json").unlink()
     report = incremental(site, tmp_path)
     assert report.pages_rendered == 3
     assert "Body 2" in read(page)

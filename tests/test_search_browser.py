@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -18,6 +19,8 @@ from browser import browser_page, find_browser
 from playwright.sync_api import Error, Page, Request
 from serving import Server, serving
 from sites import REPO, post
+
+from blog.search_tokens import tokens
 
 LOSS_POST = post(
     "Losses",
@@ -167,3 +170,25 @@ def test_typing_updates_results_and_the_address(page: Page, server: Server) -> N
 def test_a_site_under_a_sub_path(page: Page, notes_server: Server) -> None:
     assert set(search(page, notes_server, "扩散")) == DIFFUSION
     assert search(page, notes_server, "\\mathcal{L}") == ["loss-notation"]
+
+
+AGREEMENT = [
+    "扩散模型 RoPE",
+    "ＲｏＰＥ-2d café naïve",
+    "使用PyTorch训练",
+    "\\mathcal {L} + \\operatorname{softmax}(x)_i \\frac{a}{b}",
+    "日本語のテキスト 한국어 𠀀𠀁 ㄅㄆ",
+    "x_{t-1} αβγ Ω ﬁ ① ²",
+    "扩",
+    "",
+]
+
+
+def test_the_page_splits_queries_as_the_build_does(page: Page, server: Server) -> None:
+    search(page, server, "")
+    for text in AGREEMENT:
+        expected = list(dict.fromkeys(tokens(text, query=True)))
+        assert page.evaluate("text => window.blogSearch.terms(text)", text) == expected, text
+        for term in expected:
+            crc = page.evaluate("term => window.blogSearch.crc32(term)", term)
+            assert crc == zlib.crc32(term.encode("utf-8")), term

@@ -59,11 +59,15 @@
   })();
   var encoder = new TextEncoder();
 
-  function shardOf(term) {
+  function crc32(term) {
     var bytes = encoder.encode(term);
     var crc = -1;
     for (var i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-    return ((crc ^ -1) >>> 0) & (settings.shards - 1);
+    return (crc ^ -1) >>> 0;
+  }
+
+  function shardOf(term) {
+    return crc32(term) & (settings.shards - 1);
   }
 
   var fetched = new Map();
@@ -207,6 +211,9 @@
   more.addEventListener("click", function () {
     showMore(current);
   });
+
+  // For tests/test_search_browser.py, which checks these against the Python side.
+  window.blogSearch = { terms: queryTerms, crc32: crc32 };
 
   var initial = new URLSearchParams(window.location.search).get("q") || "";
   input.value = initial;

@@ -1,0 +1,189 @@
+"""Search terms, the index files a build writes, and the search page's inline settings."""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from search_lookup import lookup, postings
+from sites import post, write_site
+
+from blog.build import BuildOptions, build
+from blog.render import script_json
+from blog.search_index import shard_count, shard_of
+from blog.search_tokens import decode_terms, encode_terms, tokens, weighted_terms
+
+# --- Terms -------------------------------------------------------------------------------------
+
+
+def test_chinese_runs_give_characters_and_pairs() -> None:
+    assert list(tokens("位置编码")) == ["位", "置", "编", "码", "位置", "置编", "编码"]
+    assert list(tokens("扩散模型，去噪")) == [
+        *["扩", "散", "模", "型", "扩散", "散模", "模型"],
+        *["去", "噪", "去噪"],
+    ]
+
+
+def test_a_chinese_query_looks_up_pairs_or_one_character() -> None:
+    assert list(tokens("扩散模型", query=True)) == ["扩散", "散模", "模型"]
+    assert list(tokens("扩", query=True)) == ["扩"]
+    assert list(tokens("RoPE 编码", query=True)) == ["rope", "编码"]
+
+
+def test_latin_words_are_lowercased_and_normalized() -> None:
+    assert list(tokens("RoPE-2d, ＲｏＰＥ and rope_scaling café")) == [
+        *["rope", "2d", "rope", "and", "rope", "scaling", "café"],
+    ]
+
+
+def test_chinese_and_latin_split_where_they_meet() -> None:
+    assert list(tokens("使用PyTorch训练")) == [
+        *["使", "用", "使用", "pytorch", "训", "练", "训练"],
+    ]
+
+
+def test_tex_commands_and_their_short_arguments() -> None:
+    assert list(tokens(r"\mathcal{L}(\theta) = \operatorname{softmax}(x)_i")) == [
+        *["\\mathcal", "l", "\\mathcal{l}", "\\theta"],
+        *["\\operatorname", "softmax", "\\operatorname{softmax}", "x", "i"],
+    ]
+    assert list(tokens(r"\mathcal {L}", query=True)) == ["\\mathcal", "l", "\\mathcal{l}"]
+    # A long or compound argument is not a term of its own; its words still are.
+    assert list(tokens(r"\frac{e^{x}}{2}")) == ["\\frac", "e", "x", "2"]
+
+
+def test_weights_favour_the_title_then_tags() -> None:
+    terms = weighted_terms("RoPE 推导", ["RoPE", "位置编码"], "rope rope 推导")
+    assert terms["rope"] == 10 + 5 + 2
+    assert terms["推导"] == 10 + 1
+    assert terms["编码"] == 5
+
+
+def test_encoded_terms_round_trip() -> None:
+    terms = weighted_terms("T", [], r"a \mathcal{L} 扩散 a")
+    assert dict(decode_terms(encode_terms(terms))) == terms
+    assert list(decode_terms("")) == []
+
+
+@given(st.text())
+def test_terms_have_no_spaces_and_are_normalized(text: str) -> None:
+    for term in tokens(text):
+        assert term and " " not in term
+        assert term == term.lower()
+
+
+# --- The index files ---------------------------------------------------------------------------
+
+POSTS = {
+    "rope.md": post(
+        "'RoPE 旋转位置编码'",
+        date="2024-03-01",
+        tags="[Transformer]",
+        body="RoPE 让内积只依赖相对位置 $m - n$。\n\n$$\\mathcal{L} = \\sum_i x_i$$\n",
+    ),
+    "diffusion.md": post(
+        "扩散模型入门",
+        date="2024-01-01",
+        body="扩散模型逐步加噪。The loss is $\\mathcal{N}(0, I)$ and softmax.\n",
+    ),
+    "evil.md": post(
+        "'</script><script>alert(1)</script> \u2028 x'",
+        date="2024-02-01",
+        body="Line\u2028separator and `</script>` in code.\n",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_site(tmp_path_factory.mktemp("search") / "site", POSTS, 'language = "zh-CN"\n')
+    build(root, BuildOptions(jobs=1))
+    return root / "public"
+
+
+def test_queries_find_the_right_posts(site: Path) -> None:
+    assert lookup(site, "扩散") == ["/posts/diffusion/"]
+    assert lookup(site, "位置编码") == ["/posts/rope/"]
+    assert lookup(site, "rope") == ["/posts/rope/"]
+    assert lookup(site, "\\mathcal{L}") == ["/posts/rope/"]
+    assert lookup(site, "\\mathcal") == ["/posts/diffusion/", "/posts/rope/"]
+    assert lookup(site, "SOFTMAX") == ["/posts/diffusion/"]
+    assert lookup(site, "扩散 rope") == []
+
+
+def test_documents_are_numbered_oldest_first_with_what_a_result_shows(site: Path) -> None:
+    docs = [json.loads((site / f"search/docs/{n}.json").read_bytes()) for n in range(3)]
+    assert [doc["url"] for doc in docs] == ["/posts/diffusion/", "/posts/evil/", "/posts/rope/"]
+    assert docs[2] == {
+        "url": "/posts/rope/",
+        "title": "RoPE 旋转位置编码",
+        "date": "2024-03-01",
+        "tags": ["Transformer"],
+        "text": "RoPE 让内积只依赖相对位置 m - n。",
+    }
+    assert not (site / "search/docs/3.json").exists()
+
+
+def test_postings_carry_the_weights(site: Path) -> None:
+    assert postings(site, "rope") == {2: 10 + 1}  # the title and the body
+    assert postings(site, "transformer") == {2: 5}  # a tag
+
+
+def test_every_index_file_is_valid_json_in_the_right_shard(site: Path) -> None:
+    shards = sorted((site / "search/shards").iterdir(), key=lambda p: int(p.stem))
+    assert len(shards) == shard_count([]) == 4
+    for number, path in enumerate(shards):
+        assert path.name == f"{number}.json"
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        for term, flat in data.items():
+            assert zlib.crc32(term.encode()) % len(shards) == number == shard_of(term, 4)
+            assert len(flat) % 2 == 0 and all(isinstance(n, int) and n >= 0 for n in flat)
+    evil = json.loads((site / "search/docs/1.json").read_bytes())
+    assert evil["title"].startswith("</script><script>alert(1)</script>")
+    assert evil["text"].startswith("Line separator and </script>")  # U+2028 is a space
+
+
+def test_the_search_page_settings_cannot_break_out_of_their_script(site: Path) -> None:
+    page = (site / "search/index.html").read_text(encoding="utf-8")
+    found = re.search(r'<script id="search-settings" type="application/json">(.*?)</script>', page)
+    assert found, page
+    settings = json.loads(found[1])
+    assert settings["index"] == "/search/"
+    assert settings["shards"] == 4 and settings["documents"] == 3
+    assert settings["none"] == "没有找到。"
+    assert '<script src="/js/search.js" defer></script>' in page
+
+
+def test_script_json_escapes_what_would_end_or_change_a_script() -> None:
+    value = {"x": "</script><!-- \u2028\u2029 & 'ok' \\ \"q\""}
+    text = str(script_json(value))
+    for unsafe in ("<", ">", "&", "\u2028", "\u2029"):
+        assert unsafe not in text
+    assert json.loads(text) == value
+
+
+def test_other_pages_do_not_load_the_search(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if page.relative_to(site).as_posix() == "search/index.html":
+            continue
+        assert "search.js" not in text and "search/shards" not in text, page
+
+
+def test_the_nav_links_to_the_search_page(site: Path) -> None:
+    assert '<a href="/search/">搜索</a>' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_shards_grow_with_the_site() -> None:
+    class Fake:
+        def __init__(self, size: int) -> None:
+            self.search_terms = "x" * size
+
+    assert shard_count([Fake(10)]) == 4  # type: ignore[list-item]
+    assert shard_count([Fake(24_000)] * 1000) == 1024  # type: ignore[list-item]
+    assert shard_count([Fake(10**9)]) == 4096  # type: ignore[list-item]
