@@ -23,7 +23,6 @@ from functools import cached_property
 
 from .fingerprints import digest
 from .model import Post
-from .search_tokens import decode_terms
 
 FOLDER = "search"
 # Aim for shards of about this many characters of encoded terms, so a query fetches about the
@@ -107,17 +106,36 @@ class SearchIndex:
 
     @cached_property
     def _shard_files(self) -> list[bytes]:
-        postings: list[dict[str, list[int]]] = [{} for _ in range(self.shards)]
+        # The hot loop of an index build (a few hundred thousand terms at 1,000 posts): weights
+        # stay the strings they were stored as, and each posting list is joined once.
+        postings: list[dict[str, list[str]]] = [{} for _ in range(self.shards)]
         last: dict[str, int] = {}  # each term's previous document
-        shard_by_term: dict[str, dict[str, list[int]]] = {}
+        shard_by_term: dict[str, dict[str, list[str]]] = {}
         for number, post in enumerate(self.documents):
-            for term, weight in decode_terms(post.search_terms):
+            if not post.search_terms:
+                continue
+            parts = post.search_terms.split(" ")
+            for i in range(0, len(parts), 2):
+                term = parts[i]
                 found = shard_by_term.get(term)
                 if found is None:
                     found = postings[shard_of(term, self.shards)]
                     shard_by_term[term] = found
-                    found[term] = [number, weight]
+                    found[term] = [f"{number},{parts[i + 1]}"]
                 else:
-                    found[term] += (number - last[term], weight)
+                    found[term].append(f"{number - last[term]},{parts[i + 1]}")
                 last[term] = number
-        return [to_json(dict(sorted(shard.items()))) for shard in postings]
+        return [
+            (
+                "{"
+                + ",".join(
+                    f"{_json_string(term)}:[{','.join(shard[term])}]" for term in sorted(shard)
+                )
+                + "}"
+            ).encode("utf-8")
+            for shard in postings
+        ]
+
+
+def _json_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
