@@ -11,9 +11,9 @@ from sites import REPO, run_blog
 
 GOLDEN = REPO / "tests/sites/golden"
 EXPECTED = GOLDEN / "expected"
-# Stylesheets come from the theme and Pygments; the golden test is about the pages (and the
-# search index).
-COMPARED = ("*.html", "*.xml", "*.json")
+# Stylesheets come from the theme and Pygments; the golden test is about the pages, the search
+# index and robots.txt.
+COMPARED = ("*.html", "*.xml", "*.json", "*.txt")
 
 
 def pages(folder: Path) -> dict[str, str]:

@@ -14,9 +14,9 @@ from search_lookup import lookup, postings
 from sites import post, write_site
 
 from blog.build import BuildOptions, build
-from blog.render import script_json
 from blog.search_index import shard_count, shard_of
 from blog.search_tokens import decode_terms, encode_terms, tokens, weighted_terms
+from blog.structured_data import script_json
 
 # --- Terms -------------------------------------------------------------------------------------
 

@@ -83,6 +83,12 @@ def static_files(config: SiteConfig) -> list[OutputFile]:
     return files
 
 
+def replaced_by_static(pages: list[PageJob], statics: list[OutputFile]) -> list[PageJob]:
+    """The pages to render: a replaceable one (robots.txt) gives way to the site's own file."""
+    provided = {item.path for item in statics}
+    return [page for page in pages if not (page.replaceable and page.output in provided)]
+
+
 def _prepare_rendering(config: SiteConfig) -> None:
     from .render import prepare
 
@@ -107,6 +113,7 @@ def _write(
     pages: list[PageJob],
     keys: list[str],
     search: SearchIndex,
+    statics: list[OutputFile],
     output: Output,
     jobs: int,
     progress: Progress | None,
@@ -116,7 +123,6 @@ def _write(
     from .render import render_pages
 
     out = config.output_path
-    statics = static_files(config)
     index_files = list(search.files())
     generated = [
         OutputFile(SYNTAX_CSS, "theme"),
@@ -208,10 +214,13 @@ def _build(root: Path, options: BuildOptions) -> BuildReport:
         )
     tags = collect_tags(loaded.posts)
     search = SearchIndex(loaded.posts)
-    pages = plan_pages(config, loaded.posts, tags, search=search.page_data())
+    statics = static_files(config)
+    pages = replaced_by_static(
+        plan_pages(config, loaded.posts, tags, search=search.page_data()), statics
+    )
     keys = page_keys(pages, page_fingerprint(config))
     output = Output.open(config.root, config.output_path, read=options.cache)
-    written = _write(config, pages, keys, search, output, jobs, options.progress)
+    written = _write(config, pages, keys, search, statics, output, jobs, options.progress)
     return BuildReport(
         output=config.output_path,
         posts=len(loaded.posts),

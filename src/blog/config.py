@@ -27,6 +27,7 @@ class SiteConfig:
     base_url: str = "/"
     language: str = "en"
     per_page: int = 10
+    feed_limit: int = 20  # posts in /atom.xml and in each tag's feed
     excerpt_length: int = 100
     timezone: str = "UTC"
     output_dir: str = "public"
@@ -139,6 +140,7 @@ _TOP_LEVEL: dict[str, _Check] = {
     "base_url": _base_url,
     "language": _language,
     "per_page": _positive_int,
+    "feed_limit": _positive_int,
     "excerpt_length": _positive_int,
     "timezone": _timezone,
     "output_dir": _output_dir,
@@ -234,6 +236,7 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         base_url=normalize_base_url(values.get("base_url", "/")),
         language=values.get("language", _DEFAULT.language),
         per_page=values.get("per_page", _DEFAULT.per_page),
+        feed_limit=values.get("feed_limit", _DEFAULT.feed_limit),
         excerpt_length=values.get("excerpt_length", _DEFAULT.excerpt_length),
         timezone=values.get("timezone", _DEFAULT.timezone),
         output_dir=values.get("output_dir", _DEFAULT.output_dir),

@@ -46,7 +46,7 @@ POST_FIELDS = frozenset(
 )
 # Settings that only pages use; changing one renders the pages again but parses no post.
 PAGE_ONLY_FIELDS = frozenset(
-    {"title", "description", "author", "per_page", "output_dir", "index_heading"}
+    {"title", "description", "author", "per_page", "feed_limit", "output_dir", "index_heading"}
 )
 
 

@@ -20,6 +20,8 @@ from .errors import BlogError, Diagnostic
 _FENCE = re.compile(r"^---[ \t]*$")
 _CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\t]")
+# Half of a UTF-16 pair, from a "\ud800" escape: no page or feed can hold it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SLUG_FORBIDDEN = re.compile(r"[/\\?#%\s<>\"'`]|^\.|\.\.")
 
 
@@ -162,6 +164,17 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
 
+def _strings(value: object) -> list[str]:
+    """Every string in a front matter value, nested lists and tables included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    if isinstance(value, dict):
+        return [text for pair in value.items() for part in pair for text in _strings(part)]
+    return []
+
+
 def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMatter:
     """Check every field, reporting all problems together."""
     meta = split.meta
@@ -188,6 +201,14 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
                 f"`{key}` contains a control character {control.group()!r}",
                 'in double quotes \\t, \\b, \\f… are escapes ("$\\theta$" holds a tab); '
                 "write TeX in single quotes: title: 'RoPE 中的 $\\theta_i$'",
+            )
+
+    for key, value in meta.items():
+        if any(_LONE_SURROGATE.search(text) for text in _strings(value)):
+            problem(
+                key,
+                f"`{key}` contains half of a UTF-16 surrogate pair (a \\u escape)",
+                "write the character itself, or escape it whole: \\U0001F600",
             )
 
     def date_field(key: str) -> datetime | None:

@@ -20,7 +20,8 @@ from .fingerprints import digest
 from .model import Pager, Post, Tag, YearGroup, group_by_year, neighbours, paginate
 from .urls import file_path, url_path
 
-FEED_SIZE = 20
+FEED_FILE = "atom.xml"
+ROBOTS_FILE = "robots.txt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,22 @@ class PageJob:
     output: str  # path in the output folder
     source: str  # what it is made from, for error messages
     context: Mapping[str, Any]
+    replaceable: bool = False  # a file of the same path in static/ is used instead
+
+
+def _newest_change(posts: Sequence[Post]) -> datetime | None:
+    """When the newest of `posts` last changed: a listing's `updated` or `<lastmod>`."""
+    return max((p.updated or p.date for p in posts), default=None)
+
+
+def _feed(posts: Sequence[Post], limit: int, tag: Tag | None) -> dict[str, Any]:
+    shown = tuple(posts[:limit])
+    updated = _newest_change(shown)
+    return {
+        "posts": shown,
+        "tag": tag,
+        "updated": updated.isoformat() if updated else "1970-01-01T00:00:00+00:00",
+    }
 
 
 def plan_pages(
@@ -62,21 +79,24 @@ def plan_pages(
     pages.append(PageJob("archive.html", file_path("archive"), "archive", archive))
     pages.append(PageJob("404.html", "404.html", "404", {}))
     pages.append(PageJob("search.html", file_path("search"), "search", {"search": search}))
-    feed_posts = posts[:FEED_SIZE]
-    updated = max((p.updated or p.date for p in feed_posts), default=None)
-    feed = {
-        "posts": feed_posts,
-        "updated": updated.isoformat() if updated else "1970-01-01T00:00:00+00:00",
-    }
-    pages.append(PageJob("atom.xml", "atom.xml", "feed", feed))
+    pages.append(PageJob("atom.xml", FEED_FILE, "feed", _feed(posts, config.feed_limit, None)))
+    for tag in tags:
+        feed = _feed(tag.posts, config.feed_limit, tag)
+        pages.append(PageJob("atom.xml", f"tags/{tag.slug}/{FEED_FILE}", f"feed {tag.name}", feed))
+    newest = _newest_change(posts)
     sitemap_urls = [
-        *((pager.url, None) for pager in index_pages),
+        *((pager.url, _newest_change(pager.posts)) for pager in index_pages),
         *((post.url, post.updated or post.date) for post in posts),
-        (url_path(config.base_path, "tags"), None),
-        *((pager.url, None) for tag in tags for pager in tag_pages[tag.slug]),
-        (url_path(config.base_path, "archive"), None),
+        (url_path(config.base_path, "tags"), newest),
+        *(
+            (pager.url, _newest_change(pager.posts))
+            for tag in tags
+            for pager in tag_pages[tag.slug]
+        ),
+        (url_path(config.base_path, "archive"), newest),
     ]
     pages.append(PageJob("sitemap.xml", "sitemap.xml", "sitemap", {"entries": sitemap_urls}))
+    pages.append(PageJob("robots.txt", ROBOTS_FILE, "robots", {}, replaceable=True))
     return pages
 
 

@@ -4,13 +4,13 @@ turning the site model into output pages."""
 from __future__ import annotations
 
 import contextlib
-import json
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 import markupsafe
@@ -18,11 +18,14 @@ import markupsafe
 from .config import SiteConfig
 from .discover import TEMPLATES_DIR, THEME_DIR
 from .errors import BlogError, Diagnostic
+from .feed_html import absolute_links
 from .fingerprints import template_files
 from .i18n import ui_strings
 from .pages import PageJob
 from .parallel import chunked, run_chunks
+from .structured_data import blog_posting, script_json
 from .write import put_bytes
+from .xml_text import xml_safe
 
 # Below this many pages to render, a worker pool costs more than it saves.
 PARALLEL_MIN_PAGES = 200
@@ -56,21 +59,15 @@ def create_environment(config: SiteConfig) -> jinja2.Environment:
         url=lambda path="": config.base_path + path.lstrip("/"),
         absolute=lambda path: config.site_url + path,
     )
+    env.globals["json_ld"] = lambda post: markupsafe.Markup(script_json(blog_posting(post, config)))
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda moment: moment.isoformat()
-    env.filters["script_json"] = script_json
+    env.filters["script_json"] = lambda value: markupsafe.Markup(script_json(value))
+    # Plain text, not Markup: a feed writes post HTML escaped, as the text of <content>.
+    env.filters["absolute_links"] = lambda fragment, page: absolute_links(
+        str(fragment), config.site_url + page
+    )
     return env
-
-
-# In a <script> element, `</script>` or `<!--` would end or change it, and U+2028/U+2029 end a
-# line in older JavaScript; written as \uXXXX they are the same JSON.
-_SCRIPT_UNSAFE = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"})
-
-
-def script_json(value: object) -> markupsafe.Markup:
-    """`value` as JSON that is safe inside a <script type="application/json"> element."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return markupsafe.Markup(text.translate(_SCRIPT_UNSAFE))
 
 
 def _format_date(moment: datetime) -> str:
@@ -106,9 +103,11 @@ class PageRenderer:
         self.overrides: tuple[Path, ...] = ()  # the site's template files it was made with
 
     def render(self, template: str, output: str, source: str, **context: Any) -> Page:
-        page_url = self.config.base_path + output.removesuffix("index.html")
+        page_url = self.config.base_path + quote(output.removesuffix("index.html"))
         try:
             text = self.env.get_template(template).render(page_url=page_url, **context)
+            if output.endswith(".xml"):
+                text = xml_safe(text)
         except jinja2.TemplateNotFound as exc:
             file, line = _template_location(exc, self.config)
             raise BlogError.at(
@@ -136,7 +135,7 @@ _prepared: PageRenderer | None = None
 # Every template a build renders; `prepare` compiles them ahead of time.
 PAGE_TEMPLATES = (
     "index.html", "post.html", "tags.html", "tag.html", "archive.html", "404.html", "search.html",
-    "atom.xml", "sitemap.xml",
+    "atom.xml", "sitemap.xml", "robots.txt",
 )  # fmt: skip
 
 
