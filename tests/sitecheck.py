@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -74,4 +75,58 @@ def broken_references(output: Path, base_url: str) -> list[str]:
                 target_page = pages.get(target) or parse_page(target)
                 if unquote(absolute.fragment) not in target_page.ids:
                     problems.append(f"{where}: no id {unquote(absolute.fragment)!r}")
+    return problems
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def parse_html_fragment(html: str) -> ParsedPage:
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    return collector.page
+
+
+def feed_urls(path: Path) -> tuple[list[str], list[str]]:
+    """(the feed's own URLs: links and ids; the links and images inside its entries' HTML)."""
+    root = ET.parse(path).getroot()
+    own = [link.get("href", "") for link in root.iter(f"{ATOM}link")]
+    own += [ident.text or "" for ident in root.iter(f"{ATOM}id")]
+    inside = [
+        reference
+        for tag in ("content", "summary")
+        for element in root.iter(f"{ATOM}{tag}")
+        for reference in parse_html_fragment(element.text or "").references
+    ]
+    return own, inside
+
+
+def sitemap_urls(path: Path) -> list[str]:
+    return [loc.text or "" for loc in ET.parse(path).getroot().iter(f"{SITEMAP}loc")]
+
+
+def robots_sitemaps(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("sitemap:")]
+
+
+def broken_absolute_urls(output: Path, base_url: str, urls: list[str]) -> list[str]:
+    """Each URL must be absolute; one on this site's host must lie under `base_url` and resolve
+    to a file (and its fragment to an id)."""
+    base = urlsplit(base_url)
+    problems: list[str] = []
+    for url in urls:
+        parts = urlsplit(url)
+        if not parts.scheme:
+            problems.append(f"{url}: not absolute")
+        elif parts.netloc == base.netloc:
+            target = resolve(output, base.path or "/", parts.path)
+            if not url.startswith(base_url):
+                problems.append(f"{url}: not under {base_url}")
+            elif target is None or not target.is_file():
+                problems.append(f"{url}: no file")
+            elif parts.fragment and unquote(parts.fragment) not in parse_page(target).ids:
+                problems.append(f"{url}: no id {unquote(parts.fragment)!r}")
     return problems

@@ -57,6 +57,15 @@ def test_tab_from_double_quoted_theta_is_caught(site: Path) -> None:
     build_fails_with(site, "error: posts/bad.md:2: `title` contains a control character '\\t'")
 
 
+def test_half_a_surrogate_pair_is_an_error_not_a_crash(site: Path) -> None:
+    add_post(site, "bad.md", '---\ntitle: ok\ndate: 2024-01-01\ntags: ["a\\ud83d"]\n---\n')
+    stderr = build_fails_with(
+        site,
+        "error: posts/bad.md:4: `tags` contains half of a UTF-16 surrogate pair (a \\u escape)",
+    )
+    assert "hint: write the character itself" in stderr
+
+
 def test_every_bad_field_is_reported_at_once(site: Path) -> None:
     add_post(
         site,
@@ -137,7 +146,7 @@ def test_bom_and_crlf_are_accepted(site: Path) -> None:
 def test_site_toml_problems_all_at_once(site: Path) -> None:
     (site / "site.toml").write_text(
         'title = 3\nper_page = 0\nfoo = 1\nlanguage = "fr"\ntimezone = "Mars/Base"\n'
-        "[math]\nmacros = 3\n[markdown]\nraw = true\n",
+        'feed_limit = "all"\n[math]\nmacros = 3\n[markdown]\nraw = true\n',
         encoding="utf-8",
     )
     build_fails_with(
@@ -147,8 +156,9 @@ def test_site_toml_problems_all_at_once(site: Path) -> None:
         "error: site.toml:3: `foo` is not a known setting",
         "error: site.toml:4: `language` must be one of zh-CN, en",
         "error: site.toml:5: `timezone` is not a known time zone (e.g. Asia/Shanghai, UTC)",
-        "error: site.toml:7: `math.macros` must be a table",
-        "error: site.toml:9: `markdown.raw` is not a known setting",
+        "error: site.toml:6: `feed_limit` must be a whole number ≥ 1",
+        "error: site.toml:8: `math.macros` must be a table",
+        "error: site.toml:10: `markdown.raw` is not a known setting",
     )
 
 

@@ -137,6 +137,9 @@ def test_a_new_title_reaches_the_index_and_both_neighbours(site: Path, tmp_path:
     for page in ("posts/p3", "posts/p5", "page/2", "tags/common/page/2", "archive"):
         assert "Renamed four" in read(site / "public" / page / "index.html"), page
     assert "Renamed four" in read(site / "public/atom.xml")
+    assert "Renamed four" in read(site / "public/tags/common/atom.xml")
+    assert "Renamed four" in read(site / "public/tags/t1/atom.xml")
+    assert "Renamed four" not in read(site / "public/tags/t2/atom.xml")
 
 
 def test_tags_dates_drafts_and_summaries(site: Path, tmp_path: Path) -> None:
@@ -174,6 +177,11 @@ def test_page_only_settings_render_pages_but_parse_no_post(site: Path, tmp_path:
     report = incremental(site, tmp_path)
     assert report.posts_parsed == 0
     assert not (site / "public/page/3").exists()
+
+    edit(site / "site.toml", "per_page = 4", "per_page = 4\nfeed_limit = 1")
+    report = incremental(site, tmp_path)
+    assert report.posts_parsed == 0
+    assert read(site / "public/tags/common/atom.xml").count("<entry>") == 1
 
     edit(site / "site.toml", 'title = "Notes"', 'title = "Other notes"')
     report = incremental(site, tmp_path)
@@ -219,14 +227,19 @@ def test_templates_added_edited_and_removed(site: Path, tmp_path: Path) -> None:
 
 
 def test_static_files_added_changed_and_removed(site: Path, tmp_path: Path) -> None:
-    (site / "static/robots.txt").write_text("User-agent: *\n")
+    assert "Sitemap: https://example.org/sitemap.xml" in read(site / "public/robots.txt")
+    (site / "static/robots.txt").write_text("User-agent: *\n")  # replaces the generated one
     incremental(site, tmp_path)
+    assert read(site / "public/robots.txt") == "User-agent: *\n"
     (site / "static/img/a.txt").write_text("a longer static file")
     incremental(site, tmp_path)
     assert read(site / "public/img/a.txt") == "a longer static file"
     (site / "static/img/a.txt").unlink()
     incremental(site, tmp_path)
     assert not (site / "public/img/a.txt").exists()
+    (site / "static/robots.txt").unlink()
+    incremental(site, tmp_path)
+    assert "Sitemap:" in read(site / "public/robots.txt")
 
 
 def test_output_edited_or_deleted_by_hand_is_restored(site: Path, tmp_path: Path) -> None:

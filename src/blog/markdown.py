@@ -24,6 +24,7 @@ from .callouts import callout_plugin
 from .cjk import cjk_plugin
 from .errors import Diagnostic
 from .highlight import highlight_code
+from .html_urls import rewrite_urls
 from .i18n import ui_strings
 from .math_engine import MathEngine
 from .math_syntax import ENV_KEY, MathContext, math_plugin
@@ -185,23 +186,28 @@ def _render_heading_close(
 
 
 def _make_link_rewriter(base_path: str) -> Callable[[StateCore], None]:
-    """Root-relative links (`/posts/x/`, `/img/a.png`) move under the site's sub-path."""
+    """Root-relative links (`/posts/x/`, `/img/a.png`) move under the site's sub-path, in
+    markdown and in raw HTML alike."""
     prefix = base_path.rstrip("/")
+
+    def under_prefix(url: str) -> str:
+        if url.startswith("/") and not url.startswith(("//", prefix + "/")):
+            return prefix + url
+        return url
 
     def rewrite(state: StateCore) -> None:
         if not prefix:
             return
         for token in state.tokens:
+            if token.type == "html_block":
+                token.content = rewrite_urls(token.content, under_prefix)
             for child in token.children or ():
+                if child.type == "html_inline":
+                    child.content = rewrite_urls(child.content, under_prefix)
                 attribute = {"link_open": "href", "image": "src"}.get(child.type)
                 value = child.attrGet(attribute) if attribute else None
-                if (
-                    attribute
-                    and isinstance(value, str)
-                    and value.startswith("/")
-                    and not value.startswith(("//", prefix + "/"))
-                ):
-                    child.attrSet(attribute, prefix + value)
+                if attribute and isinstance(value, str):
+                    child.attrSet(attribute, under_prefix(value))
 
     return rewrite
 

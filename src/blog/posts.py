@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -13,6 +14,7 @@ from .config import SiteConfig
 from .errors import BlogError, Diagnostic
 from .excerpt import make_excerpt, plain_description
 from .frontmatter import split_post, validate_front_matter
+from .html_urls import rewrite_urls
 from .markdown import render_body, render_inline_math
 from .math_engine import MathEngine
 from .math_syntax import math_plugin
@@ -46,9 +48,10 @@ _ID_ATTRIBUTE = re.compile(r'\sid="[^"]*"')
 
 
 def _standalone(excerpt_html: str, post_url: str) -> str:
-    """An excerpt shown on another page: `#eq-1` links go to the post, and ids are dropped
-    (they belong to the post page and would repeat across cards)."""
-    return _ID_ATTRIBUTE.sub("", excerpt_html).replace('href="#', f'href="{post_url}#')
+    """An excerpt shown on another page: its relative links (`#eq-1`, `../other/`, `a.png`)
+    resolve against the post, and ids are dropped (they belong to the post page and would
+    repeat across cards)."""
+    return rewrite_urls(_ID_ATTRIBUTE.sub("", excerpt_html), lambda url: urljoin(post_url, url))
 
 
 def tag_ref(name: str, base_path: str) -> TagRef:

@@ -18,7 +18,7 @@ import markupsafe
 from .config import SiteConfig
 from .discover import TEMPLATES_DIR, THEME_DIR
 from .errors import BlogError, Diagnostic
-from .feed_html import absolute_links
+from .html_urls import absolute_links
 from .fingerprints import template_files
 from .i18n import ui_strings
 from .pages import PageJob

@@ -1,0 +1,39 @@
+"""The URLs in an HTML fragment's `href` and `src` attributes: changed one by one, or all made
+absolute for a page shown away from the site (a feed entry)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from urllib.parse import urljoin
+
+# A start tag, with quoted values that may hold `>`. Text never matches: markdown escapes its `<`.
+_START_TAG = re.compile(r"""<[A-Za-z][^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
+_URL_ATTRIBUTE = re.compile(
+    r"""(\s(?:href|src)\s*=\s*)("[^"]*"|'[^']*'|[^\s>"']+)""", re.IGNORECASE
+)
+
+
+def rewrite_urls(fragment: str, change: Callable[[str], str]) -> str:
+    """`fragment` with each `href`/`src` value replaced by `change(value)`; an attribute whose
+    value does not change keeps its bytes."""
+
+    def in_attribute(match: re.Match[str]) -> str:
+        quoted = match.group(2)
+        value = html.unescape(quoted[1:-1] if quoted[0] in "\"'" else quoted)
+        changed = change(value)
+        if changed == value:
+            return match.group(0)
+        return f'{match.group(1)}"{html.escape(changed)}"'
+
+    def in_tag(match: re.Match[str]) -> str:
+        return _URL_ATTRIBUTE.sub(in_attribute, match.group(0))
+
+    return _START_TAG.sub(in_tag, fragment)
+
+
+def absolute_links(fragment: str, page_url: str) -> str:
+    """Resolve each link and image in `fragment` against `page_url`, the page it belongs to:
+    `#eq-1`, `img/a.png` and `/notes/posts/x/` become `https://host/notes/posts/x/…`."""
+    return rewrite_urls(fragment, lambda url: urljoin(page_url, url))
