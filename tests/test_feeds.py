@@ -197,13 +197,15 @@ def test_feeds_are_linked_from_every_head_and_named_by_author(tmp_path: Path) ->
         for tag, attrs in tag_page.tags
         if tag == "link" and attrs.get("type") == "application/atom+xml"
     ]
-    assert {"rel": "alternate", "type": "application/atom+xml", "title": "N · #位置编码",
-            "href": "/blog/tags/%E4%BD%8D%E7%BD%AE%E7%BC%96%E7%A0%81/atom.xml"} in alternates  # fmt: skip
+    tag_feed = "/blog/tags/%E4%BD%8D%E7%BD%AE%E7%BC%96%E7%A0%81/atom.xml"
+    assert {"title": "N · #位置编码", "href": tag_feed} in [
+        {"title": attrs.get("title"), "href": attrs.get("href")} for attrs in alternates
+    ]
     feed = check_atom(out / "tags/位置编码/atom.xml")
     assert feed.findtext(f"{ATOM}title") == "N · #位置编码"
     assert feed.findtext(f"{ATOM}author/{ATOM}name") == "Ada"
-    links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
-    assert links == {
+    own_links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
+    assert own_links == {
         "self": "https://example.org/blog/tags/%E4%BD%8D%E7%BD%AE%E7%BC%96%E7%A0%81/atom.xml",
         "alternate": "https://example.org/blog/tags/%E4%BD%8D%E7%BD%AE%E7%BC%96%E7%A0%81/",
     }

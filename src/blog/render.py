@@ -18,8 +18,8 @@ import markupsafe
 from .config import SiteConfig
 from .discover import TEMPLATES_DIR, THEME_DIR
 from .errors import BlogError, Diagnostic
-from .html_urls import absolute_links
 from .fingerprints import template_files
+from .html_urls import absolute_links
 from .i18n import ui_strings
 from .pages import PageJob
 from .parallel import chunked, run_chunks
