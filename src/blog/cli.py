@@ -1,4 +1,5 @@
-"""Command line: `blog build`. The only place that prints problems and chooses exit codes."""
+"""Command line: `blog build`, `serve`, `init` and `new`. The only place that prints problems
+and chooses exit codes."""
 
 from __future__ import annotations
 
@@ -41,6 +42,17 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "-q", "--quiet", action="store_true", help="print only warnings and errors"
     )
+    init_cmd = commands.add_parser(
+        "init", help="make a new site: settings, a first post and a GitHub Pages workflow"
+    )
+    init_cmd.add_argument("folder", type=Path, help="a new or empty folder")
+    new_cmd = commands.add_parser("new", help="start a post: posts/<slug>.md, a draft")
+    new_cmd.add_argument("title", help='the title, e.g. "RoPE 的推导"')
+    new_cmd.add_argument("--slug", help="the file and URL name (default: made from the title)")
+    new_cmd.add_argument("--tags", default="", help="comma-separated, e.g. RoPE,位置编码")
+    new_cmd.add_argument(
+        "-s", "--source", type=Path, default=Path("."), help="the site folder (default: .)"
+    )
     serve_cmd = commands.add_parser(
         "serve", help="build, serve with live reload, and rebuild on every change"
     )
@@ -82,6 +94,44 @@ def _serve(args: argparse.Namespace) -> int:
     except BlogError as exc:  # site.toml cannot be read: nothing to serve
         _print_problems(exc.diagnostics, "error")
         return 1
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the working folder when it is inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .scaffold import REQUIREMENTS, init_site
+
+    site = init_site(args.folder)
+    folder = _shown(args.folder)
+    print(f"created a site in {folder}/: {', '.join(site.files)}")
+    if not site.knows_install:
+        print(
+            f"note: before you push, put where blog comes from in {folder}/{REQUIREMENTS} "
+            "(the Pages workflow installs it from there)"
+        )
+    print(f"next: cd {folder} && blog serve")
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .config import CONFIG_FILE, load_config
+    from .new_post import create_post
+
+    if not (args.source / CONFIG_FILE).is_file():
+        raise BlogError.at(
+            f"no {CONFIG_FILE} in {_shown(args.source)}/",
+            hint="run this in a site's folder, pass -s SITE, or make a site with blog init DIR",
+        )
+    tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
+    path = create_post(load_config(args.source), args.title, slug=args.slug, tags=tags)
+    print(_shown(path))
+    return 0
 
 
 def _positive(text: str) -> int:
@@ -154,18 +204,22 @@ def _build(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands = {"build": _build, "serve": _serve, "init": _init, "new": _new}
     try:
-        if args.command == "build":
-            return _build(args)
-        if args.command == "serve":
-            return _serve(args)
+        return commands[args.command](args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `blog build | head -1`: the reader left, which is fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    return 2
+    except BlogError as exc:  # init and new; build and serve report their own
+        _print_problems(exc.diagnostics, "error")
+        return 1
+    except OSError as exc:  # a folder that cannot be made or written
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

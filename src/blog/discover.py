@@ -47,5 +47,10 @@ def find_posts(root: Path) -> list[Path]:
     return find_visible(root / POSTS_DIR, ".md")
 
 
+# `blog init` leaves a note here on how static/ works; it is for the author, not the site.
+STATIC_NOTE = "README.md"
+
+
 def find_static(root: Path) -> list[Path]:
-    return find_visible(root / STATIC_DIR)
+    folder = root / STATIC_DIR
+    return [path for path in find_visible(folder) if path != folder / STATIC_NOTE]
