@@ -15,6 +15,7 @@ from sites import post, run_blog, write_site
 from blog.config import load_config
 from blog.markdown import create_markdown
 from blog.math_engine import MathEngine
+from blog.model import collect_tags
 from blog.pages import plan_pages
 from blog.posts import Renderers, create_title_markdown, load_post
 from blog.render import PageRenderer
@@ -115,7 +116,7 @@ def test_a_title_with_a_form_feed_loses_only_the_form_feed(tmp_path: Path) -> No
     )
     renderer = PageRenderer(config)
     written = {}
-    for job in plan_pages(config, (hostile,)):
+    for job in plan_pages(config, (hostile,), collect_tags((hostile,))):
         if job.template == "atom.xml":
             page = renderer.render(job.template, job.output, job.source, **job.context)
             written[job.output] = page.text

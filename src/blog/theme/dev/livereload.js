@@ -36,7 +36,8 @@
   }
 
   // When the rebuilt page loads the same stylesheets and runs no script of its own, its new body,
-  // title and meta tags are put in place without a reload: quicker, and the scroll position stays.
+  // title, meta tags and JSON-LD are put in place without a reload: quicker, and the scroll
+  // position stays.
   function stylesheets(root) {
     return Array.from(
       root.querySelectorAll('link[rel~="stylesheet"], style'),
@@ -48,8 +49,13 @@
     return Array.from(element.attributes, (a) => `${a.name}=${a.value}`).join(" ");
   }
 
+  // JSON-LD is data about the page, not a script that runs: it is swapped like a meta tag.
+  const JSON_LD = 'script[type="application/ld+json"]';
+
   function isMetadata(element) {
-    return element.matches('title, meta:not([charset]), link:not([rel~="stylesheet"])');
+    return element.matches(
+      `title, meta:not([charset]), link:not([rel~="stylesheet"]), ${JSON_LD}`,
+    );
   }
 
   let updates = 0;
@@ -63,7 +69,7 @@
       const version = next.querySelector("script[data-version]")?.dataset.version;
       if (
         version === undefined ||
-        next.querySelector("script:not([data-version])") !== null ||
+        next.querySelector(`script:not([data-version]):not(${JSON_LD})`) !== null ||
         stylesheets(next) !== stylesheets(document) ||
         attributes(next.documentElement) !== attributes(document.documentElement)
       ) {
