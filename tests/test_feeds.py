@@ -19,6 +19,7 @@ from blog.model import collect_tags
 from blog.pages import plan_pages
 from blog.posts import Renderers, create_title_markdown, load_post
 from blog.render import PageRenderer
+from blog.search_index import SearchIndex
 
 BASE = "https://example.org/blog/"
 HOSTILE = "A & B <c> ]]> "  # and a form feed, which XML cannot hold
@@ -116,7 +117,9 @@ def test_a_title_with_a_form_feed_loses_only_the_form_feed(tmp_path: Path) -> No
     )
     renderer = PageRenderer(config)
     written = {}
-    for job in plan_pages(config, (hostile,), collect_tags((hostile,))):
+    posts = (hostile,)
+    search = SearchIndex(posts).page_data()
+    for job in plan_pages(config, posts, collect_tags(posts), search=search):
         if job.template == "atom.xml":
             page = renderer.render(job.template, job.output, job.source, **job.context)
             written[job.output] = page.text
