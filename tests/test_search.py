@@ -14,7 +14,7 @@ from search_lookup import lookup, postings
 from sites import post, write_site
 
 from blog.build import BuildOptions, build
-from blog.search_index import shard_count, shard_of
+from blog.search_index import Postings, shard_count, shard_of
 from blog.search_tokens import decode_terms, encode_terms, tokens, weighted_terms
 from blog.structured_data import script_json
 
@@ -187,3 +187,19 @@ def test_shards_grow_with_the_site() -> None:
     assert shard_count([Fake(10)]) == 4  # type: ignore[list-item]
     assert shard_count([Fake(24_000)] * 1000) == 1024  # type: ignore[list-item]
     assert shard_count([Fake(10**9)]) == 4096  # type: ignore[list-item]
+
+
+WORDS = ["扩散", "模型", "rope", "\\mathcal", "softmax", "x", "注意", "力", "2024", "loss"]
+documents = st.lists(
+    st.dictionaries(st.sampled_from(WORDS), st.integers(1, 12), max_size=6), max_size=8
+)
+
+
+@given(before=documents, after=documents, shards=st.sampled_from([1, 4, 8]))
+def test_postings_updated_by_the_changes_equal_postings_made_afresh(
+    before: list[dict[str, int]], after: list[dict[str, int]], shards: int
+) -> None:
+    """`blog serve` updates its postings post by post; the files must be a clean build's."""
+    postings = Postings(shards, [encode_terms(terms) for terms in before])
+    postings.update([encode_terms(terms) for terms in after])
+    assert postings.files == Postings(shards, [encode_terms(terms) for terms in after]).files

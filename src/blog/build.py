@@ -17,7 +17,7 @@ from .loading import load_posts
 from .model import collect_tags
 from .output import Output
 from .pages import PageJob, page_keys, plan_pages
-from .parallel import default_jobs
+from .parallel import FORKS, default_jobs
 from .post_cache import CacheDamaged
 from .search_index import SearchIndex
 from .session import BuildSession
@@ -213,14 +213,19 @@ def _build(root: Path, options: BuildOptions) -> BuildReport:
             for w in loaded.warnings
         )
     tags = collect_tags(loaded.posts)
-    search = SearchIndex(loaded.posts)
+    session = options.session
+    search = SearchIndex(loaded.posts, session.search_postings if session else None)
+    output = Output.open(config.root, config.output_path, read=options.cache)
+    if session is None and jobs > 1 and FORKS and search.shards_stale(output.unchanged):
+        search.make_shards_elsewhere()  # a session updates its postings instead
     statics = static_files(config)
     pages = replaced_by_static(
         plan_pages(config, loaded.posts, tags, search=search.page_data()), statics
     )
     keys = page_keys(pages, page_fingerprint(config))
-    output = Output.open(config.root, config.output_path, read=options.cache)
     written = _write(config, pages, keys, search, statics, output, jobs, options.progress)
+    if session is not None and search.postings is not None:
+        session.search_postings = search.postings
     return BuildReport(
         output=config.output_path,
         posts=len(loaded.posts),

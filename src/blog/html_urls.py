@@ -3,13 +3,19 @@ absolute for a page shown away from the site (a feed entry)."""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
 from urllib.parse import urljoin
 
-# A start tag, with quoted values that may hold `>`. Text never matches: markdown escapes its `<`.
-_START_TAG = re.compile(r"""<[A-Za-z][^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
+# A start tag with an `href` or `src` attribute, with quoted values that may hold `>`. Text never
+# matches: markdown escapes its `<`. (Math is thousands of tags with neither: the regex passes
+# over them without a call back into Python.)
+_START_TAG = re.compile(
+    r"""<[A-Za-z](?:[^>"']|"[^"]*"|'[^']*')*?\s(?:href|src)\s*=(?:[^>"']|"[^"]*"|'[^']*')*>""",
+    re.IGNORECASE,
+)
 _URL_ATTRIBUTE = re.compile(
     r"""(\s(?:href|src)\s*=\s*)("[^"]*"|'[^']*'|[^\s>"']+)""", re.IGNORECASE
 )
@@ -33,6 +39,7 @@ def rewrite_urls(fragment: str, change: Callable[[str], str]) -> str:
     return _START_TAG.sub(in_tag, fragment)
 
 
+@functools.lru_cache(maxsize=512)  # a post is in several feeds; `blog serve` builds again
 def absolute_links(fragment: str, page_url: str) -> str:
     """Resolve each link and image in `fragment` against `page_url`, the page it belongs to:
     `#eq-1`, `img/a.png` and `/notes/posts/x/` become `https://host/notes/posts/x/…`."""

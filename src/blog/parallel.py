@@ -13,6 +13,9 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+# Workers are forked: they start with this process's memory, so handing them data costs nothing.
+FORKS = sys.platform.startswith("linux")
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -39,7 +42,7 @@ class Pool:
         from concurrent.futures import ProcessPoolExecutor
 
         self.workers = workers
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        method = "fork" if FORKS else "spawn"
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context(method),

@@ -15,9 +15,11 @@ covers them).
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import json
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -25,6 +27,7 @@ from .fingerprints import digest
 from .model import Post
 
 FOLDER = "search"
+SHARDS = f"{FOLDER}/shards/"
 # Aim for shards of about this many characters of encoded terms, so a query fetches about the
 # same number of bytes whatever the size of the site.
 CHARACTERS_PER_SHARD = 24_000
@@ -70,15 +73,22 @@ class IndexFile:
 class SearchIndex:
     """The index files of a site's posts (given newest first, as a build lists them)."""
 
-    def __init__(self, posts: Sequence[Post]) -> None:
+    def __init__(self, posts: Sequence[Post], previous: Postings | None = None) -> None:
+        """`previous`: the postings of an earlier build in this process, to update."""
         self.documents = tuple(reversed(posts))
         self.shards = shard_count(posts)
+        self._previous = previous
+        self.postings: Postings | None = None  # once the shards are made here
+        self._elsewhere: Iterator[list[bytes]] | None = None
         # Output keys may use fingerprints (which also cover the site's folder); what goes into
         # a file must depend on the content alone.
         self.key = digest("search", str(self.shards), *(p.fingerprint for p in self.documents))
-        self.version = digest(
-            str(self.shards), *(p.search_terms + repr(document(p)) for p in self.documents)
-        )
+        content = hashlib.blake2b(str(self.shards).encode(), digest_size=16)
+        for post in self.documents:
+            for text in (post.search_terms, post.url, post.title_text, post.description):
+                content.update(text.encode("utf-8", "surrogatepass") + b"\0")
+            content.update(f"{post.date:%Y-%m-%d}\0{[t.name for t in post.tags]!r}\0".encode())
+        self.version = content.hexdigest()
 
     def page_data(self) -> dict[str, object]:
         """What the search page tells search.js: the shard and document counts, and a version
@@ -91,11 +101,23 @@ class SearchIndex:
 
     def files(self) -> Iterator[IndexFile]:
         for number in range(self.shards):
-            path = f"{FOLDER}/shards/{number}.json"
+            path = f"{SHARDS}{number}.json"
             yield IndexFile(path, digest(self.key, path))
         for number, post in enumerate(self.documents):
             path = f"{FOLDER}/docs/{number}.json"
             yield IndexFile(path, digest("search doc", post.fingerprint, path))
+
+    def shards_stale(self, unchanged: Callable[[str, str], bool]) -> bool:
+        """Whether a shard file must be written; `unchanged(path, key)` asks the output."""
+        return any(not unchanged(f.path, f.key) for f in self.files() if f.path.startswith(SHARDS))
+
+    def make_shards_elsewhere(self) -> None:
+        """Start making the shard files in a forked worker, which has the posts already, while
+        this process renders the pages (the few hundred thousand terms of 1,000 posts take
+        about as long as the rest of a build after an edit)."""
+        from .parallel import Pool
+
+        self._elsewhere = Pool(1, _adopt, (self,)).map(_make_shard_files, [None])
 
     def content(self, path: str) -> bytes:
         kind, name = path.removeprefix(FOLDER + "/").split("/")
@@ -106,35 +128,128 @@ class SearchIndex:
 
     @cached_property
     def _shard_files(self) -> list[bytes]:
-        # The hot loop of an index build (a few hundred thousand terms at 1,000 posts): weights
-        # stay the strings they were stored as, and each posting list is joined once.
-        postings: list[dict[str, list[str]]] = [{} for _ in range(self.shards)]
-        last: dict[str, int] = {}  # each term's previous document
-        shard_by_term: dict[str, dict[str, list[str]]] = {}
-        for number, post in enumerate(self.documents):
-            if not post.search_terms:
+        if self._elsewhere is not None:
+            (files,) = self._elsewhere
+            return files
+        terms = [post.search_terms for post in self.documents]
+        previous = self._previous
+        if previous is not None and previous.shards == self.shards:
+            previous.update(terms)
+            self.postings = previous
+        else:
+            self.postings = Postings(self.shards, terms)
+        return self.postings.files
+
+
+_adopted: SearchIndex | None = None
+
+
+def _adopt(index: SearchIndex) -> None:
+    global _adopted
+    _adopted = index
+
+
+def _make_shard_files(_: None) -> list[bytes]:
+    assert _adopted is not None, "_adopt runs first"
+    return Postings(_adopted.shards, [post.search_terms for post in _adopted.documents]).files
+
+
+Entry = tuple[int, str]  # a document's number and the term's weight in it (as stored)
+
+
+def _pairs(encoded: str) -> dict[str, str]:
+    parts = encoded.split(" ") if encoded else []
+    return dict(zip(parts[::2], parts[1::2], strict=True))
+
+
+class Postings:
+    """Every term's posting list, shard by shard, and each shard's file. A long-lived process
+    (`blog serve`) keeps one and updates it by the terms that came, went or changed weight in
+    the posts that changed, encoding again only the shards those terms are in."""
+
+    def __init__(self, shards: int, terms: Sequence[str]) -> None:
+        """`terms`: each document's encoded terms (`search_tokens.encode_terms`), in order."""
+        self.shards = shards
+        self._fill(terms)
+
+    def _fill(self, terms: Sequence[str]) -> None:
+        shards = self.shards
+        self.terms = list(terms)
+        self._lists: list[dict[str, list[Entry]]] = [{} for _ in range(shards)]
+        # The hot loop of an index build (a few hundred thousand terms at 1,000 posts).
+        shard_lists: dict[str, list[Entry]] = {}
+        for number, encoded in enumerate(self.terms):
+            if not encoded:
                 continue
-            parts = post.search_terms.split(" ")
+            parts = encoded.split(" ")
             for i in range(0, len(parts), 2):
                 term = parts[i]
-                found = shard_by_term.get(term)
-                if found is None:
-                    found = postings[shard_of(term, self.shards)]
-                    shard_by_term[term] = found
-                    found[term] = [f"{number},{parts[i + 1]}"]
-                else:
-                    found[term].append(f"{number - last[term]},{parts[i + 1]}")
-                last[term] = number
-        return [
-            (
-                "{"
-                + ",".join(
-                    f"{_json_string(term)}:[{','.join(shard[term])}]" for term in sorted(shard)
-                )
-                + "}"
-            ).encode("utf-8")
-            for shard in postings
-        ]
+                entries = shard_lists.get(term)
+                if entries is None:
+                    entries = shard_lists[term] = []
+                    self._lists[shard_of(term, shards)][term] = entries
+                entries.append((number, parts[i + 1]))
+        self.files = [self._encode(shard) for shard in range(shards)]
+
+    def update(self, terms: Sequence[str]) -> None:
+        """Make the index that of these documents."""
+        count = max(len(terms), len(self.terms))
+        old_terms = [*self.terms, *[""] * (count - len(self.terms))]
+        new_terms = [*terms, *[""] * (count - len(terms))]
+        differ = [n for n in range(count) if old_terms[n] is not new_terms[n]]
+        differ = [n for n in differ if old_terms[n] != new_terms[n]]
+        if len(differ) > max(8, count // 8):  # cheaper made afresh (e.g. renumbered by a new post)
+            self._fill(terms)
+            return
+        changed: set[int] = set()
+        for number in differ:
+            old, new = old_terms[number], new_terms[number]
+            before, after = _pairs(old), _pairs(new)
+            for term, weight in before.items():
+                if after.get(term) != weight:
+                    changed.add(self._remove(term, number))
+            for term, weight in after.items():
+                if before.get(term) != weight:
+                    changed.add(self._insert(term, number, weight))
+        self.terms = list(terms)
+        for shard in changed:
+            self.files[shard] = self._encode(shard)
+
+    def _remove(self, term: str, number: int) -> int:
+        shard = shard_of(term, self.shards)
+        entries = self._lists[shard][term]
+        del entries[bisect.bisect_left(entries, number, key=_number)]
+        if not entries:
+            del self._lists[shard][term]
+        return shard
+
+    def _insert(self, term: str, number: int, weight: str) -> int:
+        shard = shard_of(term, self.shards)
+        entries = self._lists[shard].setdefault(term, [])
+        bisect.insort(entries, (number, weight), key=_number)
+        return shard
+
+    def _encode(self, shard: int) -> bytes:
+        """`{"term":[doc,weight,…]}`, each document as the difference from the one before."""
+        lists = self._lists[shard]
+        return (
+            "{"
+            + ",".join(f"{_json_string(term)}:[{_deltas(lists[term])}]" for term in sorted(lists))
+            + "}"
+        ).encode("utf-8")
+
+
+def _number(entry: Entry) -> int:
+    return entry[0]
+
+
+def _deltas(entries: list[Entry]) -> str:
+    parts = []
+    last = 0
+    for number, weight in entries:
+        parts.append(f"{number - last},{weight}")
+        last = number
+    return ",".join(parts)
 
 
 def _json_string(text: str) -> str:

@@ -1,10 +1,11 @@
 """What a process that builds one site again and again (`blog serve`) keeps between its builds.
 
 A one-off `blog build` reads the post index from `.blog-cache/`, reads and hashes every post file,
-and writes the index back. A session keeps the index in memory (while the file on disk is still
-the one it wrote), skips reading a post file whose size, times and inode did not change, and
-leaves the writing of caches until the result is on the page: an edit reaches the browser
-sooner, and the cache on disk is still up to date before the next build starts.
+makes the search index afresh, and writes the post index back. A session keeps the post index in
+memory (while the file on disk is still the one it wrote), skips reading a post file whose size,
+times and inode did not change, updates the search index by the posts that changed, and leaves
+the writing of caches until the result is on the page: an edit reaches the browser sooner, and
+the cache on disk is still up to date before the next build starts.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .post_cache import PostCache
+from .search_index import Postings
 
 # A file changed this recently may change again within the file system's timestamp resolution
 # without its times moving: it is read again next build rather than trusted by its times.
@@ -33,6 +35,7 @@ class BuildSession:
     post_cache: PostCache | None = None
     index_signature: Signature | None = None  # of the index file `post_cache` matches
     post_keys: dict[str, tuple[Signature, str]] = field(default_factory=dict)  # path → key
+    search_postings: Postings | None = None  # the search index, updated post by post
     _deferred: list[Callable[[], None]] = field(default_factory=list)
 
     def cached_index(self, fingerprint: str) -> PostCache | None:
@@ -83,3 +86,4 @@ class BuildSession:
         self.post_cache = None
         self.index_signature = None
         self.post_keys.clear()
+        self.search_postings = None
