@@ -159,6 +159,7 @@ def test_an_edit_rewrites_only_the_files_that_show_it(server: Server) -> None:
         post("Alpha", body="First body.", summary="A fixed summary."), encoding="utf-8"
     )
     assert stream.next() == ("reload", "page")
+    server.wait_for_line("rebuilt")
     before = files(root / "public")
 
     (root / "posts/a.md").write_text(
@@ -174,7 +175,8 @@ def test_an_edit_rewrites_only_the_files_that_show_it(server: Server) -> None:
     shards = {name for name in changed if name.startswith("search/shards/")}
     assert shards, "the search index did not change"
     assert changed - shards == {"posts/a/index.html", "atom.xml", "search/index.html"}
-    assert "1 posts parsed" in server.wait_for_line("rebuilt")
+    line = server.wait_for_line("rebuilt")
+    assert "1 posts parsed" in line and f", {len(changed)} files written" in line, line
     stream.close()
 
 

@@ -161,7 +161,9 @@ def _write(
         changed = set(index_todo)
         for index_file in index_files:
             path = index_file.path
-            if path in changed or not output.keep(stage, path):
+            if path not in changed and output.keep(stage, path):
+                unchanged += 1
+            else:
                 unchanged += put_bytes(stage.folder, out, path, search.content(path))
         rendering = set(todo)
         for index, page in enumerate(pages):
