@@ -15,7 +15,7 @@ from sites import post, write_site
 
 from blog.build import BuildOptions, build
 from blog.search_index import Postings, shard_count, shard_of
-from blog.search_tokens import decode_terms, encode_terms, tokens, weighted_terms
+from blog.search_tokens import all_terms, decode_terms, encode_terms, tokens, weighted_terms
 from blog.structured_data import script_json
 
 # --- Terms -------------------------------------------------------------------------------------
@@ -203,3 +203,9 @@ def test_postings_updated_by_the_changes_equal_postings_made_afresh(
     postings = Postings(shards, [encode_terms(terms) for terms in before])
     postings.update([encode_terms(terms) for terms in after])
     assert postings.files == Postings(shards, [encode_terms(terms) for terms in after]).files
+
+
+@given(st.text(alphabet="ab_Z9 \\{}扩散・ー가あア\u3000１Ｒé中x.-", max_size=80))
+def test_indexing_finds_the_terms_a_query_is_split_into(text: str) -> None:
+    """`all_terms` (fast, for whole posts) yields exactly `tokens` (which search.js mirrors)."""
+    assert all_terms(text) == list(tokens(text))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import io
 import os
 import pickle
@@ -104,6 +105,9 @@ class CacheDamaged(Exception):
     """A body file that the index names is gone or unreadable (someone deleted the cache)."""
 
 
+# Packs are only ever appended to, under names never used again, so a place in one always holds
+# the same body: a post shown on several pages (its own, the feeds, its tags' feeds) is read once.
+@functools.lru_cache(maxsize=256)
 def read_body(file: Path, offset: int, length: int) -> tuple[str, tuple[TocEntry, ...]]:
     try:
         with open(file, "rb") as pack:
