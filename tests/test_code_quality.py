@@ -20,7 +20,7 @@ def test_mypy_strict() -> None:
 
 
 def test_ruff_lint_and_format() -> None:
-    lint = run("ruff", "check", "src", "tests")
+    lint = run("ruff", "check", "src", "tests", "fuzz")
     assert lint.returncode == 0, lint.stdout
-    style = run("ruff", "format", "--check", "src", "tests")
+    style = run("ruff", "format", "--check", "src", "tests", "fuzz")
     assert style.returncode == 0, style.stdout

@@ -159,3 +159,18 @@ def test_pathological_formulas_end_in_an_error_not_a_hang(tmp_path: Path) -> Non
     assert "posts/a.md:9:1: math: formula nested deeper than 256 levels" in result.stderr
     page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
     assert "Still here <math><mi>x</mi></math>." in page
+
+
+def test_unclosed_brackets_end_in_an_error_not_a_hang(tmp_path: Path) -> None:
+    # Found by fuzz/fuzz_render.py: math-core's time doubles with each unclosed `(`; 83 of
+    # them in one formula never finished.
+    body = "Before.\n\n\\begin{equation}\nw " + "(" * 83 + "\\ge 0\n\\end{equation}\n\nAfter $x$."
+    root = write_site(tmp_path, {"a.md": post("A", body=body)})
+    result = run_blog("build", cwd=root)  # run_blog gives up after 120 s
+    assert result.returncode == 0, result.stderr
+    assert (
+        "warning: posts/a.md:7:1: math: more than 16 brackets left open in one group"
+        in result.stderr.splitlines()
+    )
+    page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+    assert "After <math><mi>x</mi></math>." in page

@@ -1,0 +1,386 @@
+"""Feed random Markdown + math posts to the real post pipeline for a set time; report crashes.
+
+Run by hand, never in the test suite:
+
+    python fuzz/fuzz_render.py --minutes 30 --seed 1 --out fuzz/crashes
+
+Each input is a whole post file (front matter and body): a real post from `posts/` mutated
+(pieces spliced in, ranges cut, duplicated or swapped, bytes flipped), or one generated from
+pieces that stress the delimiter rules (`$`, `\\`, `{`, `*`, `_`, `[`, backticks, CJK, `<`, deep
+nesting). It goes through `blog.posts.load_post`, the post page is rendered with the theme, and
+the result is checked:
+
+- nothing but `BlogError` may be raised;
+- with `raw_html = false`, every element the output opens is closed, in order;
+- no `href`/`src` in the output holds a `javascript:`-style URL, and no `<script>` appears
+  when raw HTML is off;
+- one input may take at most `--timeout` seconds.
+
+Inputs run in a child process, so a segfault or a hang in the math engine (a Rust extension) is
+caught too: the child is replaced and the input is reported. Every distinct failure (by kind and
+the place it was raised) is written once to `--out` as `crash-N.md` (the post, byte for byte)
+with `crash-N.txt` (what went wrong and how to reproduce it); `summary.json` has the counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import multiprocessing
+import random
+import re
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+
+PIECES = [
+    "$", "$$", "$$\n", "\n$$\n", "\\(", "\\)", "\\[", "\\]", "\\$", "\\", "\\\\", "`", "```",
+    "```python\n", "\n```\n", "~~~", "\n", "\n\n", " ", "  \n", "\t", "    ", "*", "**", "***",
+    "_", "__", "~~", "{", "}", "[", "]", "](", "](/posts/x/)", "![", "]: /x", "(", ")", "<", ">",
+    "> ", ">>> ", "- ", "* ", "1. ", "1) ", "+ ", "- [ ] ", "- [x] ", "#", "## ", "###### ",
+    "|", "| a | b |\n|---|---|\n", "\\|", "---", "\n---\n", "===", "<!--more-->", "<!-- ",
+    " -->", "<div>", "</div>", "<span>", "<b>", "</b>", "<br>", "<a href='/x'>", "</a>",
+    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "&amp;", "&lt;", "&#106;",
+    "&#x6A;", "&", ";", "[^1]", "[^1]: note", "[^a]", "\\begin{align}", "\\end{align}",
+    "\\begin{equation}", "\\end{equation}", "\\begin{equation*}", "\\begin{eqnarray}",
+    "\\end{eqnarray}", "\\begin{cases}", "\\end{cases}", "\\begin{pmatrix}", "\\end{pmatrix}",
+    "\\begin{aligned}", "\\end{aligned}", "\\frac{", "\\frac{1}{2}", "\\sqrt[", "\\left(",
+    "\\right)", "\\left.", "\\right|", "x_1", "x^{2}", "^", "_", "&=", "\\label{eq:a}",
+    "\\eqref{eq:a}", "\\ref{eq:b}", "\\tag{中}", "\\tag*{", "\\nonumber", "\\notag",
+    "\\textcircled{1}", "\\mathop{x}\\limits_", "\\substack{", "\\text{中文}", "\\mathbb{R}",
+    "\\operatorname{softmax}", "\\href{javascript:alert(1)}{x}", "\\url{javascript:x}",
+    "\\color{red}", "\\large", "\\require{", "\\def\\x{", "\\newcommand", "\\R", "\\E", "\\KL",
+    "\u200b", "\ufeff", "\u00a0", "\u3000", "中文", "位置编码", "。", "，", "“", "”", "（", "）",
+    "、", "：", "！", "😀", "💡", "> [!NOTE]", "> [!WARNING] 注意", "> 💡 ", "5", "10", "$5",
+    "[x](javascript:alert(1))", "[x](JaVaScRiPt:alert(1))", "[x](java\tscript:alert(1))",
+    "[x](&#106;avascript:alert(1))", "![i](data:text/html,<script>alert(1)</script>)",
+    "<javascript:alert(1)>", "<https://example.com>", "https://example.com", "[x]: javascript:y",
+    "\r", "\r\n", "\x00", "\x0b", "\x7f", "é", "\U0001d400",
+]  # fmt: skip
+
+STORMS = ["[", "]", "*", "_", ">", "$", "\\", "{", "}", "`", "<", "(", "- ", "> ", "~", "|", "#"]
+
+FRONT_PIECES = [
+    "title: x\n", "title: 'a $x$'\n", 'title: "a"\n', "title: no\n", "title: [a]\n",
+    "date: 2024-01-01\n", "date: tuesday\n", "date: 2016-25-35\n", "date: 2024-01-01 10:00\n",
+    "tags: [a, b]\n", "tags: a, 中文\n", "tags: {a: 1}\n", "slug: x\n", "slug: ../x\n",
+    "summary: 一句 $x$\n", "draft: true\n", "draft: maybe\n", "updated: 2024-02-02\n", ": x\n",
+    "- a\n", "&a x\n", "*a\n", "!!python/object:os.system x\n", "'\n", '"\\m"\n', "\t\n",
+]  # fmt: skip
+
+GOOD_FRONT = "---\ntitle: Fuzz\ndate: 2024-05-01\n---\n"
+
+VOID = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr", "mspace", "none", "mprescripts",
+}  # fmt: skip
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "srcset"}
+
+
+# --- generating inputs ------------------------------------------------------------------------
+
+
+def random_text(rng: random.Random, budget: int) -> str:
+    parts: list[str] = []
+    while budget > 0:
+        roll = rng.random()
+        if roll < 0.72:
+            piece = rng.choice(PIECES)
+        elif roll < 0.9:
+            piece = "".join(
+                chr(rng.choice([rng.randint(32, 126), rng.randint(0x4E00, 0x9FFF)]))
+                for _ in range(rng.randint(1, 8))
+            )
+        elif roll < 0.97:
+            piece = rng.choice(STORMS) * rng.randint(2, 200)
+        else:
+            piece = rng.choice(STORMS) * rng.randint(1_000, 20_000)
+        parts.append(piece)
+        budget -= 1
+    return "".join(parts)
+
+
+def random_front_matter(rng: random.Random) -> str:
+    if rng.random() < 0.8:
+        return GOOD_FRONT
+    lines = "".join(rng.choice(FRONT_PIECES) for _ in range(rng.randint(0, 6)))
+    return rng.choice(["---\n", "---\r\n", "\ufeff---\n", ""]) + lines + rng.choice(["---\n", ""])
+
+
+def mutate(rng: random.Random, text: str) -> str:
+    for _ in range(rng.randint(1, 8)):
+        size = len(text)
+        a = rng.randint(0, size)
+        b = rng.randint(a, min(size, a + rng.randint(0, 400)))
+        kind = rng.random()
+        if kind < 0.35:
+            text = text[:a] + random_text(rng, rng.randint(1, 6)) + text[a:]
+        elif kind < 0.55:
+            text = text[:a] + text[b:]
+        elif kind < 0.7:
+            text = text[:b] + text[a:b] * rng.randint(1, 4) + text[b:]
+        elif kind < 0.8 and size:
+            c = rng.randint(0, size)
+            text = text[:c] + text[a:b] + text[c:]
+        elif kind < 0.9 and size:
+            c = rng.randrange(size)
+            text = text[:c] + chr(rng.choice([0x24, 0x5C, 0x7B, 0x7D, 0x5B, 0x2A])) + text[c + 1 :]
+        else:
+            text = text[:a] + rng.choice(STORMS) * rng.randint(10, 3_000) + text[a:]
+    return text
+
+
+def make_input(rng: random.Random, corpus: list[str]) -> bytes:
+    if corpus and rng.random() < 0.55:
+        text = mutate(rng, rng.choice(corpus))
+        if rng.random() < 0.2:  # the front matter too
+            text = random_front_matter(rng) + text.split("---\n", 2)[-1]
+    else:
+        text = random_front_matter(rng) + random_text(rng, rng.randint(1, 120))
+    data = text.encode("utf-8", "surrogatepass")
+    if rng.random() < 0.02:  # bytes that are not UTF-8
+        cut = rng.randint(0, len(data))
+        data = data[:cut] + bytes([rng.randint(0x80, 0xFF)]) + data[cut:]
+    return data
+
+
+# --- checking one input (in the child) --------------------------------------------------------
+
+
+class _Checker(HTMLParser):
+    """Collects nesting errors and dangerous URLs in rendered HTML."""
+
+    def __init__(self, is_dangerous: Callable[[str], bool], balanced: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.is_dangerous = is_dangerous
+        self.balanced = balanced
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in URL_ATTRIBUTES and value is not None and self.is_dangerous(value):
+                self.problems.append(f"dangerous URL in <{tag} {name}={value!r}>")
+            if self.balanced and name.startswith("on"):
+                self.problems.append(f"event handler attribute in <{tag} {name}=…>")
+        if self.balanced and tag == "script":
+            self.problems.append("<script> in the output with raw HTML off")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            if self.balanced:
+                self.problems.append(f"</{tag}> closes <{self.stack[-1] if self.stack else ''}>")
+            if tag in self.stack:
+                while self.stack.pop() != tag:
+                    pass
+            return
+        self.stack.pop()
+
+    def finish(self) -> list[str]:
+        self.close()
+        if self.balanced and self.stack:
+            self.problems.append(f"never closed: {' '.join('<' + t + '>' for t in self.stack)}")
+        return self.problems
+
+
+def _child(connection: Connection) -> None:
+    """Render posts sent over `connection` until it closes; answer each with problems found."""
+    from blog.config import SiteConfig, load_config
+    from blog.errors import BlogError
+    from blog.loading import create_renderers
+    from blog.markdown import is_dangerous_url
+    from blog.posts import load_post
+    from blog.render import PageRenderer
+
+    root = Path(tempfile.mkdtemp(prefix="blog-fuzz-"))
+    (root / "posts").mkdir()
+    macros = load_config(REPO).math_macros
+    setups = []
+    for raw_html in (True, False):
+        config = SiteConfig(root=root, raw_html=raw_html, math_macros=macros, base_url="/n/")
+        setups.append((config, create_renderers(config, None), PageRenderer(config)))
+    while True:
+        try:
+            data, raw_html = connection.recv()
+        except EOFError:
+            return
+        config, renderers, pages = setups[0 if raw_html else 1]
+        problems: list[str] = []
+        try:
+            post, _ = load_post(root / "posts" / "fuzz.md", config, renderers, data)
+            page = pages.render(
+                "post.html", post.output_file, post.source, post=post, older=None, newer=None
+            )
+            for label, fragment in (
+                ("body", post.content),
+                ("excerpt", post.excerpt),
+                ("title", post.title_html),
+                ("page", page.text),
+            ):
+                checker = _Checker(is_dangerous_url, balanced=not raw_html and label != "page")
+                checker.feed(fragment)
+                problems += [f"{label}: {problem}" for problem in checker.finish()]
+            if "<script>alert(1)" in page.text and not raw_html:
+                problems.append("page: unescaped <script>alert(1)")
+        except BlogError as exc:
+            if not exc.diagnostics or any(not d.path for d in exc.diagnostics):
+                problems.append(f"BlogError without a file: {exc}")
+        except Exception as exc:
+            stack = traceback.extract_tb(exc.__traceback__)
+            where = f"{stack[-1].filename}:{stack[-1].lineno}" if stack else "?"
+            problems.append(
+                f"raised {type(exc).__name__} at {where}: {str(exc)[:300]}\n"
+                + "".join(traceback.format_exception(exc))
+            )
+        connection.send(problems)
+
+
+# --- the parent -------------------------------------------------------------------------------
+
+
+@dataclass
+class Child:
+    process: multiprocessing.process.BaseProcess
+    connection: Connection
+
+
+def start_child(context: Any) -> Child:
+    parent_end, child_end = context.Pipe()
+    process = context.Process(target=_child, args=(child_end,), daemon=True)
+    process.start()
+    child_end.close()
+    return Child(process, parent_end)
+
+
+def signature(problem: str) -> str:
+    """What makes two failures the same bug: the first line, without the volatile parts."""
+    first = problem.splitlines()[0]
+    first = re.sub(r"'[^']*'|\"[^\"]*\"", "…", first)
+    return re.sub(r"\d+", "N", first)[:200]
+
+
+def load_corpus(folder: Path) -> list[str]:
+    return [path.read_text(encoding="utf-8") for path in sorted(folder.rglob("*.md"))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=1.0, help="how long to run")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--out", type=Path, default=REPO / "fuzz" / "crashes")
+    parser.add_argument("--posts", type=Path, default=REPO / "posts", help="posts to mutate")
+    parser.add_argument("--timeout", type=float, default=20.0, help="seconds per input")
+    args = parser.parse_args(argv)
+
+    rng = random.Random(args.seed)
+    corpus = load_corpus(args.posts)
+    args.out.mkdir(parents=True, exist_ok=True)
+    context = multiprocessing.get_context("spawn")
+    child = start_child(context)
+    started = time.monotonic()
+    deadline = started + args.minutes * 60
+    tried = 0
+    seen: dict[str, int] = {}
+    crashes: list[dict[str, object]] = []
+    last_report = started
+
+    def record(data: bytes, raw_html: bool, problem: str) -> None:
+        key = signature(problem)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            return
+        number = len(crashes) + 1
+        (args.out / f"crash-{number}.md").write_bytes(data)
+        (args.out / f"crash-{number}.txt").write_text(
+            f"{problem}\n\nraw_html = {str(raw_html).lower()}, input #{tried}, "
+            f"seed {args.seed}\nreproduce: python fuzz/fuzz_render.py --replay "
+            f"{args.out / f'crash-{number}.md'}{'' if raw_html else ' --no-raw-html'}\n",
+            encoding="utf-8",
+        )
+        crashes.append({"file": f"crash-{number}.md", "problem": key, "raw_html": raw_html})
+        print(f"crash {number}: {key}", flush=True)
+
+    while time.monotonic() < deadline:
+        data = make_input(rng, corpus)
+        raw_html = rng.random() < 0.5
+        tried += 1
+        child.connection.send((data, raw_html))
+        if child.connection.poll(args.timeout):
+            try:
+                problems = child.connection.recv()
+            except EOFError:
+                problems = [f"child died (exit code {child.process.exitcode})"]
+        else:
+            problems = [f"hang: no answer in {args.timeout:.0f} s"]
+        if problems and problems[0].startswith(("child died", "hang")):
+            child.process.kill()
+            child.process.join()
+            code = child.process.exitcode
+            problems = [f"{problems[0]} (exit {code})"] if code and code < 0 else problems
+            child = start_child(context)
+        for problem in problems:
+            record(data, raw_html, problem)
+        now = time.monotonic()
+        if now - last_report > 60:
+            last_report = now
+            print(f"{(now - started) / 60:.1f} min: {tried} inputs, {len(crashes)} crashes")
+    child.connection.close()
+    child.process.join(5)
+    summary = {
+        "seed": args.seed,
+        "minutes": round((time.monotonic() - started) / 60, 1),
+        "inputs": tried,
+        "distinct_crashes": len(crashes),
+        "crashes": crashes,
+        "counts": seen,
+    }
+    (args.out / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    print(
+        f"fuzzed for {summary['minutes']} min with seed {args.seed}: {tried} inputs, "
+        f"{len(crashes)} distinct crashes (reproducers in {args.out})"
+    )
+    return 1 if crashes else 0
+
+
+def replay(path: Path, raw_html: bool) -> int:
+    """Run one reproducer in this process and print what goes wrong."""
+    context = multiprocessing.get_context("spawn")
+    child = start_child(context)
+    child.connection.send((path.read_bytes(), raw_html))
+    try:
+        problems = child.connection.recv()
+    except EOFError:
+        child.process.join()
+        problems = [f"child died (exit {child.process.exitcode})"]
+    child.connection.close()
+    for problem in problems:
+        print(html.unescape(problem))
+    print("ok" if not problems else f"{len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "--replay":
+        sys.exit(replay(Path(sys.argv[2]), "--no-raw-html" not in sys.argv))
+    sys.exit(main())
