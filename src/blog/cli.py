@@ -1,5 +1,5 @@
-"""Command line: `blog build`, `serve`, `init` and `new`. The only place that prints problems
-and chooses exit codes."""
+"""Command line: `blog build`, `check`, `serve`, `init` and `new`. The only place that prints
+problems and chooses exit codes."""
 
 from __future__ import annotations
 
@@ -53,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     new_cmd.add_argument(
         "-s", "--source", type=Path, default=Path("."), help="the site folder (default: .)"
     )
+    check_cmd = commands.add_parser(
+        "check",
+        help="build in memory and check every link, anchor, image, id and formula",
+        description="Build the site in memory (nothing is written to the output folder) and "
+        "check every internal link and #anchor, image and stylesheet, duplicate ids and math "
+        "errors. Exits 1 when anything is wrong.",
+    )
+    check_cmd.add_argument(
+        "-s", "--source", type=Path, default=Path("."), help="the site folder (default: .)"
+    )
+    check_cmd.add_argument("--drafts", action="store_true", help="include posts with draft: true")
     serve_cmd = commands.add_parser(
         "serve", help="build, serve with live reload, and rebuild on every change"
     )
@@ -202,9 +213,44 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from .check import check_site
+
+    try:
+        report = check_site(args.source, drafts=args.drafts)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except BlogError as exc:
+        _print_problems(exc.diagnostics, "error")
+        count = len(exc.diagnostics)
+        print(
+            f"check failed: {count} error{'s' if count != 1 else ''} stop the build",
+            file=sys.stderr,
+        )
+        return 1
+    for problem in report.problems:
+        print(problem)
+    checked = (
+        f"{report.posts} posts, {report.pages} pages, {report.references} links and references"
+    )
+    if report.problems:
+        count = len(report.problems)
+        files = len({p.path for p in report.problems})
+        print(
+            f"check failed: {count} problem{'s' if count != 1 else ''} in "
+            f"{files} file{'s' if files != 1 else ''} ({checked} checked)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"checked {checked}: no problems")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"build": _build, "serve": _serve, "init": _init, "new": _new}
+    commands = {"build": _build, "check": _check, "serve": _serve, "init": _init, "new": _new}
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:
