@@ -221,3 +221,83 @@ def test_static_file_colliding_with_a_page(site: Path) -> None:
     (site / "static").mkdir()
     (site / "static/404.html").write_text("mine", encoding="utf-8")
     build_fails_with(site, "error: 404: two things write 404.html: static/404.html and 404")
+
+
+def test_a_date_that_is_a_word(site: Path) -> None:
+    add_post(site, "bad.md", "---\ntitle: x\ndate: tuesday\n---\n")
+    stderr = build_fails_with(site, "error: posts/bad.md:3: `date` is not a valid date: 'tuesday'")
+    assert "hint: use YYYY-MM-DD or YYYY-MM-DD HH:MM" in stderr
+
+
+def test_a_number_as_title_stays_text(site: Path) -> None:
+    add_post(site, "year.md", "---\ntitle: 2024\ndate: 2024-01-02\n---\nx\n")
+    result = run_blog("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    html = (site / "public/posts/year/index.html").read_text(encoding="utf-8")
+    assert '<h1 class="post-title">2024</h1>' in html
+
+
+def test_a_slug_with_a_slash_is_refused(site: Path) -> None:
+    # Hugo would nest the page; here a slug is one URL segment, so it can never leave posts/.
+    add_post(site, "bad.md", post("Bad", slug="notes/x"))
+    build_fails_with(site, "error: posts/bad.md:4: `slug` 'notes/x' cannot be used in a URL")
+
+
+def test_a_static_file_on_a_post_url_names_both(site: Path) -> None:
+    (site / "static/posts/good").mkdir(parents=True)
+    (site / "static/posts/good/index.html").write_text("mine", encoding="utf-8")
+    build_fails_with(
+        site,
+        "error: posts/good.md: two things write posts/good/index.html: "
+        "static/posts/good/index.html and posts/good.md",
+    )
+
+
+def test_an_empty_posts_folder_builds_an_empty_site(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {}, 'title = "T"\n')
+    (root / "posts").mkdir()
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("built 0 posts, ")
+    assert (root / "public/index.html").is_file()
+
+
+def test_a_post_with_no_body(site: Path) -> None:
+    add_post(site, "empty.md", "---\ntitle: Empty\ndate: 2024-01-02\n---")
+    result = run_blog("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    html = (site / "public/posts/empty/index.html").read_text(encoding="utf-8")
+    assert '<h1 class="post-title">Empty</h1>' in html
+
+
+PARAGRAPH = (
+    "RoPE 让内积只依赖相对位置 $m - n$，这是**关键**。The score $\\nabla_x \\log p$ [x](/).\n\n"
+)
+PATHOLOGICAL = {
+    "5 MB of prose and math": PARAGRAPH * (5_000_000 // len(PARAGRAPH.encode())),
+    "10,000 nested [": "[" * 10_000 + "x" + "]" * 10_000,
+    "10,000 unclosed [": "[" * 10_000,
+    "50,000 *": "a " + "*" * 50_000,
+    "*a 50,000 times": "*a" * 50_000,
+    "50,000 _": "a " + "_" * 50_000,
+    "10,000 nested >": ">" * 10_000 + " x",
+    "10,000 quote levels on lines": "".join(">" * n + " x\n" for n in range(1, 10_000, 7)),
+    "50,000 $": "$" * 50_000,  # was quadratic: word counting backtracked over the run
+    "$$x 50,000 times": "$$x " * 50_000,  # was quadratic: each formula's column searched
+    "50,000 \\(": "\\(" * 50_000,  # was quadratic: each opener searched for its closer
+    "10,000 nested {": "$" + "{" * 10_000 + "$",
+    "3,000 nested list items": "".join("  " * n + "- x\n" for n in range(3_000)),
+    "50,000 [^": "[^" * 50_000,
+}
+
+
+@pytest.mark.parametrize("body", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_posts_build_in_bounded_time(tmp_path: Path, body: str) -> None:
+    root = write_site(tmp_path / "site", {})
+    (root / "posts").mkdir()
+    (root / "posts/p.md").write_text(post("P", body=body), encoding="utf-8")
+    result = run_blog("build", "--quiet", cwd=root)  # run_blog gives up after 120 s
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert (root / "public/posts/p/index.html").stat().st_size > 0

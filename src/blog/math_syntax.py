@@ -133,7 +133,7 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
     char = src[pos]
     if char == "$":
         if src.startswith("$$", pos):
-            close = find_unescaped(src, "$$", pos + 2, stop)
+            close = _find_closer(state, "$$", pos + 2, stop)
             if close < 0 or not src[pos + 2 : close].strip():
                 return False
             content, display, after, markup = src[pos + 2 : close], True, close + 2, "$$"
@@ -142,7 +142,7 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
             # `$` after it closes only if a non-space precedes it and no digit follows it.
             if pos + 1 >= stop or src[pos + 1].isspace():
                 return False
-            close = find_unescaped(src, "$", pos + 1, stop)
+            close = _find_closer(state, "$", pos + 1, stop)
             if close < 0 or src[close - 1].isspace():
                 return False
             if close + 1 < stop and src[close + 1].isdigit():
@@ -156,7 +156,7 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
         # hands `\(x\)` to MathJax; here it means the same formula.
         markup = opener.group()
         closer = markup[:-1] + (")" if markup.endswith("(") else "]")
-        close = src.find(closer, opener.end(), stop)
+        close = _find_closer(state, closer, opener.end(), stop, escapes=False)
         if close < 0 or not src[opener.end() : close].strip():
             return False
         content, after = src[opener.end() : close], close + len(closer)
@@ -170,6 +170,26 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
         token.meta = {"offset": pos, "display": display}
     state.pos = after
     return True
+
+
+def _find_closer(
+    state: StateInline, closer: str, start: int, stop: int, *, escapes: bool = True
+) -> int:
+    """Where `closer` is next, or -1. A search that failed is remembered, so a storm of openers
+    (`$$$$…`, `\\(\\(\\(…`) costs linear time, not quadratic: no closer after `start` means
+    none after any later start either."""
+    misses: dict[str, tuple[int, int]] = state.__dict__.setdefault("_math_closer_misses", {})
+    missed = misses.get(closer)
+    if missed is not None and missed[0] <= start and stop <= missed[1]:
+        return -1
+    found = (
+        find_unescaped(state.src, closer, start, stop)
+        if escapes
+        else state.src.find(closer, start, stop)
+    )
+    if found < 0:
+        misses[closer] = (start, stop)
+    return found
 
 
 # --- conversion -------------------------------------------------------------------------------
@@ -198,19 +218,36 @@ def _formulas(tokens: list[Token], lines: list[str]) -> Iterator[tuple[Token, _P
             column = _column(lines, line, token.markup) if line is not None else None
             yield token, _Place(line, column)
         elif token.children:
-            for child in token.children:
-                if child.type != "math_inline":
-                    continue
-                if not token.map:
-                    yield child, _Place(None, None)
-                    continue
-                offset = child.meta["offset"]
-                line_start = token.content.rfind("\n", 0, offset) + 1
-                line = token.map[0] + token.content.count("\n", 0, offset)
-                line_end = token.content.find("\n", offset)
-                text = token.content[line_start : line_end if line_end >= 0 else None]
-                column = _column(lines, line, text)
-                yield child, _Place(line, None if column is None else column + offset - line_start)
+            yield from _inline_formulas(token, lines)
+
+
+def _inline_formulas(token: Token, lines: list[str]) -> Iterator[tuple[Token, _Place]]:
+    """The formulas of one inline token; offsets only grow, so each line is looked at once
+    (a paragraph of thousands of formulas on one line stays linear)."""
+    content = token.content
+    line = token.map[0] if token.map else 0
+    line_start = 0
+    column: int | None = None
+    known_line = -1
+    for child in token.children or ():
+        if child.type != "math_inline":
+            continue
+        if not token.map:
+            yield child, _Place(None, None)
+            continue
+        offset = child.meta["offset"]
+        if offset < line_start:  # not in order after all: start again from the top
+            line, line_start, known_line = token.map[0], 0, -1
+        newline = content.find("\n", line_start, offset)
+        while newline >= 0:
+            line += 1
+            line_start = newline + 1
+            newline = content.find("\n", line_start, offset)
+        if known_line != line:
+            line_end = content.find("\n", line_start)
+            text = content[line_start : line_end if line_end >= 0 else None]
+            column, known_line = _column(lines, line, text), line
+        yield child, _Place(line, None if column is None else column + offset - line_start)
 
 
 def _render_formulas(state: StateCore) -> None:

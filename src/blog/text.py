@@ -15,7 +15,7 @@ CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 _CJK_PUNCT = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\ufe30-\ufe4f]")
 _LATIN_WORD = re.compile(f"[^\\s{CJK_RANGES}]+")
 # An ASCII run of non-spaces with a letter or digit in it: a word, as `_LATIN_WORD` + isalnum.
-_ASCII_WORD = re.compile(r"[^\sA-Za-z0-9]*[A-Za-z0-9]\S*")
+_ASCII_WORD = re.compile(r"(?<!\S)\S*?[A-Za-z0-9]\S*")
 
 CJK_PER_MINUTE = 400
 WORDS_PER_MINUTE = 200
