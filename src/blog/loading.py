@@ -21,6 +21,8 @@ from .post_cache import CachedPost, PostCache
 from .session import BuildSession
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
     from .posts import Renderers
 
 # The formula cache is read only when it is small next to the work: reading a big one costs more
@@ -51,13 +53,20 @@ def create_renderers(config: SiteConfig, formula_cache: FormulaCache | None) -> 
         engine = MathEngine(config.math_macros, formula_cache)
     except MathRenderError as exc:
         raise BlogError.at(exc.message, "site.toml", hint="check the [math.macros] table") from None
-    body = create_markdown(
-        raw_html=config.raw_html,
-        base_path=config.base_path,
-        cjk_latin_spacing=config.cjk_latin_spacing,
-        callout_titles=ui_strings(config.language),
-    )
-    return Renderers(body=body, title=create_title_markdown(), engine=engine)
+
+    def body_markdown(raw_html: bool) -> MarkdownIt:
+        return create_markdown(
+            raw_html=raw_html,
+            base_path=config.base_path,
+            cjk_latin_spacing=config.cjk_latin_spacing,
+            callout_titles=ui_strings(config.language),
+        )
+
+    body = body_markdown(config.raw_html)
+    # A summary is metadata like the title: shown on cards, in the feed and in <meta> tags, and
+    # often pasted from elsewhere; its markdown and math work, raw HTML is shown as text.
+    summary = body_markdown(False) if config.raw_html else body
+    return Renderers(body=body, title=create_title_markdown(), summary=summary, engine=engine)
 
 
 def formula_cache_size(config: SiteConfig) -> int:

@@ -34,7 +34,8 @@ from .urls import heading_id, unique
 MORE_MARKER = "more_marker"
 _MORE_LINE = re.compile(r"^<!--\s*more\s*-->\s*$")
 _URL_ATTRIBUTE = re.compile(
-    r"""(\s)(href|src|action|formaction|xlink:href|poster|background|srcset)\s*=\s*"""
+    r"""(\s)(href|src|action|formaction|xlink:href|poster|background|srcset|data|values|to|from)"""
+    r"""\s*=\s*"""
     r"""("[^"]*"|'[^']*'|[^\s>"']+)""",
     re.IGNORECASE,
 )
@@ -218,7 +219,10 @@ def _drop_dangerous_html_urls(state: StateCore) -> None:
     def clean(source: str) -> str:
         def replace(match: re.Match[str]) -> str:
             value = match.group(3).strip("\"'")
-            return match.group(1) if is_dangerous_url(value) else match.group(0)
+            # SVG's <animate values="a;javascript:…"> sets an href to each value in turn.
+            pieces = value.split(";") if match.group(2).lower() == "values" else [value]
+            dangerous = any(is_dangerous_url(piece) for piece in pieces)
+            return match.group(1) if dangerous else match.group(0)
 
         return _URL_ATTRIBUTE.sub(replace, source)
 

@@ -30,6 +30,7 @@ class Renderers:
 
     body: MarkdownIt
     title: MarkdownIt
+    summary: MarkdownIt  # the body's, without raw HTML
     engine: MathEngine
 
 
@@ -127,7 +128,11 @@ def load_post(
     if meta.summary is not None:
         summary_line = split.key_lines.get("summary", 2)
         summary = render_inline_math(
-            renderers.body, meta.summary, engine=renderers.engine, path=source, line=summary_line
+            renderers.summary,
+            meta.summary,
+            engine=renderers.engine,
+            path=source,
+            line=summary_line,
         )
         excerpt_html, truncated = f"<p>{summary.html}</p>\n", False
         description, summary_warnings = summary.text, summary.diagnostics
