@@ -34,6 +34,7 @@ from .write import (
     MARKER_TEXT,
     check_output_folder,
     empty,
+    exchange,
     forget_folders,
     in_background,
     link_tree,
@@ -90,6 +91,7 @@ class Output:
     def open(cls, root: Path, out: Path, *, read: bool = True) -> Output:
         from .math_cache import CACHE_DIR
 
+        cls(out, None).recover()
         check_output_folder(out)
         state: Path | None = root / CACHE_DIR / f"output-{digest(str(out))[:16]}"
         if not _same_disk(out.parent, root):
@@ -163,9 +165,14 @@ class Output:
             self._throw_away(stage.folder)
 
     def _swap(self, folder: Path) -> Path | None:
+        """Put `folder` in place of the output; returns where the previous output now is."""
         if not self.out.exists():
             os.replace(folder, self.out)
             return None
+        if exchange(folder, self.out):
+            return folder  # one atomic step: the previous output took the folder's place
+        # Two renames: a build killed between them leaves the output in the holder, and the
+        # next build puts it back (`recover`).
         holder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
         os.replace(self.out, holder / self.out.name)
         os.replace(folder, self.out)
@@ -174,14 +181,35 @@ class Output:
     def _keep_as_spare(self, previous: Path) -> None:
         assert self.state is not None
         spare = self.state / "spare"
+        if previous == spare:
+            return  # swapped with the spare it was prepared in
         self._throw_away(spare)
+        holder = previous.parent if previous.parent.name.startswith(self._holder_prefix) else None
         try:
             os.replace(previous, spare)
         except OSError:
-            shutil.rmtree(previous.parent, ignore_errors=True)
+            shutil.rmtree(holder or previous, ignore_errors=True)
             return
-        with contextlib.suppress(OSError):
-            previous.parent.rmdir()
+        if holder is not None:
+            with contextlib.suppress(OSError):
+                holder.rmdir()
+
+    @property
+    def _holder_prefix(self) -> str:
+        return f".{self.out.name}.old-"
+
+    def recover(self) -> None:
+        """If a build was killed between the two renames of a swap, the output is missing and
+        sits in a holder folder beside it: put it back."""
+        if self.out.exists():
+            return
+        for holder in sorted(self.out.parent.glob(self._holder_prefix + "*")):
+            kept = holder / self.out.name
+            if kept.is_dir() and (kept / MARKER).is_file():
+                os.replace(kept, self.out)
+                with contextlib.suppress(OSError):
+                    holder.rmdir()
+                return
 
     def _record(self, keys: Mapping[str, str | None]) -> None:
         assert self.state is not None

@@ -9,9 +9,11 @@ are plain functions of paths, so worker processes can call them in parallel.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import stat
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,6 +211,24 @@ def _copy_keeping_mtime(old: str, target: str) -> bool:
     except OSError:
         return False
     return True
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux's renameat2 RENAME_EXCHANGE), so there is no moment
+    when neither is in place; False where the system or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_cwd = -100  # AT_FDCWD
+    result = renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)
 
 
 def forget_folders() -> None:
