@@ -34,9 +34,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -79,13 +77,6 @@ FRONT_PIECES = [
 ]  # fmt: skip
 
 GOOD_FRONT = "---\ntitle: Fuzz\ndate: 2024-05-01\n---\n"
-
-VOID = {
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-    "track", "wbr", "mspace", "none", "mprescripts",
-}  # fmt: skip
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "srcset"}
-
 
 # --- generating inputs ------------------------------------------------------------------------
 
@@ -157,59 +148,16 @@ def make_input(rng: random.Random, corpus: list[str]) -> bytes:
 # --- checking one input (in the child) --------------------------------------------------------
 
 
-class _Checker(HTMLParser):
-    """Collects nesting errors and dangerous URLs in rendered HTML."""
-
-    def __init__(self, is_dangerous: Callable[[str], bool], balanced: bool) -> None:
-        super().__init__(convert_charrefs=True)
-        self.is_dangerous = is_dangerous
-        self.balanced = balanced
-        self.stack: list[str] = []
-        self.problems: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in URL_ATTRIBUTES and value is not None and self.is_dangerous(value):
-                self.problems.append(f"dangerous URL in <{tag} {name}={value!r}>")
-            if self.balanced and name.startswith("on"):
-                self.problems.append(f"event handler attribute in <{tag} {name}=…>")
-        if self.balanced and tag == "script":
-            self.problems.append("<script> in the output with raw HTML off")
-        if tag not in VOID:
-            self.stack.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in VOID:
-            self.stack.pop()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in VOID:
-            return
-        if not self.stack or self.stack[-1] != tag:
-            if self.balanced:
-                self.problems.append(f"</{tag}> closes <{self.stack[-1] if self.stack else ''}>")
-            if tag in self.stack:
-                while self.stack.pop() != tag:
-                    pass
-            return
-        self.stack.pop()
-
-    def finish(self) -> list[str]:
-        self.close()
-        if self.balanced and self.stack:
-            self.problems.append(f"never closed: {' '.join('<' + t + '>' for t in self.stack)}")
-        return self.problems
-
-
 def _child(connection: Connection) -> None:
     """Render posts sent over `connection` until it closes; answer each with problems found."""
     from blog.config import SiteConfig, load_config
     from blog.errors import BlogError
     from blog.loading import create_renderers
-    from blog.markdown import is_dangerous_url
     from blog.posts import load_post
     from blog.render import PageRenderer
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from htmlcheck import html_problems
 
     root = Path(tempfile.mkdtemp(prefix="blog-fuzz-"))
     (root / "posts").mkdir()
@@ -236,9 +184,8 @@ def _child(connection: Connection) -> None:
                 ("title", post.title_html),
                 ("page", page.text),
             ):
-                checker = _Checker(is_dangerous_url, balanced=not raw_html and label != "page")
-                checker.feed(fragment)
-                problems += [f"{label}: {problem}" for problem in checker.finish()]
+                found = html_problems(fragment, balanced=not raw_html and label != "page")
+                problems += [f"{label}: {problem}" for problem in found]
             if "<script>alert(1)" in page.text and not raw_html:
                 problems.append("page: unescaped <script>alert(1)")
         except BlogError as exc:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from pathlib import Path
 
+from htmlcheck import html_problems
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from blog.config import SiteConfig
+from blog.errors import BlogError
 from blog.excerpt import make_excerpt
+from blog.loading import create_renderers
 from blog.markdown import create_markdown, render_body
 from blog.math_engine import MathEngine
+from blog.posts import load_post
 
 # Pieces that stress the delimiter rules far more than uniform random text would.
 PIECES = [
@@ -79,12 +85,31 @@ PIECES = [
     "，",
     "> [!NOTE]",
     "> 💡",
+    "[x](javascript:alert(1))",
+    "![i](data:text/html,x)",
+    "<javascript:x>",
+    "[r]: JaVaScRiPt:x",
+    "[r]",
+    "\\href{javascript:x}{y}",
+    "<script>alert(1)</script>",
+    '<a href="&#106;avascript:x">',
+    "</a>",
+    "</div>",
+    "<div>",
+    "~~",
+    "- [ ] ",
+    "\r\n",
 ]
-markdown_text = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), max_size=60).map(
-    "".join
+CJK_OR_ASCII = st.characters(
+    codec="utf-8", categories=("L", "N", "P", "S", "Zs", "Cc"), max_codepoint=0x9FFF
 )
+markdown_text = st.lists(
+    st.one_of(st.sampled_from(PIECES), st.text(max_size=5), st.text(CJK_OR_ASCII, max_size=5)),
+    max_size=60,
+).map("".join)
 
 MD = create_markdown(raw_html=True, base_path="/notes/")
+SAFE_MD = create_markdown(raw_html=False, base_path="/notes/")
 ENGINE = MathEngine()
 
 
@@ -102,7 +127,51 @@ def test_any_text_renders_and_excerpts(text: str, limit: int) -> None:
         parser = _Strict()
         parser.feed(html)
         parser.close()
-        assert 'href="javascript:' not in html.lower()
+        assert html_problems(html, balanced=False) == []
     for diagnostic in body.diagnostics:
         assert diagnostic.path == "posts/x.md"
         assert diagnostic.line is not None and diagnostic.line >= 5
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markdown_text)
+def test_without_raw_html_the_output_is_well_formed_and_safe(text: str) -> None:
+    body = render_body(SAFE_MD, text, engine=ENGINE, path="posts/x.md", first_line=5)
+    excerpt = make_excerpt(SAFE_MD, body.tokens, 30)
+    assert html_problems(body.html, balanced=True) == []
+    assert html_problems(excerpt.html, balanced=True) == []
+
+
+FRONT_MATTER_LINES = [
+    "title: x", "title: 'a $x$'", 'title: "a \\theta"', "title: no", "title: 2024",
+    "title: [a]", "date: 2024-01-01", "date: tuesday", "date: 2016-25-35", "tags: [a, 中文]",
+    "tags: {a: 1}", "slug: ../x", "slug: a/b", "summary: 一句 $x$ <b>x</b>", "draft: maybe",
+    "updated: 2024-02-02", ": x", "- a", "&a x", "!!python/object:os.system x", "'", "\t",
+    "title: !!binary aGk=", "x: *a", "? [a]",
+]  # fmt: skip
+post_text = st.builds(
+    lambda opener, lines, closer, body: opener + "".join(f"{x}\n" for x in lines) + closer + body,
+    st.sampled_from(["---\n", "---\r\n", "\ufeff---\n", "", "--- \n"]),
+    st.lists(st.sampled_from(FRONT_MATTER_LINES), max_size=6),
+    st.sampled_from(["---\n", "...\n", "", "---"]),
+    markdown_text,
+)
+SITE = SiteConfig(root=Path("/nonexistent-site"), raw_html=False)
+RENDERERS = create_renderers(SITE, None)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(post_text, st.booleans())
+def test_any_post_file_loads_or_raises_only_a_located_blog_error(text: str, latin1: bool) -> None:
+    raw = text.encode("latin-1", "replace") if latin1 else text.encode("utf-8", "surrogatepass")
+    try:
+        post, warnings = load_post(SITE.root / "posts/x.md", SITE, RENDERERS, raw)
+    except BlogError as exc:
+        assert exc.diagnostics
+        for diagnostic in exc.diagnostics:
+            assert diagnostic.path == "posts/x.md"
+            assert diagnostic.line is not None and diagnostic.line >= 1
+        return
+    for html in (post.content, post.excerpt, post.title_html):
+        assert html_problems(html, balanced=True) == []
+    assert all(w.path == "posts/x.md" for w in warnings)

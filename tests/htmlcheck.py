@@ -1,0 +1,71 @@
+"""Checks on rendered HTML that do not trust the code under test: every element closed in order,
+and no URL attribute a browser would run as script. Used by the property tests and the fuzzer."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+VOID = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr", "mspace", "none", "mprescripts",
+}  # fmt: skip
+URL_ATTRIBUTES = {
+    "href", "src", "action", "formaction", "xlink:href", "poster", "srcset", "data", "values",
+}  # fmt: skip
+_SCRIPT_URL = re.compile(r"^(javascript|vbscript|data:text|data:application)", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def is_script_url(value: str) -> bool:
+    """As a browser reads it: entities are already decoded by the parser; it skips controls
+    and spaces inside the scheme."""
+    return bool(_SCRIPT_URL.match(_INVISIBLE.sub("", value)))
+
+
+class _Checker(HTMLParser):
+    def __init__(self, *, balanced: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.balanced = balanced
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            pieces = (value or "").split(";") if name == "values" else [value or ""]
+            if name in URL_ATTRIBUTES and any(is_script_url(piece) for piece in pieces):
+                self.problems.append(f"script URL in <{tag} {name}={value!r}>")
+            if self.balanced and name.startswith("on"):
+                self.problems.append(f"event handler in <{tag} {name}=…>")
+        if self.balanced and tag == "script":
+            self.problems.append("a <script> element")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        if self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+            return
+        if self.balanced:
+            self.problems.append(f"</{tag}> closes <{self.stack[-1] if self.stack else ''}>")
+        if tag in self.stack:
+            while self.stack.pop() != tag:
+                pass
+
+
+def html_problems(text: str, *, balanced: bool) -> list[str]:
+    """Script URLs anywhere; with `balanced` (HTML we generated from escaped text), also
+    elements closed out of order or never, `<script>` and `on…` handlers."""
+    checker = _Checker(balanced=balanced)
+    checker.feed(text)
+    checker.close()
+    if balanced and checker.stack:
+        checker.problems.append("never closed: " + " ".join(f"<{t}>" for t in checker.stack))
+    return checker.problems
