@@ -192,7 +192,9 @@ def test_undefined_template_variable(site: Path) -> None:
     )
     stderr = build_fails_with(site)
     assert "error: templates/post.html:4: template error: " in stderr
-    assert "has no attribute 'subtitle'" in stderr
+    assert (
+        "has no attribute 'subtitle' (rendering posts/good/index.html from posts/good.md)" in stderr
+    )
 
 
 def test_missing_include(site: Path) -> None:
@@ -301,3 +303,30 @@ def test_pathological_posts_build_in_bounded_time(tmp_path: Path, body: str) -> 
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert (root / "public/posts/p/index.html").stat().st_size > 0
+
+
+def test_a_template_that_is_not_utf8(site: Path) -> None:
+    (site / "templates").mkdir()
+    (site / "templates/404.html").write_bytes(b'{% extends "base.html" %}\n{# caf\xe9 #}\n')
+    build_fails_with(
+        site, "error: templates/404.html:2: not valid UTF-8 (byte 0xe9; rendering 404.html)"
+    )
+
+
+def test_a_failing_template_expression(site: Path) -> None:
+    (site / "templates").mkdir()
+    (site / "templates/post.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}\n"
+        "{{ post.date | date(3) }}\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    stderr = build_fails_with(site)
+    assert (
+        "error: templates/post.html:3: template error: TypeError: _format_date() takes 1 "
+        "positional argument but 2 were given (rendering posts/good/index.html from posts/good.md)"
+    ) in stderr
+
+
+def test_site_toml_that_is_not_utf8(site: Path) -> None:
+    (site / "site.toml").write_bytes(b'title = "T"\nauthor = "Jos\xe9"\n')
+    build_fails_with(site, "error: site.toml:2: not valid UTF-8 (byte 0xe9)")

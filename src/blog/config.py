@@ -157,10 +157,16 @@ def load_config(root: Path) -> SiteConfig:
     path = root / CONFIG_FILE
     if not path.exists():
         return SiteConfig(root=root.resolve())
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BlogError.at(f"not valid UTF-8 ({exc.reason})", CONFIG_FILE) from None
+        raise BlogError.at(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            CONFIG_FILE,
+            raw.count(b"\n", 0, exc.start) + 1,
+            hint="save site.toml as UTF-8",
+        ) from None
     return parse_config(text, root.resolve())
 
 

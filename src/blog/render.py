@@ -124,7 +124,34 @@ class PageRenderer:
                 line,
                 hint="see the Jinja docs: https://jinja.palletsprojects.com/templates/",
             ) from None
+        except UnicodeDecodeError as exc:
+            raise _undecodable_template(self.config, exc, f"rendering {output}") from None
+        # A template's own expression failed: {{ 1 / 0 }}, a filter given a wrong argument.
+        except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+            file, line = _template_location(exc, self.config)
+            raise BlogError.at(
+                f"template error: {type(exc).__name__}: {exc} (rendering {output} from {source})",
+                file,
+                line,
+                hint="an expression in the template failed on this page's data",
+            ) from None
         return Page(output, text, source)
+
+
+def _undecodable_template(config: SiteConfig, exc: UnicodeDecodeError, doing: str) -> BlogError:
+    """Jinja does not say which file it could not decode: find it."""
+    for path in template_files(config):
+        raw = path.read_bytes()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return BlogError.at(
+                f"not valid UTF-8 (byte 0x{raw[bad.start]:02x}; {doing})",
+                path.relative_to(config.root).as_posix(),
+                raw.count(b"\n", 0, bad.start) + 1,
+                hint="save the template as UTF-8",
+            )
+    return BlogError.at(f"a template is not valid UTF-8 ({exc.reason}; {doing})", TEMPLATES_DIR)
 
 
 _worker: tuple[PageRenderer, Sequence[PageJob], Path, Path] | None = None
@@ -153,7 +180,8 @@ def prepare(config: SiteConfig) -> None:
         _prepared = PageRenderer(config)
         _prepared.overrides = overrides
     for name in PAGE_TEMPLATES:
-        with contextlib.suppress(jinja2.TemplateError):
+        # Left for `render`, which reports them with the page being rendered.
+        with contextlib.suppress(jinja2.TemplateError, UnicodeDecodeError):
             _prepared.env.get_template(name)
 
 
