@@ -14,7 +14,9 @@ the result is checked:
 - with `raw_html = false`, every element the output opens is closed, in order;
 - no `href`/`src` in the output holds a `javascript:`-style URL, and no `<script>` appears
   when raw HTML is off;
-- one input may take at most `--timeout` seconds.
+- without raw HTML, no page has an id twice (unless a `\\label` is used twice, a warning);
+- one input may take at most `--timeout` seconds (a hang), and should take less than `--slow`
+  (a sign of quadratic time).
 
 Inputs run in a child process, so a segfault or a hang in the math engine (a Rust extension) is
 caught too: the child is replaced and the input is reported. Every distinct failure (by kind and
@@ -157,7 +159,7 @@ def _child(connection: Connection) -> None:
     from blog.render import PageRenderer
 
     sys.path.insert(0, str(REPO / "tests"))
-    from htmlcheck import html_problems
+    from htmlcheck import duplicate_ids, html_problems
 
     root = Path(tempfile.mkdtemp(prefix="blog-fuzz-"))
     (root / "posts").mkdir()
@@ -173,8 +175,9 @@ def _child(connection: Connection) -> None:
             return
         config, renderers, pages = setups[0 if raw_html else 1]
         problems: list[str] = []
+        started = time.monotonic()
         try:
-            post, _ = load_post(root / "posts" / "fuzz.md", config, renderers, data)
+            post, warnings = load_post(root / "posts" / "fuzz.md", config, renderers, data)
             page = pages.render(
                 "post.html", post.output_file, post.source, post=post, older=None, newer=None
             )
@@ -188,6 +191,9 @@ def _child(connection: Connection) -> None:
                 problems += [f"{label}: {problem}" for problem in found]
             if "<script>alert(1)" in page.text and not raw_html:
                 problems.append("page: unescaped <script>alert(1)")
+            label_twice = any("used twice" in w.message for w in warnings)
+            if not raw_html and not label_twice:
+                problems += [f"page: duplicate id {i!r}" for i in duplicate_ids(page.text)]
         except BlogError as exc:
             if not exc.diagnostics or any(not d.path for d in exc.diagnostics):
                 problems.append(f"BlogError without a file: {exc}")
@@ -198,7 +204,7 @@ def _child(connection: Connection) -> None:
                 f"raised {type(exc).__name__} at {where}: {str(exc)[:300]}\n"
                 + "".join(traceback.format_exception(exc))
             )
-        connection.send(problems)
+        connection.send((problems, time.monotonic() - started))
 
 
 # --- the parent -------------------------------------------------------------------------------
@@ -236,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "fuzz" / "crashes")
     parser.add_argument("--posts", type=Path, default=REPO / "posts", help="posts to mutate")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per input")
+    parser.add_argument(
+        "--slow", type=float, default=5.0, help="report an input that takes longer (seconds)"
+    )
     args = parser.parse_args(argv)
 
     rng = random.Random(args.seed)
@@ -273,9 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         child.connection.send((data, raw_html))
         if child.connection.poll(args.timeout):
             try:
-                problems = child.connection.recv()
+                problems, seconds = child.connection.recv()
             except EOFError:
-                problems = [f"child died (exit code {child.process.exitcode})"]
+                problems, seconds = [f"child died (exit code {child.process.exitcode})"], 0.0
+            if seconds > args.slow:
+                problems.append(f"slow: {seconds:.0f} s for {len(data) // 1024} KB")
         else:
             problems = [f"hang: no answer in {args.timeout:.0f} s"]
         if problems and problems[0].startswith(("child died", "hang")):
@@ -316,10 +327,11 @@ def replay(path: Path, raw_html: bool) -> int:
     child = start_child(context)
     child.connection.send((path.read_bytes(), raw_html))
     try:
-        problems = child.connection.recv()
+        problems, seconds = child.connection.recv()
     except EOFError:
         child.process.join()
-        problems = [f"child died (exit {child.process.exitcode})"]
+        problems, seconds = [f"child died (exit {child.process.exitcode})"], 0.0
+    print(f"{seconds:.2f} s")
     child.connection.close()
     for problem in problems:
         print(html.unescape(problem))

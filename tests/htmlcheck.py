@@ -4,6 +4,7 @@ and no URL attribute a browser would run as script. Used by the property tests a
 from __future__ import annotations
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 
 VOID = {
@@ -69,3 +70,19 @@ def html_problems(text: str, *, balanced: bool) -> list[str]:
     if balanced and checker.stack:
         checker.problems.append("never closed: " + " ".join(f"<{t}>" for t in checker.stack))
     return checker.problems
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids += [value for name, value in attrs if name == "id" and value]
+
+
+def duplicate_ids(text: str) -> list[str]:
+    parser = _Ids()
+    parser.feed(text)
+    parser.close()
+    return sorted(name for name, count in Counter(parser.ids).items() if count > 1)

@@ -22,7 +22,7 @@ Broken $\\frac{1$ formula.
 
 To [B's section](/posts/b/#第二节) and [B's nothing](/posts/b/#没有), [home](/), [feed](/atom.xml).
 
-## Main
+<p id="main">Raw HTML that takes the theme's id.</p>
 """
 
 
@@ -49,7 +49,7 @@ EXPECTED = [
     "posts/a.md:13: duplicate id 'dup': 2 elements of the page have it",
     'posts/a.md:15:16: math: Expected closing token "}", but reached end of input.',
     "posts/a.md:17: broken link: /posts/b/#没有 (no id '没有' on posts/b/)",
-    # A heading that takes the theme's own id (<main id="main">).
+    # Raw HTML that takes the theme's own id (<main id="main">).
     "posts/a.md:19: duplicate id 'main': 2 elements of the page have it",
 ]
 

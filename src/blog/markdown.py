@@ -167,12 +167,20 @@ def _plain_text(inline: Token) -> str:
     )
 
 
+# Ids the page has besides headings: the theme's <main>, footnotes (fn1, fnref1) and equations
+# (eq-…). A heading whose id would be one of them gets a suffix, as a repeated heading does.
+_OTHER_IDS = re.compile(r"^(?:main|fn\d+|fnref\d+|eq-.*)$")
+
+
 def _heading_ids(state: StateCore) -> None:
     taken: set[str] = set()
     for index, token in enumerate(state.tokens):
         if token.type == "heading_open" and not token.attrGet("id"):
             inline = state.tokens[index + 1]
-            token.attrSet("id", unique(heading_id(_plain_text(inline)), taken))
+            candidate = heading_id(_plain_text(inline))
+            if _OTHER_IDS.match(candidate):
+                taken.add(candidate)
+            token.attrSet("id", unique(candidate, taken))
 
 
 def _render_heading_close(
