@@ -275,32 +275,36 @@ def main(argv: list[str] | None = None) -> int:
         crashes.append({"file": f"crash-{number}.md", "problem": key, "raw_html": raw_html})
         print(f"crash {number}: {key}", flush=True)
 
-    while time.monotonic() < deadline:
-        data = make_input(rng, corpus)
-        raw_html = rng.random() < 0.5
-        tried += 1
-        child.connection.send((data, raw_html))
-        if child.connection.poll(args.timeout):
-            try:
-                problems, seconds = child.connection.recv()
-            except EOFError:
-                problems, seconds = [f"child died (exit code {child.process.exitcode})"], 0.0
-            if seconds > args.slow:
-                problems.append(f"slow: {seconds:.0f} s for {len(data) // 1024} KB")
-        else:
-            problems = [f"hang: no answer in {args.timeout:.0f} s"]
-        if problems and problems[0].startswith(("child died", "hang")):
-            child.process.kill()
-            child.process.join()
-            code = child.process.exitcode
-            problems = [f"{problems[0]} (exit {code})"] if code and code < 0 else problems
-            child = start_child(context)
-        for problem in problems:
-            record(data, raw_html, problem)
-        now = time.monotonic()
-        if now - last_report > 60:
-            last_report = now
-            print(f"{(now - started) / 60:.1f} min: {tried} inputs, {len(crashes)} crashes")
+    try:
+        while time.monotonic() < deadline:
+            data = make_input(rng, corpus)
+            raw_html = rng.random() < 0.5
+            tried += 1
+            child.connection.send((data, raw_html))
+            if child.connection.poll(args.timeout):
+                try:
+                    problems, seconds = child.connection.recv()
+                except EOFError:
+                    problems, seconds = [f"child died (exit code {child.process.exitcode})"], 0.0
+                if seconds > args.slow:
+                    problems.append(f"slow: {seconds:.0f} s for {len(data) // 1024} KB")
+            else:
+                problems = [f"hang: no answer in {args.timeout:.0f} s"]
+            if problems and problems[0].startswith(("child died", "hang")):
+                child.process.kill()
+                child.process.join()
+                code = child.process.exitcode
+                problems = [f"{problems[0]} (exit {code})"] if code and code < 0 else problems
+                child = start_child(context)
+            for problem in problems:
+                record(data, raw_html, problem)
+            now = time.monotonic()
+            if now - last_report > 60:
+                last_report = now
+                minutes = (now - started) / 60
+                print(f"{minutes:.1f} min: {tried} inputs, {len(crashes)} crashes", flush=True)
+    except KeyboardInterrupt:  # Ctrl-C stops early; the summary is still written
+        print("interrupted")
     child.connection.close()
     child.process.join(5)
     summary = {
