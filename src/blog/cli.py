@@ -199,10 +199,12 @@ def _build(args: argparse.Namespace) -> int:
     except ValueError:
         shown = report.output
     formulas = report.formulas_converted + report.formulas_reused
+    warnings = len(report.warnings)
     reused = ", the rest reused from the last build" if report.pages_rendered < report.pages else ""
     print(
         f"built {report.posts} posts, {report.pages} pages, {report.tags} tags "
-        f"into {shown}/ with {len(report.warnings)} warnings in {report.seconds:.2f} s\n"
+        f"into {shown}/ with {warnings} warning{'' if warnings == 1 else 's'}"
+        f" in {report.seconds:.2f} s\n"
         f"work: {report.posts_parsed} posts parsed, {report.pages_rendered} pages rendered"
         f"{reused}\n"
         f"files: {report.files} in the output, {report.files - report.unchanged_files} written, "
