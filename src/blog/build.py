@@ -14,7 +14,7 @@ from .discover import STATIC_DIR, THEME_DIR, find_static
 from .errors import BlogError, Diagnostic
 from .fingerprints import code_fingerprint, digest, page_fingerprint
 from .loading import load_posts
-from .model import collect_tags
+from .model import Post, Tag, collect_tags
 from .output import Output
 from .pages import PageJob, page_keys, plan_pages
 from .parallel import FORKS, default_jobs
@@ -89,6 +89,33 @@ def replaced_by_static(pages: list[PageJob], statics: list[OutputFile]) -> list[
     return [page for page in pages if not (page.replaceable and page.output in provided)]
 
 
+@dataclass(frozen=True, slots=True)
+class SitePlan:
+    """Every page to render and every static file to copy, for a set of posts."""
+
+    pages: list[PageJob]
+    statics: list[OutputFile]
+    search: SearchIndex
+    tags: tuple[Tag, ...]
+
+
+def plan_site(
+    config: SiteConfig, posts: tuple[Post, ...], tags: tuple[Tag, ...], search: SearchIndex
+) -> SitePlan:
+    statics = static_files(config)
+    pages = replaced_by_static(plan_pages(config, posts, tags, search=search.page_data()), statics)
+    return SitePlan(pages, statics, search, tags)
+
+
+def generated_files(pages: list[PageJob], search: SearchIndex) -> list[OutputFile]:
+    """The files a build makes (the static ones aside): the syntax CSS, pages, search index."""
+    return [
+        OutputFile(SYNTAX_CSS, "theme"),
+        *(OutputFile(p.output, p.source) for p in pages),
+        *(OutputFile(f.path, "search index") for f in search.files()),
+    ]
+
+
 def _prepare_rendering(config: SiteConfig) -> None:
     from .render import prepare
 
@@ -124,12 +151,7 @@ def _write(
 
     out = config.output_path
     index_files = list(search.files())
-    generated = [
-        OutputFile(SYNTAX_CSS, "theme"),
-        *(OutputFile(p.output, p.source) for p in pages),
-        *(OutputFile(f.path, "search index") for f in index_files),
-    ]
-    chosen = collect([*statics, *generated])
+    chosen = collect([*statics, *generated_files(pages, search)])
     copies = [f for f in chosen.values() if f.copy_from is not None]
     wanted: dict[str, str | None] = {f.path: None for f in copies}
     wanted[SYNTAX_CSS] = digest("syntax", code_fingerprint())
@@ -220,19 +242,17 @@ def _build(root: Path, options: BuildOptions) -> BuildReport:
     output = Output.open(config.root, config.output_path, read=options.cache)
     if session is None and jobs > 1 and FORKS and search.shards_stale(output.unchanged):
         search.make_shards_elsewhere()  # a session updates its postings instead
-    statics = static_files(config)
-    pages = replaced_by_static(
-        plan_pages(config, loaded.posts, tags, search=search.page_data()), statics
-    )
+    plan = plan_site(config, loaded.posts, tags, search)
+    pages = plan.pages
     keys = page_keys(pages, page_fingerprint(config))
-    written = _write(config, pages, keys, search, statics, output, jobs, options.progress)
+    written = _write(config, pages, keys, search, plan.statics, output, jobs, options.progress)
     if session is not None and search.postings is not None:
         session.search_postings = search.postings
     return BuildReport(
         output=config.output_path,
         posts=len(loaded.posts),
         pages=len(pages),
-        tags=len(tags),
+        tags=len(plan.tags),
         files=written.files,
         unchanged_files=written.unchanged,
         warnings=loaded.warnings,

@@ -16,16 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .build import SYNTAX_CSS, BuildOptions, configure, static_files
+from .build import BuildOptions, configure, generated_files, plan_site
 from .config import SiteConfig
 from .discover import TEMPLATES_DIR
 from .errors import Diagnostic
 from .html_refs import PageScan, line_of, scan_page
 from .loading import load_posts
-from .model import Post
-from .pages import PageJob, plan_pages
+from .model import Post, collect_tags
+from .pages import PageJob
+from .search_index import SearchIndex
 from .urls import heading_id
-from .write import OutputFile, collect
+from .write import collect
 
 _PLACEHOLDER_ORIGIN = "http://site.invalid"
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
@@ -52,6 +53,7 @@ class _Span:
     post: Post
     start: int
     end: int
+    excerpt: bool  # on a listing; the post's own page shows the same links again
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class _Found:
     message: str  # `{url}` stands for the URL, as the post's source spells it if found
     hint: str
     offset: int
+    url: str  # as the page has it
     search: tuple[str, ...]  # what to look for in the post's source
     heading: str = ""  # an id that may come from a heading
 
@@ -72,14 +75,9 @@ def check_site(root: Path, *, drafts: bool = False, jobs: int | None = None) -> 
 
     config = configure(root, BuildOptions())
     loaded = load_posts(config, drafts=drafts, jobs=jobs or default_jobs())
-    jobs_ = plan_pages(config, loaded.posts)
-    files = collect(
-        [
-            *static_files(config),
-            OutputFile(SYNTAX_CSS, "theme"),
-            *(OutputFile(job.output, job.source) for job in jobs_),
-        ]
-    )
+    plan = plan_site(config, loaded.posts, collect_tags(loaded.posts), SearchIndex(loaded.posts))
+    jobs_ = plan.pages
+    files = collect([*plan.statics, *generated_files(jobs_, plan.search)])
     renderer = PageRenderer(config)
     texts = {
         job.output: renderer.render(job.template, job.output, job.source, **job.context).text
@@ -100,7 +98,11 @@ def check_site(root: Path, *, drafts: bool = False, jobs: int | None = None) -> 
         for found in _page_problems(config, job.output, scan, files.keys(), scans):
             span = next((s for s in spans if s.start <= found.offset < s.end), None)
             if span is not None:
-                problems.append(placer.in_post(span.post, found))
+                problem = placer.in_post(span.post, found)
+                # An excerpt's relative links were made absolute for the listing: one the
+                # source does not spell is reported from the post's own page instead.
+                if problem.line is not None or not span.excerpt:
+                    problems.append(problem)
             else:
                 placer.in_template(job, line_of(text, found.offset), found)
     problems += placer.template_problems()
@@ -110,18 +112,18 @@ def check_site(root: Path, *, drafts: bool = False, jobs: int | None = None) -> 
 
 def _post_spans(job: PageJob, text: str) -> Iterator[_Span]:
     """The post bodies and excerpts on this page, where they are in its text."""
-    pieces: list[tuple[Post, str]] = []
+    pieces: list[tuple[Post, str, bool]] = []
     post = job.context.get("post")
     if isinstance(post, Post):
-        pieces.append((post, post.content))
+        pieces.append((post, post.content, False))
     pager = job.context.get("pager")
     for shown in getattr(pager, "posts", ()):
-        pieces.append((shown, shown.excerpt))
+        pieces.append((shown, shown.excerpt, True))
     start = 0
-    for shown, html in pieces:
+    for shown, html, excerpt in pieces:
         found = text.find(html, start) if html.strip() else -1
         if found >= 0:
-            yield _Span(shown, found, found + len(html))
+            yield _Span(shown, found, found + len(html), excerpt)
             start = found + len(html)
 
 
@@ -149,6 +151,7 @@ def _page_problems(
                 f"{noun}: {{url}} is outside the site ({config.base_path})",
                 "a link to the site starts with its base_url path",
                 reference.offset,
+                reference.url,
                 search,
             )
             continue
@@ -161,6 +164,7 @@ def _page_problems(
                 f"{noun}: {{url}} (no such page or file in the site)",
                 _missing_hint(reference.kind),
                 reference.offset,
+                reference.url,
                 search,
             )
             continue
@@ -176,6 +180,7 @@ def _page_problems(
                 f"broken link: {{url}} (no id {fragment!r} on {where})",
                 "heading ids keep Chinese and use - for spaces: ## 基本 思路 → #基本-思路",
                 reference.offset,
+                reference.url,
                 search,
             )
     seen = Counter(anchor.id for anchor in scan.ids)
@@ -189,6 +194,7 @@ def _page_problems(
                 "ids must be unique on a page, or #links to them are ambiguous; the theme uses "
                 "main, and headings get ids from their text",
                 later.offset,
+                anchor.id,
                 (f'id="{anchor.id}"', f"id='{anchor.id}'", "{" + anchor.id + "}"),
                 heading=anchor.id,
             )
@@ -241,7 +247,7 @@ class _Placer:
     def in_post(self, post: Post, found: _Found) -> Diagnostic:
         lines = self._lines(post)
         line = None
-        shown = found.search[0] if found.search else ""
+        shown = found.search[0] if found.search else found.url
         for spelling in found.search:
             matches = [n for n, text in enumerate(lines, start=1) if spelling in text]
             if matches:
@@ -264,7 +270,7 @@ class _Placer:
         shown = f"{TEMPLATES_DIR}/{name}"
         if not (self.config.root / TEMPLATES_DIR / name).is_file():
             shown = f"theme/{name}"
-        message = found.message.replace("{url}", found.search[0] if found.search else "")
+        message = found.message.replace("{url}", found.url)
         key = (shown, message, found.hint)
         self._templates.setdefault(key, []).append((job.output, page_line))
 

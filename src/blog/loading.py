@@ -66,7 +66,7 @@ def create_renderers(config: SiteConfig, formula_cache: FormulaCache | None) -> 
     # A summary is metadata like the title: shown on cards, in the feed and in <meta> tags, and
     # often pasted from elsewhere; its markdown and math work, raw HTML is shown as text.
     summary = body_markdown(False) if config.raw_html else body
-    return Renderers(body=body, title=create_title_markdown(), summary=summary, engine=engine)
+    return Renderers(body=body, title=create_title_markdown(), engine=engine, summary=summary)
 
 
 def formula_cache_size(config: SiteConfig) -> int:

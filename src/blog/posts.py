@@ -30,8 +30,8 @@ class Renderers:
 
     body: MarkdownIt
     title: MarkdownIt
-    summary: MarkdownIt  # the body's, without raw HTML
     engine: MathEngine
+    summary: MarkdownIt | None = None  # the body's without raw HTML; None: the body's own
 
 
 def create_title_markdown() -> MarkdownIt:
@@ -128,7 +128,7 @@ def load_post(
     if meta.summary is not None:
         summary_line = split.key_lines.get("summary", 2)
         summary = render_inline_math(
-            renderers.summary,
+            renderers.summary or renderers.body,
             meta.summary,
             engine=renderers.engine,
             path=source,

@@ -25,6 +25,7 @@ from functools import cached_property
 
 from .fingerprints import digest
 from .model import Post
+from .structured_data import script_json
 
 FOLDER = "search"
 SHARDS = f"{FOLDER}/shards/"
@@ -50,8 +51,9 @@ def shard_count(posts: Sequence[Post]) -> int:
 
 def to_json(value: object) -> bytes:
     """Compact UTF-8 JSON (CJK text costs 3 bytes a character, not the 6 of `\\uXXXX`). These
-    files are only ever fetched and parsed as JSON, never put into a page."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    files are fetched and parsed as JSON, never put into a page; `<`, `>` and `&` are escaped all
+    the same, so no output file holds a hostile title's markup as it was written."""
+    return script_json(value).encode("utf-8")
 
 
 def document(post: Post) -> dict[str, object]:
