@@ -103,6 +103,13 @@ def test_no_front_matter(site: Path) -> None:
     build_fails_with(site, "error: posts/bad.md:1: missing front matter")
 
 
+def test_deeply_nested_front_matter_is_an_error_not_a_crash(site: Path) -> None:
+    # Found by the fuzzer: PyYAML composes nested collections recursively.
+    add_post(site, "bad.md", "---\ntitle: x\ntags: " + "[" * 5_000 + "\n---\nbody\n")
+    stderr = build_fails_with(site, "error: posts/bad.md:2: front matter: nested too deeply")
+    assert "RecursionError" not in stderr
+
+
 def test_python_tags_are_refused(site: Path) -> None:
     add_post(
         site, "bad.md", "---\ntitle: !!python/object/apply:os.system [ls]\ndate: 2024-01-01\n---\n"
@@ -291,6 +298,8 @@ PATHOLOGICAL = {
     "10,000 nested {": "$" + "{" * 10_000 + "$",
     "3,000 nested list items": "".join("  " * n + "- x\n" for n in range(3_000)),
     "50,000 [^": "[^" * 50_000,
+    # Found by the fuzzer: trimming punctuation before an excerpt's … was quadratic in the run.
+    "300,000 ， where the excerpt is cut": "中文。" * 20 + "，" * 300_000 + "x。" + "后文" * 100,
 }
 
 

@@ -34,7 +34,8 @@ _NOT_CONTENT = {"footnote_block_open", MORE_MARKER}
 _SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)]*|[.](?=\s|$)")
 # a CJK character, a Latin word or a run of spaces: the pieces a description is cut between
 _PIECE = re.compile(f"[{CJK_RANGES}]|[^\\s{CJK_RANGES}]+|\\s+")
-_TRAILING_PUNCTUATION = re.compile(r"[\s，,、：:；;。.（(“‘\"'—-]+$")
+# Dropped from the end of an excerpt before its `…` (with spaces).
+_TRAILING_PUNCTUATION = "，,、：:；;。.（(“‘\"'—-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +227,15 @@ def _text_token(content: str) -> Token:
     return token
 
 
+def _trim_end(text: str) -> str:
+    """`text` without trailing spaces and punctuation (a loop, not a `[…]+$` regex, which takes
+    quadratic time on a long run of them that is not at the end)."""
+    end = len(text)
+    while end and (text[end - 1].isspace() or text[end - 1] in _TRAILING_PUNCTUATION):
+        end -= 1
+    return text[:end]
+
+
 def _with_ellipsis(tokens: list[Token]) -> list[Token]:
     """Put `…` at the end of the last paragraph, or in a paragraph of its own."""
     result = list(tokens)
@@ -233,7 +243,7 @@ def _with_ellipsis(tokens: list[Token]) -> list[Token]:
         inline = result[-2].copy()
         children = list(inline.children or [])
         if children and children[-1].type == "text":
-            trimmed = _TRAILING_PUNCTUATION.sub("", children[-1].content)
+            trimmed = _trim_end(children[-1].content)
             children[-1] = _text_token(trimmed)
         children.append(_text_token(ELLIPSIS))
         inline.children = children

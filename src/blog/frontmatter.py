@@ -119,6 +119,13 @@ def split_post(text: str, path: str) -> SplitPost:
         ) from None
     except yaml.YAMLError as exc:
         raise BlogError.at(f"front matter: {exc}", path, 2) from None
+    except RecursionError:  # PyYAML composes nested [ and { recursively
+        raise BlogError.at(
+            "front matter: nested too deeply",
+            path,
+            2,
+            hint="front matter holds plain values and lists, e.g. tags: [a, b]",
+        ) from None
     if not isinstance(data, dict):
         raise BlogError.at(
             "front matter must be key: value lines",
