@@ -76,18 +76,18 @@ def check_site(root: Path, *, drafts: bool = False, jobs: int | None = None) -> 
     config = configure(root, BuildOptions())
     loaded = load_posts(config, drafts=drafts, jobs=jobs or default_jobs())
     plan = plan_site(config, loaded.posts, collect_tags(loaded.posts), SearchIndex(loaded.posts))
-    jobs_ = plan.pages
-    files = collect([*plan.statics, *generated_files(jobs_, plan.search)])
+    pages = plan.pages
+    files = collect([*plan.statics, *generated_files(pages, plan.search)])
     renderer = PageRenderer(config)
     texts = {
         job.output: renderer.render(job.template, job.output, job.source, **job.context).text
-        for job in jobs_
+        for job in pages
     }
     scans = {path: scan_page(text) for path, text in texts.items() if path.endswith(".html")}
     problems: list[Diagnostic] = list(loaded.warnings)
     placer = _Placer(config)
     references = 0
-    for job in jobs_:
+    for job in pages:
         scan = scans.get(job.output)
         if scan is None:
             continue
@@ -107,7 +107,7 @@ def check_site(root: Path, *, drafts: bool = False, jobs: int | None = None) -> 
                 placer.in_template(job, line_of(text, found.offset), found)
     problems += placer.template_problems()
     ordered = sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.line or 0, p.column or 0))
-    return CheckReport(tuple(ordered), len(loaded.posts), len(jobs_), references)
+    return CheckReport(tuple(ordered), len(loaded.posts), len(pages), references)
 
 
 def _post_spans(job: PageJob, text: str) -> Iterator[_Span]:
