@@ -16,6 +16,9 @@ from collections.abc import Callable
 from .tex import Argument, commands, read_argument, read_optional, skip_spaces, split_top_level
 from .text import CJK_CHAR
 
+# A command, a control symbol, or a lone `\\` at the very end.
+_COMMAND_OR_SYMBOL = re.compile(r"\\([A-Za-z]+)|\\.|\\\Z", re.DOTALL)
+
 REWRITES_VERSION = "1"
 
 # Same meaning, another name.
@@ -292,7 +295,7 @@ def _inside_text(tex: str, index: int) -> bool:
     while pos < index:
         char = tex[pos]
         if char == "\\":
-            match = re.compile(r"\\([A-Za-z]+)|\\.", re.DOTALL).match(tex, pos)
+            match = _COMMAND_OR_SYMBOL.match(tex, pos)
             assert match is not None
             pending_text = match.group(1) in _TEXT_COMMANDS if match.group(1) else False
             pos = match.end()

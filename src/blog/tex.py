@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-_CONTROL_WORD = re.compile(r"\\(?:[A-Za-z]+\*?|.)", re.DOTALL)
+# A lone `\` at the very end (a formula cut short) counts as a control symbol of its own.
+_CONTROL_WORD = re.compile(r"\\(?:[A-Za-z]+\*?|.|\Z)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
