@@ -14,7 +14,8 @@ from blog.errors import BlogError
 from blog.excerpt import make_excerpt
 from blog.loading import create_renderers
 from blog.markdown import create_markdown, render_body
-from blog.math_engine import MathEngine
+from blog.math_engine import MathEngine, MathRenderError
+from blog.math_numbering import EquationNumbering
 from blog.posts import load_post
 
 # Pieces that stress the delimiter rules far more than uniform random text would.
@@ -175,3 +176,29 @@ def test_any_post_file_loads_or_raises_only_a_located_blog_error(text: str, lati
     for html in (post.content, post.excerpt, post.title_html):
         assert html_problems(html, balanced=True) == []
     assert all(w.path == "posts/x.md" for w in warnings)
+
+
+TEX_PIECES = [
+    "\\", "\\\\", "{", "}", "&", "^", "_", "[", "]", "(", ")", "x", "1", "中", " ", "\n",
+    "\\begin{eqnarray}", "\\end{eqnarray}", "\\begin{align}", "\\end{align}", "\\begin{split}",
+    "\\end{split}", "\\begin{smallmatrix}", "\\end{smallmatrix}", "\\text{", "\\frac",
+    "\\textcircled", "\\mathop", "\\limits", "\\substack{", "\\tag{", "\\tag*{", "\\label{",
+    "\\eqref{", "\\href{", "\\url{", "\\pmb", "\\mbox{", "\\displaylines{", "\\large", "\\left(",
+    "\\right.", "&lt;", "\u200b", "\\nonumber",
+]  # fmt: skip
+tex_text = st.lists(st.sampled_from(TEX_PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tex_text, st.booleans())
+def test_any_formula_converts_or_fails_with_a_message(tex: str, display: bool) -> None:
+    # A formula ending in a lone backslash once tripped an assertion in the TeX reader.
+    numbering = EquationNumbering()
+    prepared = numbering.prepare(tex, display=display)
+    try:
+        converted = ENGINE.render(prepared.tex, display=display)
+    except MathRenderError as exc:
+        assert exc.message
+        return
+    html, _ = numbering.finish(prepared, converted)
+    assert html_problems(html, balanced=True) == []
