@@ -24,7 +24,18 @@ def is_script_url(value: str) -> bool:
     return bool(_SCRIPT_URL.match(_INVISIBLE.sub("", value)))
 
 
-class _Checker(HTMLParser):
+class _Lenient(HTMLParser):
+    """Raw HTML may hold a malformed `<![`, on which Python 3.11's parser raises
+    AssertionError: read it as text, as a browser does."""
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            return i + 3
+
+
+class _Checker(_Lenient):
     def __init__(self, *, balanced: bool) -> None:
         super().__init__(convert_charrefs=True)
         self.balanced = balanced
@@ -72,7 +83,7 @@ def html_problems(text: str, *, balanced: bool) -> list[str]:
     return checker.problems
 
 
-class _Ids(HTMLParser):
+class _Ids(_Lenient):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.ids: list[str] = []

@@ -165,3 +165,13 @@ def test_the_example_site_passes(tmp_path: Path) -> None:
     result = run_blog("check", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (tmp_path / "public").exists()
+
+
+def test_malformed_raw_html_does_not_stop_the_check(tmp_path: Path) -> None:
+    # Found by the fuzzer: Python's HTML parser raised AssertionError on this `<![`.
+    site = write_site(
+        tmp_path / "site", {"a.md": post("A", body="<div>\n<![\x0b## </a>\n</div>\n")}
+    )
+    result = run_blog("check", cwd=site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr

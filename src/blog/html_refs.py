@@ -42,6 +42,15 @@ def _kind(tag: str, attributes: dict[str, str | None]) -> str:
 
 
 class _Scanner(HTMLParser):
+    """Collects references and ids; raw HTML in a post may be anything, so a malformed `<![`
+    is read as text (Python 3.11's parser raises AssertionError on it)."""
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            return i + 3
+
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.scan = PageScan()
