@@ -45,11 +45,21 @@ class _Attributes(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.urls: list[tuple[str, str, str]] = []
+        self.handlers: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             if name in URL_ATTRIBUTES and value is not None:
                 self.urls.append((tag, name, value))
+            if name.startswith("on"):
+                self.handlers.append(f"<{tag} {name}={value!r}>")
+
+
+def event_handlers(text: str) -> list[str]:
+    parser = _Attributes()
+    parser.feed(text)
+    parser.close()
+    return parser.handlers
 
 
 def dangerous_urls(text: str) -> list[str]:
@@ -140,3 +150,31 @@ def test_script_urls_are_dropped_from_links_images_html_and_math(
     if raw_html == "false":
         assert "&lt;a href=&quot;javascript:alert(1)&quot;&gt;" in page
         assert "<script" not in page.replace('<script type="application/ld+json">', "")
+
+
+def test_alt_text_and_titles_never_become_attributes(tmp_path: Path) -> None:
+    # Found by the fuzzer: making an excerpt's or a feed entry's links absolute rewrote `src=`
+    # inside an image's alt text, and the `"` it added closed the attribute, so `onerror` ran.
+    body = (
+        '![x src=y onerror=alert(1)](/a.png) [l](/b "t href=y onmouseover=alert(2)")\n\n'
+        "![a <img src=z onerror=alert(3)>](img/c.png)\n"
+    )
+    root = write_site(
+        tmp_path,
+        {"x.md": post("X", slug="x", body=body, tags="[t]")},
+        'base_url = "https://example.com/notes/"\n[markdown]\nraw_html = false\n',
+    )
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    out = root / "public"
+    checked = 0
+    for path in output_files(out):
+        if path.suffix in (".html", ".xml"):
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".xml":
+                text = html.unescape(text)  # the feed carries each post's HTML escaped
+            assert event_handlers(text) == [], path
+            checked += "alert(1)" in text
+    assert checked >= 4  # the post, the index, the tag page and the feeds show it
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'alt="x src=y onerror=alert(1)"' in index

@@ -16,9 +16,10 @@ _START_TAG = re.compile(
     r"""<[A-Za-z](?:[^>"']|"[^"]*"|'[^']*')*?\s(?:href|src)\s*=(?:[^>"']|"[^"]*"|'[^']*')*>""",
     re.IGNORECASE,
 )
-_URL_ATTRIBUTE = re.compile(
-    r"""(\s(?:href|src)\s*=\s*)("[^"]*"|'[^']*'|[^\s>"']+)""", re.IGNORECASE
-)
+# Every attribute of a tag, one after another, each with its whole value: a match never starts
+# inside a quoted value, so `alt="x src=y onerror=…"` (an image's alt text) is not an attribute.
+_ATTRIBUTE = re.compile(r"""(\s+)([^\s=>"'/]+)(?:(\s*=\s*)("[^"]*"|'[^']*'|[^\s>"']+))?""")
+_URL_NAMES = {"href", "src"}
 
 
 def rewrite_urls(fragment: str, change: Callable[[str], str]) -> str:
@@ -26,15 +27,17 @@ def rewrite_urls(fragment: str, change: Callable[[str], str]) -> str:
     value does not change keeps its bytes."""
 
     def in_attribute(match: re.Match[str]) -> str:
-        quoted = match.group(2)
+        quoted = match.group(4)
+        if quoted is None or match.group(2).lower() not in _URL_NAMES:
+            return match.group(0)
         value = html.unescape(quoted[1:-1] if quoted[0] in "\"'" else quoted)
         changed = change(value)
         if changed == value:
             return match.group(0)
-        return f'{match.group(1)}"{html.escape(changed)}"'
+        return f'{match.group(1)}{match.group(2)}{match.group(3)}"{html.escape(changed)}"'
 
     def in_tag(match: re.Match[str]) -> str:
-        return _URL_ATTRIBUTE.sub(in_attribute, match.group(0))
+        return _ATTRIBUTE.sub(in_attribute, match.group(0))
 
     return _START_TAG.sub(in_tag, fragment)
 
