@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
+import itertools
+import operator
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -156,7 +157,8 @@ def _make_shard_files(_: None) -> list[bytes]:
     return Postings(_adopted.shards, [post.search_terms for post in _adopted.documents]).files
 
 
-Entry = tuple[int, str]  # a document's number and the term's weight in it (as stored)
+# A term's documents, in ascending order, and its weight in each (as stored).
+Entries = tuple[list[int], list[str]]
 
 
 def _pairs(encoded: str) -> dict[str, str]:
@@ -177,20 +179,21 @@ class Postings:
     def _fill(self, terms: Sequence[str]) -> None:
         shards = self.shards
         self.terms = list(terms)
-        self._lists: list[dict[str, list[Entry]]] = [{} for _ in range(shards)]
+        self._lists: list[dict[str, Entries]] = [{} for _ in range(shards)]
         # The hot loop of an index build (a few hundred thousand terms at 1,000 posts).
-        shard_lists: dict[str, list[Entry]] = {}
+        term_lists: dict[str, Entries] = {}
         for number, encoded in enumerate(self.terms):
             if not encoded:
                 continue
             parts = encoded.split(" ")
             for i in range(0, len(parts), 2):
                 term = parts[i]
-                entries = shard_lists.get(term)
+                entries = term_lists.get(term)
                 if entries is None:
-                    entries = shard_lists[term] = []
+                    entries = term_lists[term] = ([], [])
                     self._lists[shard_of(term, shards)][term] = entries
-                entries.append((number, parts[i + 1]))
+                entries[0].append(number)
+                entries[1].append(parts[i + 1])
         self.files = [self._encode(shard) for shard in range(shards)]
 
     def update(self, terms: Sequence[str]) -> None:
@@ -219,16 +222,19 @@ class Postings:
 
     def _remove(self, term: str, number: int) -> int:
         shard = shard_of(term, self.shards)
-        entries = self._lists[shard][term]
-        del entries[bisect.bisect_left(entries, number, key=_number)]
-        if not entries:
+        numbers, weights = self._lists[shard][term]
+        at = bisect.bisect_left(numbers, number)
+        del numbers[at], weights[at]
+        if not numbers:
             del self._lists[shard][term]
         return shard
 
     def _insert(self, term: str, number: int, weight: str) -> int:
         shard = shard_of(term, self.shards)
-        entries = self._lists[shard].setdefault(term, [])
-        bisect.insort(entries, (number, weight), key=_number)
+        numbers, weights = self._lists[shard].setdefault(term, ([], []))
+        at = bisect.bisect_left(numbers, number)
+        numbers.insert(at, number)
+        weights.insert(at, weight)
         return shard
 
     def _encode(self, shard: int) -> bytes:
@@ -236,23 +242,18 @@ class Postings:
         lists = self._lists[shard]
         return (
             "{"
-            + ",".join(f"{_json_string(term)}:[{_deltas(lists[term])}]" for term in sorted(lists))
+            + ",".join(f"{_json_string(term)}:[{_deltas(*lists[term])}]" for term in sorted(lists))
             + "}"
         ).encode("utf-8")
 
 
-def _number(entry: Entry) -> int:
-    return entry[0]
+def _deltas(numbers: list[int], weights: list[str]) -> str:
+    """`delta,weight,delta,weight…`, made by C loops: there are hundreds of thousands."""
+    deltas = map(operator.sub, numbers, itertools.chain((0,), numbers))
+    return ",".join(itertools.chain.from_iterable(zip(map(str, deltas), weights, strict=True)))
 
 
-def _deltas(entries: list[Entry]) -> str:
-    parts = []
-    last = 0
-    for number, weight in entries:
-        parts.append(f"{number - last},{weight}")
-        last = number
-    return ",".join(parts)
-
-
-def _json_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+def _json_string(term: str) -> str:
+    # A term is letters, digits, CJK, or a TeX command (`\\mathcal{l}`): only its backslashes
+    # need escaping, and json.dumps would cost more than the rest of the shard.
+    return '"' + term.replace("\\", "\\\\") + '"'
