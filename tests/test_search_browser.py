@@ -1,8 +1,8 @@
 """The search page in a real browser, on the example site served by `blog serve`.
 
-A copy of the repository's example site (plus one post whose formula is `\\mathcal{L}`, which
-no example post has) is served over HTTP on 127.0.0.1, at the root and under `/notes/`; headless
-Chromium opens `/search/?q=…` and the test reads the results that search.js put in the page.
+A copy of the repository's example site is served over HTTP on 127.0.0.1, at the root and under
+`/notes/`; headless Chromium opens `/search/?q=…` and the test reads the results that search.js
+put in the page.
 """
 
 from __future__ import annotations
@@ -18,16 +18,10 @@ import pytest
 from browser import browser_page, find_browser
 from playwright.sync_api import Error, Page, Request
 from serving import Server, serving
-from sites import REPO, post
+from sites import REPO
 
 from blog.search_tokens import tokens
 
-LOSS_POST = post(
-    "Losses",
-    date="2025-06-01",
-    body="The objective is $\\mathcal{L}(\\theta) = -\\log p_\\theta(x)$.",
-    slug="loss-notation",
-)
 DIFFUSION = {"扩散模型入门", "score-matching", "classifier-free-guidance"}
 SLUG = re.compile(r"^slug: (\S+)$", re.MULTILINE)
 
@@ -46,7 +40,6 @@ def posts_containing(text: str) -> set[str]:
 def example_site(root: Path, base_url: str) -> Path:
     root.mkdir(parents=True)
     shutil.copytree(REPO / "posts", root / "posts")
-    (root / "posts" / "loss-notation.md").write_text(LOSS_POST, encoding="utf-8")
     config = (REPO / "site.toml").read_text(encoding="utf-8")
     assert 'base_url = "/"' in config
     (root / "site.toml").write_text(
@@ -126,8 +119,9 @@ def test_english_is_case_insensitive(page: Page, server: Server) -> None:
 
 
 def test_formula_source_is_searchable(page: Page, server: Server) -> None:
-    assert search(page, server, "\\mathcal{L}") == ["loss-notation"]
-    assert posts_containing("\\mathcal{L}") == set()  # the added post is the only one
+    # The DDPM loss; `\\mathcal{N}` and `L` alone are in other posts.
+    assert search(page, server, "\\mathcal{L}") == ["扩散模型入门"]
+    assert posts_containing("\\mathcal{L}") == {"扩散模型入门"}
     assert set(search(page, server, "\\mathcal{N}")) == posts_containing("\\mathcal{N}")
     found = search(page, server, "softmax")
     assert {"softmax-numerics", "flashattention-online-softmax"} <= set(found)
@@ -169,7 +163,7 @@ def test_typing_updates_results_and_the_address(page: Page, server: Server) -> N
 
 def test_a_site_under_a_sub_path(page: Page, notes_server: Server) -> None:
     assert set(search(page, notes_server, "扩散")) == DIFFUSION
-    assert search(page, notes_server, "\\mathcal{L}") == ["loss-notation"]
+    assert search(page, notes_server, "\\mathcal{L}") == ["扩散模型入门"]
 
 
 AGREEMENT = [
