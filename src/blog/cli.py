@@ -160,6 +160,16 @@ def _print_problems(problems: Sequence[Diagnostic], label: str) -> None:
         print(f"{label}: {problem}", file=sys.stderr)
 
 
+def _print_disk_error(exc: OSError) -> None:
+    """The disk, not the site, failed: a full disk, a permission, a vanished folder."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _build(args: argparse.Namespace) -> int:
     progress = None if args.quiet else ProgressReporter()
     options = BuildOptions(
@@ -178,18 +188,13 @@ def _build(args: argparse.Namespace) -> int:
             if progress:
                 progress.finish()
     except OSError as exc:
-        # The disk, not the site, failed: a full disk, a permission, a vanished folder.
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        _print_disk_error(exc)
         print("build failed; the previous output was left as it was", file=sys.stderr)
         return 1
     except BlogError as exc:
         _print_problems(exc.diagnostics, "error")
-        count = len(exc.diagnostics)
-        print(
-            f"build failed: {count} error{'s' if count != 1 else ''}; nothing was written",
-            file=sys.stderr,
-        )
+        errors = _count(len(exc.diagnostics), "error")
+        print(f"build failed: {errors}; nothing was written", file=sys.stderr)
         return 1
     _print_problems(report.warnings, "warning")
     if args.quiet:
@@ -199,11 +204,10 @@ def _build(args: argparse.Namespace) -> int:
     except ValueError:
         shown = report.output
     formulas = report.formulas_converted + report.formulas_reused
-    warnings = len(report.warnings)
     reused = ", the rest reused from the last build" if report.pages_rendered < report.pages else ""
     print(
         f"built {report.posts} posts, {report.pages} pages, {report.tags} tags "
-        f"into {shown}/ with {warnings} warning{'' if warnings == 1 else 's'}"
+        f"into {shown}/ with {_count(len(report.warnings), 'warning')}"
         f" in {report.seconds:.2f} s\n"
         f"work: {report.posts_parsed} posts parsed, {report.pages_rendered} pages rendered"
         f"{reused}\n"
@@ -221,16 +225,12 @@ def _check(args: argparse.Namespace) -> int:
     try:
         report = check_site(args.source, drafts=args.drafts)
     except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        _print_disk_error(exc)
         return 1
     except BlogError as exc:
         _print_problems(exc.diagnostics, "error")
-        count = len(exc.diagnostics)
-        print(
-            f"check failed: {count} error{'s' if count != 1 else ''} stop the build",
-            file=sys.stderr,
-        )
+        errors = _count(len(exc.diagnostics), "error")
+        print(f"check failed: {errors} stop the build", file=sys.stderr)
         return 1
     for problem in report.problems:
         print(problem)
@@ -238,13 +238,9 @@ def _check(args: argparse.Namespace) -> int:
         f"{report.posts} posts, {report.pages} pages, {report.references} links and references"
     )
     if report.problems:
-        count = len(report.problems)
-        files = len({p.path for p in report.problems})
-        print(
-            f"check failed: {count} problem{'s' if count != 1 else ''} in "
-            f"{files} file{'s' if files != 1 else ''} ({checked} checked)",
-            file=sys.stderr,
-        )
+        problems = _count(len(report.problems), "problem")
+        files = _count(len({p.path for p in report.problems}), "file")
+        print(f"check failed: {problems} in {files} ({checked} checked)", file=sys.stderr)
         return 1
     print(f"checked {checked}: no problems")
     return 0
