@@ -8,7 +8,10 @@ spawned elsewhere, where fork is unsafe; either way they get their state from `i
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -18,6 +21,20 @@ FORKS = sys.platform.startswith("linux")
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent: int) -> None:
+    """In a child process: be killed as soon as `parent` dies, by whatever signal (Linux's
+    PR_SET_PDEATHSIG), so no worker outlives a killed build. Where the system has no such
+    call, the child at least exits if the parent is already gone."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the call above took effect
+        os._exit(1)
 
 
 def default_jobs() -> int:
