@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import SiteConfig, check_output_dir, load_config, normalize_base_url
-from .discover import STATIC_DIR, THEME_DIR, find_static
+from .discover import STATIC_DIR, THEME_DIR, Boundary, find_static
 from .errors import BlogError, Diagnostic
 from .fingerprints import code_fingerprint, digest, page_fingerprint
 from .loading import load_posts
@@ -78,7 +78,7 @@ def static_files(config: SiteConfig) -> list[OutputFile]:
             path.relative_to(config.root).as_posix(),
             copy_from=path,
         )
-        for path in find_static(config.root)
+        for path in find_static(config.root, Boundary.of(config))
     ]
     return files
 

@@ -194,7 +194,7 @@ def load_posts(
     (importing Jinja, compiling templates) then costs no time. A `session` keeps the post index
     and the files' keys between builds, and takes over writing the caches."""
     fingerprint = post_fingerprint(config)
-    paths = find_posts(config.root)
+    paths = find_posts(config)
     # Workers start now, importing the Markdown stack while this process reads the cache and
     # hashes the posts.
     setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
