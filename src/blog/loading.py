@@ -323,17 +323,20 @@ def _tag_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
     """Tags on one URL are one tag when they are spelled alike (`RoPE`, `rope`); otherwise
     (`a/b`, `a-b`: a URL cannot keep `/`) merging them would be a silent surprise."""
     first: dict[str, tuple[str, Post]] = {}  # slug → the first tag name seen, and its post
-    reported: set[tuple[str, str]] = set()
+    judged: set[tuple[str, str]] = set()  # pairs of names already found alike, or reported
     clashes = []
     for post in sorted(posts, key=lambda p: p.source):
         for ref in post.tags:
-            name, other = first.setdefault(ref.slug, (ref.name, post))
-            if ref.name == name:
+            seen = first.get(ref.slug)
+            if seen is None:
+                first[ref.slug] = (ref.name, post)
                 continue
-            pair = (spelling(name), spelling(ref.name))
-            if pair[0] == pair[1] or pair in reported:
+            name, other = seen
+            if ref.name == name or (name, ref.name) in judged:
                 continue
-            reported.add(pair)
+            judged.add((name, ref.name))
+            if spelling(name) == spelling(ref.name):
+                continue
             clashes.append(
                 Diagnostic(
                     f"tags {name!r} ({other.source}) and {ref.name!r} ({post.source}) "
