@@ -30,13 +30,14 @@ import argparse
 import html
 import json
 import multiprocessing
+import os
 import random
 import re
 import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -343,7 +344,386 @@ def replay(path: Path, raw_html: bool) -> int:
     return 1 if problems else 0
 
 
+# --- symlinked sites (`--symlinks`): the site folder is a boundary -----------------------------
+
+SECRET = "OUTSIDE-SECRET"  # in the folder beside the site, which a site may allow
+FORBIDDEN = "FORBIDDEN-SECRET"  # in a folder no site ever allows
+LINK_PLACES = ("posts", "posts/sub", "static", "static/sub", "templates")
+
+
+def _write_linked_site(rng: random.Random, base: Path) -> Path:
+    """A small site in `base/site` with real posts, static files and a template, and beside it
+    `outside/` (SECRET; sometimes allowed) and `forbidden/` (FORBIDDEN; never allowed), each
+    with a post, a file, a template and a folder. `outside/` holds links back into the site and
+    on into `forbidden/`."""
+    root = base / "site"
+    for folder in ("outside", "forbidden"):
+        token = SECRET if folder == "outside" else FORBIDDEN
+        (base / folder / "deep").mkdir(parents=True)
+        (base / folder / "file.txt").write_text(token, encoding="utf-8")
+        (base / folder / "deep/inner.txt").write_text(token, encoding="utf-8")
+        (base / folder / "post.md").write_text(GOOD_FRONT + token + "\n", encoding="utf-8")
+        (base / folder / "post.html").write_text(token + "{{ post.title }}\n", encoding="utf-8")
+    for folder in ("posts/sub", "static/sub", "templates", "lib", "assets/deep"):
+        (root / folder).mkdir(parents=True)
+    (root / "posts/a.md").write_text(GOOD_FRONT + "A post.\n", encoding="utf-8")
+    (root / "posts/sub/b.md").write_text(GOOD_FRONT.replace("Fuzz", "B") + "B.\n", "utf-8")
+    (root / "static/logo.txt").write_text("logo", encoding="utf-8")
+    (root / "assets/deep/img.txt").write_text("img", encoding="utf-8")
+    (root / "lib/post.md").write_text(GOOD_FRONT.replace("Fuzz", "Lib") + "lib\n", "utf-8")
+    (root / "lib/post.html").write_text("{{ post.title }}\n", encoding="utf-8")
+    allowed = rng.random() < 0.4
+    (root / "site.toml").write_text(
+        'allow_symlinks_to = ["../outside"]\n' if allowed else "", encoding="utf-8"
+    )
+    if rng.random() < 0.5:
+        (base / "outside/back").symlink_to(root / rng.choice(["posts", "lib", "assets"]))
+    if rng.random() < 0.3:
+        (base / "outside/further").symlink_to(base / "forbidden" / rng.choice(["deep", "file.txt"]))
+    return root
+
+
+def _link_targets(base: Path) -> list[str]:
+    """Where a random link may point, relative to `base` (absolute when written)."""
+    return [
+        "site/posts/a.md", "site/lib/post.md", "site/lib/post.html", "site/assets",
+        "site/assets/deep/img.txt", "site/static/logo.txt", "site", "site/posts", "site/public",
+        "site/public/index.html", "site/public/posts", "outside", "outside/post.md",
+        "outside/file.txt", "outside/deep", "outside/post.html", "forbidden/post.md",
+        "forbidden/deep", "forbidden/file.txt", "forbidden/post.html", "/usr", "/",
+        "missing", "site/posts/missing.md",
+    ]  # fmt: skip
+
+
+def _add_random_links(rng: random.Random, base: Path, root: Path) -> None:
+    targets = _link_targets(base)
+    inside = [target for target in targets if target.startswith("site/")]
+    for _ in range(rng.randint(1, 4)):
+        place = root / rng.choice(LINK_PLACES)
+        choices = inside if rng.random() < 0.6 else targets
+        if place.relative_to(root).parts[0] == "posts":
+            # posts/ reads only .md files: a link to anything else is a folder or not a post
+            choices = [t for t in choices if t.endswith(".md") or "." not in t] or choices
+        target = rng.choice(choices)
+        kind = rng.random()
+        if kind < 0.1:
+            name = f"loop{rng.randint(0, 9)}"
+            destination: str | Path = name  # a link to itself
+        elif kind < 0.2:
+            destination = rng.choice([".", "..", "../.."])  # a loop through a folder
+            name = f"up{rng.randint(0, 9)}"
+        else:
+            absolute = target if target.startswith("/") else str(base / target)
+            destination = absolute if rng.random() < 0.5 else os.path.relpath(absolute, place)
+            suffix = (
+                ".html" if place.name == "templates" else (".md" if "posts" in str(place) else "")
+            )
+            name = rng.choice(["post", "x", "link", "深"]) + str(rng.randint(0, 9)) + suffix
+            if place.name == "templates" and rng.random() < 0.5:
+                name = "post.html"  # one the build renders with
+        link = place / name
+        if not os.path.lexists(link):
+            link.symlink_to(destination)
+
+
+def _escapes(link: Path, root: Path, allowed: list[Path]) -> bool:
+    """The fuzzer's own judgement, written apart from `discover`: a link whose real path is
+    neither inside the site nor inside an allowed folder, or inside the output folder."""
+    real = Path(os.path.realpath(link))
+    public = Path(os.path.realpath(root / "public"))
+    if real == public or public in real.parents:
+        return True
+    return not any(real == place or place in real.parents for place in [root, *allowed])
+
+
+def _reachable_bad_link(root: Path, allowed: list[Path]) -> bool:
+    """Would a correct build have to refuse something? Walks the site's three folders the
+    simple way (following links, once per real folder, skipping dot names)."""
+    public = os.path.realpath(root / "public")
+    seen: set[str] = set()
+    pending = [root / name for name in ("posts", "static", "templates")]
+    while pending:
+        folder = pending.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            continue
+        seen.add(real)
+        if os.path.exists(root / "public") and real == public:
+            return True
+        try:
+            entries = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in entries:
+            if name.startswith(".") or name.endswith("~"):
+                continue
+            path = folder / name
+            if path.is_symlink() and _escapes(path, root, allowed):
+                return True
+            if os.path.isdir(path):
+                pending.append(path)
+    return False
+
+
+def _symlink_child(connection: Connection) -> None:
+    """Build the sites sent over `connection`; answer with the outcome of each."""
+    from blog.build import BuildOptions, build
+    from blog.dev_server import resolve_path
+    from blog.errors import BlogError
+
+    while True:
+        try:
+            root_text, cache, plants, requests = connection.recv()
+        except EOFError:
+            return
+        root = Path(root_text)
+        outcome: tuple[str, list[str]]
+        try:
+            build(root, BuildOptions(jobs=1, cache=cache))
+            outcome = ("ok", [])
+        except BlogError as exc:
+            outcome = ("error", [f"{d.path}\0{d.message}" for d in exc.diagnostics])
+        except Exception as exc:
+            outcome = ("crash", ["".join(traceback.format_exception(exc))])
+        served = []
+        if outcome[0] == "ok":
+            for link, target in plants:
+                if os.path.isdir(os.path.dirname(link)) and not os.path.lexists(link):
+                    os.symlink(target, link)
+            for request in requests:
+                try:
+                    found = resolve_path(root / "public", "/", request)
+                except UnicodeDecodeError:
+                    found = None
+                served.append(str(found) if isinstance(found, Path) else "")
+        connection.send((outcome, served))
+
+
+def _through_a_link(out: Path, request: str) -> bool:
+    """The request's path crosses a symlink in the output (its `index.html` included)."""
+    step = Path(os.path.realpath(out))
+    for part in [*request.strip("/").split("/"), "index.html"]:
+        step = step / part
+        if step.is_symlink():
+            return True
+        if not step.is_dir():
+            return False
+    return False
+
+
+def _check_linked_build(
+    root: Path,
+    base: Path,
+    outcome: tuple[str, list[str]],
+    must_refuse: bool,
+    before: str,
+    planted: set[Path],
+) -> list[str]:
+    """What is wrong with one build's outcome: an exception other than `BlogError`, a build
+    that should have refused (or a refusal that should not be), a symlink or outside content in
+    the output, or a changed file outside the site."""
+    kind, details = outcome
+    allowed = (root / "site.toml").read_text(encoding="utf-8") != ""
+    problems = []
+    if kind == "crash":
+        problems.append("raised " + details[0].strip().splitlines()[-1] + "\n" + details[0])
+    if kind == "error" and any(not d.split("\0")[0] for d in details):
+        problems.append(f"BlogError without a file: {details}")
+    if kind == "ok" and must_refuse:
+        problems.append("built although a symlink leads out of the site or into the output")
+    refusals = [d for d in details if "symlink" in d]  # other errors (a URL clash) may happen
+    if kind == "error" and refusals and not must_refuse:
+        problems.append("refused a site whose links all stay inside: " + "; ".join(refusals)[:300])
+    out = root / "public"
+    if kind == "ok":
+        for path in out.rglob("*"):
+            if path.is_symlink():
+                if path not in planted:  # one planted below, left by a build with nothing to do
+                    problems.append(f"a symlink in the output: {path.relative_to(out)}")
+            elif path.is_file():
+                text = path.read_bytes()
+                if FORBIDDEN.encode() in text or (SECRET.encode() in text and not allowed):
+                    problems.append(f"outside content in the output: {path.relative_to(out)}")
+    if _tree_state(base, ("outside", "forbidden")) != before:
+        problems.append("a file outside the site changed")
+    return problems
+
+
+def _links_in(base: Path) -> list[Path]:
+    """The symlinks under `base`, but not in the output or the cache (which a build's
+    housekeeping may still be changing)."""
+    links = []
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = [d for d in dirs if d not in ("public", ".blog-cache")]
+        for name in [*dirs, *files]:
+            if os.path.islink(os.path.join(folder, name)):
+                links.append(Path(folder, name))
+    return sorted(links)
+
+
+def _tree_state(base: Path, folders: tuple[str, ...]) -> str:
+    parts = []
+    for folder in folders:
+        for path in sorted((base / folder).rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                parts.append(f"{path}:{path.read_bytes()!r}")
+    return "\n".join(parts)
+
+
+def _plants_and_requests(
+    rng: random.Random, out: Path, base: Path
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Symlinks to plant in the output once it is built (links inside it and out of it), and
+    the requests to try on the dev server then."""
+    names = ["alias.html", "mirror", "posts/again.html", "up"]
+    targets = [out / "index.html", out / "posts", base / "outside", out, base / "outside/file.txt"]
+    plants = [
+        (str(out / name), str(rng.choice(targets)))
+        for name in rng.sample(names, rng.randint(1, len(names)))
+    ]
+    return plants, [
+        "/alias.html", "/mirror/", "/mirror/a/", "/posts/again.html", "/up/index.html",
+        "/up/up/", "/mirror/fuzz/index.html", "/", "/posts/fuzz/", "/index.html",
+    ]  # fmt: skip
+
+
+def _start_symlink_child(context: Any) -> Child:
+    parent_end, child_end = context.Pipe()
+    process = context.Process(target=_symlink_child, args=(child_end,), daemon=True)
+    process.start()
+    child_end.close()
+    return Child(process, parent_end)
+
+
+_Outcome = tuple[str, list[str]]  # ("ok" | "error" | "crash" | "hang" | "died", details)
+
+
+def _ask_symlink_child(
+    child: Child, job: tuple[object, ...], timeout: float
+) -> tuple[_Outcome, list[str]]:
+    """Send one build to the child: its outcome, and the paths the dev server gave."""
+    child.connection.send(job)
+    if not child.connection.poll(timeout):
+        return ("hang", [f"no answer in {timeout:.0f} s"]), []
+    try:
+        outcome, served = child.connection.recv()
+    except EOFError:
+        return ("died", [f"exit code {child.process.exitcode}"]), []
+    return outcome, served
+
+
+@dataclass
+class _SymlinkRun:
+    """The failures found so far, each distinct one written to `out` once."""
+
+    seed: int
+    out: Path
+    builds: int = 0
+    seen: dict[str, int] = field(default_factory=dict)
+    found: list[str] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)  # what was exercised
+
+    def count(self, outcome: _Outcome) -> None:
+        refused = any("symlink" in detail for detail in outcome[1])
+        label = "refused" if refused else {"ok": "built"}.get(outcome[0], "other")
+        self.outcomes[label] = self.outcomes.get(label, 0) + 1
+
+    def record(self, problem: str, base: Path, root: Path) -> None:
+        key = signature(problem)
+        self.seen[key] = self.seen.get(key, 0) + 1
+        if self.seen[key] > 1:
+            return
+        self.found.append(key)
+        layout = "\n".join(f"{p.relative_to(base)} -> {os.readlink(p)}" for p in _links_in(base))
+        (self.out / f"links-{len(self.found)}.txt").write_text(
+            f"{problem}\n\nseed {self.seed}, build #{self.builds}\nlinks:\n{layout}\n"
+            f"site.toml: {(root / 'site.toml').read_text('utf-8')!r}\n",
+            encoding="utf-8",
+        )
+        print(f"failure {len(self.found)}: {key}", flush=True)
+
+
+def _fuzz_one_site(
+    rng: random.Random, base: Path, child: Child, context: Any, run: _SymlinkRun, timeout: float
+) -> Child:
+    """Build one random site one to three times, with new links before each build; returns the
+    child to use next (a new one after a hang or a death)."""
+    root = _write_linked_site(rng, base)
+    before = _tree_state(base, ("outside", "forbidden"))
+    allowed = [base / "outside"] if (root / "site.toml").read_text("utf-8") else []
+    planted: set[Path] = set()  # by the fuzzer: a build with nothing to do leaves them
+    public = root / "public"
+    for _ in range(rng.randint(1, 3)):
+        _add_random_links(rng, base, root)
+        must_refuse = _reachable_bad_link(root, allowed)
+        plants, requests = _plants_and_requests(rng, public, base)
+        run.builds += 1
+        job = (str(root), rng.random() < 0.5, plants, requests)
+        outcome, served = _ask_symlink_child(child, job, timeout)
+        if outcome[0] in ("hang", "died"):
+            run.record(f"{outcome[0]}: {outcome[1][0]}", base, root)
+            child.process.kill()
+            child.process.join()
+            return _start_symlink_child(context)
+        run.count(outcome)
+        planted.update(Path(link) for link, _ in plants)
+        problems = _check_linked_build(root, base, outcome, must_refuse, before, planted)
+        problems += [
+            f"dev server followed a symlink for {request}"
+            for request, path in zip(requests, served, strict=False)
+            if path and _through_a_link(public, request)
+        ]
+        for problem in problems:
+            run.record(problem, base, root)
+    return child
+
+
+def fuzz_symlinks(minutes: float, seed: int, out: Path, timeout: float) -> int:
+    """Build random small sites with symlinks in posts/, static/ and templates/ (inside and
+    outside the site, into the output, loops, dangling ones), one to three times each with new
+    links between builds, and check that the boundary holds (see fuzz/README.md)."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    context = multiprocessing.get_context("spawn")
+    child = _start_symlink_child(context)
+    run = _SymlinkRun(seed, out)
+    started = time.monotonic()
+    try:
+        while time.monotonic() < started + minutes * 60:
+            with tempfile.TemporaryDirectory(
+                prefix="blog-fuzz-links-", ignore_cleanup_errors=True
+            ) as folder:
+                child = _fuzz_one_site(rng, Path(folder), child, context, run, timeout)
+    except KeyboardInterrupt:
+        print("interrupted")
+    child.connection.close()
+    child.process.join(5)
+    summary = {
+        "seed": seed,
+        "minutes": round((time.monotonic() - started) / 60, 1),
+        "builds": run.builds,
+        "distinct_failures": len(run.found),
+        "outcomes": run.outcomes,
+        "counts": run.seen,
+    }
+    (out / "links-summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    print(
+        f"fuzzed symlinked sites for {summary['minutes']} min with seed {seed}: {run.builds} "
+        f"builds, {len(run.found)} distinct failures (in {out}); {run.outcomes}"
+    )
+    return 1 if run.found else 0
+
+
 if __name__ == "__main__":
+    if "--symlinks" in sys.argv:  # --symlinks [--minutes M] [--seed S] [--out DIR]
+        options = argparse.ArgumentParser()
+        options.add_argument("--symlinks", action="store_true")
+        options.add_argument("--minutes", type=float, default=1.0)
+        options.add_argument("--seed", type=int, default=0)
+        options.add_argument("--out", type=Path, default=REPO / "fuzz" / "crashes")
+        options.add_argument("--timeout", type=float, default=60.0)
+        given = options.parse_args()
+        sys.exit(fuzz_symlinks(given.minutes, given.seed, given.out, given.timeout))
     if len(sys.argv) >= 3 and sys.argv[1] == "--replay":
         sys.exit(replay(Path(sys.argv[2]), "--no-raw-html" not in sys.argv))
     sys.exit(main())

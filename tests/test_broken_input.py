@@ -339,3 +339,103 @@ def test_a_failing_template_expression(site: Path) -> None:
 def test_site_toml_that_is_not_utf8(site: Path) -> None:
     (site / "site.toml").write_bytes(b'title = "T"\nauthor = "Jos\xe9"\n')
     build_fails_with(site, "error: site.toml:2: not valid UTF-8 (byte 0xe9)")
+
+
+def test_post_names_that_differ_only_in_unicode_normalization_clash(site: Path) -> None:
+    add_post(site, "caf\u00e9.md", post("One"))  # é as one character (NFC)
+    add_post(site, "cafe\u0301.md", post("Two"))  # e and a combining accent (NFD, as macOS)
+    stderr = build_fails_with(
+        site,
+        "error: posts/caf\u00e9.md:1: posts/caf\u00e9.md and posts/cafe\u0301.md both want the "
+        "URL /posts/caf%C3%A9/",
+    )
+    assert (
+        "hint: 'posts/cafe\\u0301.md' and 'posts/caf\\xe9.md' differ only in Unicode "
+        "normalization (macOS writes accents as separate characters); delete or rename one"
+    ) in stderr
+
+
+def test_a_decomposed_file_name_gets_the_composed_url(site: Path) -> None:
+    add_post(site, "cafe\u0301.md", post("Café", tags="[Cafe\u0301]"))
+    result = run_blog("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert (site / "public/posts/caf\u00e9/index.html").is_file()
+    assert not (site / "public/posts/cafe\u0301").exists()
+    assert (site / "public/tags/caf\u00e9/index.html").is_file()
+    assert 'href="/posts/caf%C3%A9/"' in (site / "public/index.html").read_text("utf-8")
+
+
+def test_static_names_that_differ_only_in_unicode_normalization_clash(site: Path) -> None:
+    (site / "static").mkdir()
+    (site / "static/caf\u00e9.png").write_bytes(b"one")
+    (site / "static/cafe\u0301.png").write_bytes(b"two")
+    stderr = build_fails_with(
+        site,
+        "error: static/caf\u00e9.png: static/cafe\u0301.png and static/caf\u00e9.png have names "
+        "that look the same but are written differently",
+    )
+    assert "differ only in Unicode normalization" in stderr
+
+
+@pytest.mark.parametrize("tag", [".", "..", "/", "'#'", "'?%'"])
+def test_a_tag_with_nothing_to_make_a_url_from_is_refused(site: Path, tag: str) -> None:
+    add_post(site, "bad.md", f"---\ntitle: x\ndate: 2024-01-01\ntags: [ok, {tag}]\n---\n")
+    name = tag.strip("'")
+    stderr = build_fails_with(
+        site, f"error: posts/bad.md:4: tag {name!r} leaves nothing to make its URL from"
+    )
+    assert "hint: a tag's URL drops / \\ ? # % : * | \" < > [ ] and leading dots" in stderr
+
+
+def test_tags_that_only_share_a_url_clash_instead_of_merging(site: Path) -> None:
+    add_post(site, "one.md", post("One", tags="[a/b, RoPE, Flash Attention]"))
+    add_post(site, "two.md", post("Two", tags="[a-b, rope, flash-attention]"))
+    stderr = build_fails_with(
+        site,
+        "error: posts/two.md:4: tags 'a/b' (posts/one.md) and 'a-b' (posts/two.md) both "
+        "become the URL /tags/a-b/",
+    )
+    assert "hint: write them the same way if they are one tag, or rename one" in stderr
+    assert stderr.count("error:") == 1  # RoPE/rope and the two flash attentions are one tag each
+    add_post(site, "two.md", post("Two", tags="[a/b, rope, flash-attention]"))
+    result = run_blog("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert "3 tags" in result.stdout
+
+
+def test_a_tag_or_slug_too_long_for_a_file_name_is_refused_at_its_line(site: Path) -> None:
+    add_post(
+        site,
+        "bad.md",
+        f"---\ntitle: x\ndate: 2024-01-01\ntags: [{'t' * 300}, {'标' * 86}]\nslug: {'s' * 256}\n"
+        "---\n",
+    )
+    stderr = build_fails_with(
+        site,
+        f"error: posts/bad.md:4: tag '{'t' * 30}…' (300 characters) is too long for a URL",
+        f"error: posts/bad.md:4: tag '{'标' * 30}…' (86 characters) is too long for a URL",
+        f"error: posts/bad.md:5: `slug` '{'s' * 30}…' (256 characters) is too long for a URL",
+    )
+    assert (
+        "hint: it names a folder of the output, at most 255 bytes in UTF-8 (255 Latin letters "
+        "or 85 Chinese characters); shorten it"
+    ) in stderr
+    assert "File name too long" not in stderr
+    add_post(site, "bad.md", post("x", tags=f"[{'标' * 85}]", slug="s" * 255))
+    result = run_blog("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_front_matter_key_set_twice_is_an_error_at_the_second(site: Path) -> None:
+    add_post(
+        site,
+        "bad.md",
+        "---\ntitle: Draft title\ndate: 2024-01-01\ntags: [a]\ntitle: Real title\ndate: 2024-02-02"
+        "\n---\n",
+    )
+    stderr = build_fails_with(
+        site,
+        "error: posts/bad.md:5: front matter: `title` is set twice (first on line 2)",
+        "error: posts/bad.md:6: front matter: `date` is set twice (first on line 3)",
+    )
+    assert "hint: remove one of them (YAML would silently keep only the last)" in stderr

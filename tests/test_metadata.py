@@ -198,3 +198,29 @@ def test_a_hostile_title_is_text_in_every_place(tmp_path: Path) -> None:
     ET.parse(out / "sitemap.xml")
     (document,) = [json.loads(read(found)) for found in out.glob("search/docs/*.json")]
     assert document["title"] == EVIL and document["tags"] == [EVIL]
+
+
+def test_a_date_before_1900_gets_the_zone_standard_offset_not_local_mean_time(
+    tmp_path: Path,
+) -> None:
+    """zoneinfo gives Shanghai +08:05:43 (local mean time) before 1901, which RFC 3339 cannot
+    write; the author meant Shanghai's +08:00."""
+    root = write_site(
+        tmp_path,
+        {
+            "old.md": post("Old", "0001-01-01 10:00", updated="1850-06-01"),
+            "new.md": post("New", "2024-01-01"),
+        },
+        f'base_url = "{BASE}"\ntimezone = "Asia/Shanghai"\n',
+    )
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    out = root / "public"
+    page = read(out / "posts/old/index.html")
+    assert 'datetime="0001-01-01T10:00:00+08:00"' in page
+    assert meta(out / "posts/old/index.html")["article:modified_time"] == [
+        "1850-06-01T00:00:00+08:00"
+    ]
+    assert "0001-01-01T10:00:00+08:00" in read(out / "atom.xml")
+    everything = "".join(read(p) for p in out.rglob("*") if p.suffix in (".html", ".xml"))
+    assert "+08:05" not in everything

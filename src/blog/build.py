@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import SiteConfig, check_output_dir, load_config, normalize_base_url
-from .discover import STATIC_DIR, THEME_DIR, find_static
+from .discover import STATIC_DIR, THEME_DIR, Boundary, find_static
 from .errors import BlogError, Diagnostic
 from .fingerprints import code_fingerprint, digest, page_fingerprint
 from .loading import load_posts
@@ -72,15 +73,39 @@ def static_files(config: SiteConfig) -> list[OutputFile]:
         OutputFile(path.relative_to(THEME_DIR / "static").as_posix(), "theme", copy_from=path)
         for path in find_static(THEME_DIR)
     ]
-    files += [
+    own = [
         OutputFile(
             path.relative_to(config.root / STATIC_DIR).as_posix(),
             path.relative_to(config.root).as_posix(),
             copy_from=path,
         )
-        for path in find_static(config.root)
+        for path in find_static(config.root, Boundary.of(config))
     ]
-    return files
+    _refuse_look_alikes(own)
+    return files + own
+
+
+def _refuse_look_alikes(files: list[OutputFile]) -> None:
+    """Two static files whose names differ only in Unicode normalization (`é` as one character,
+    or as `e` and an accent, as macOS writes it) would be two URLs that look the same. They keep
+    their names (posts link to them by those), so such a pair is an error."""
+    first: dict[str, OutputFile] = {}
+    clashes = []
+    for item in files:
+        other = first.setdefault(unicodedata.normalize("NFC", item.path), item)
+        if other is not item:
+            clashes.append(
+                Diagnostic(
+                    f"{other.source} and {item.source} have names that look the same but are "
+                    "written differently",
+                    item.source,
+                    hint=f"{other.source!a} and {item.source!a} differ only in Unicode "
+                    "normalization (macOS writes accents as separate characters); "
+                    "delete or rename one",
+                )
+            )
+    if clashes:
+        raise BlogError(clashes)
 
 
 def replaced_by_static(pages: list[PageJob], statics: list[OutputFile]) -> list[PageJob]:

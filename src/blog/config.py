@@ -37,6 +37,9 @@ class SiteConfig:
         False  # `[markdown] cjk_latin_spacing`: 中文 and English → 中文 and English
     )
     math_macros: Mapping[str, str] = field(default_factory=dict)
+    # Folders outside the site that symlinks in posts/, static/ and templates/ may lead into
+    # (absolute, resolved); see `discover.Boundary`.
+    allow_symlinks_to: tuple[str, ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -133,6 +136,12 @@ def _output_dir(value: Any) -> str | None:
     return None
 
 
+def _folder_list(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        return 'must be a list of folders, e.g. ["../shared-figures"]'
+    return None
+
+
 _TOP_LEVEL: dict[str, _Check] = {
     "title": _is_str,
     "description": _is_str,
@@ -145,6 +154,7 @@ _TOP_LEVEL: dict[str, _Check] = {
     "timezone": _timezone,
     "output_dir": _output_dir,
     "index_heading": _is_str,
+    "allow_symlinks_to": _folder_list,
 }
 _TABLES: dict[str, dict[str, _Check]] = {
     "math": {"macros": lambda v: None if isinstance(v, dict) else "must be a table"},
@@ -231,6 +241,19 @@ def parse_config(text: str, root: Path) -> SiteConfig:
             continue
         macros[name.lstrip("\\")] = body
 
+    allowed: list[str] = []
+    for folder in values.get("allow_symlinks_to", []):
+        path = (root / Path(folder).expanduser()).resolve()
+        if path.is_dir():
+            allowed.append(str(path))
+        else:
+            report(
+                "",
+                "allow_symlinks_to",
+                f"names {folder!r}, which is not a folder ({path})",
+                hint="a path relative to the site folder, or an absolute one",
+            )
+
     if problems:
         raise BlogError(problems)
 
@@ -250,20 +273,34 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         raw_html=values.get("markdown.raw_html", True),
         cjk_latin_spacing=values.get("markdown.cjk_latin_spacing", False),
         math_macros=macros,
+        allow_symlinks_to=tuple(allowed),
     )
     check_output_dir(config, lines.get(("", "output_dir")))
     return config
 
 
+SOURCE_FOLDERS = ("posts", "templates", "static")
+
+
 def check_output_dir(config: SiteConfig, line: int | None) -> None:
-    """Refuse an output folder that would overwrite the site's own sources."""
+    """Refuse an output folder that would overwrite the site's own sources, or sit inside one
+    of them, where the next build would read it back as posts, templates or static files."""
     out = config.output_path
-    protected = [config.root, *(config.root / name for name in ("posts", "templates", "static"))]
-    for place in protected:
+    hint = 'use a folder of its own, e.g. output_dir = "public"'
+    for place in [config.root, *(config.root / name for name in SOURCE_FOLDERS)]:
         if out == place.resolve() or out in place.resolve().parents:
             raise BlogError.at(
                 f"`output_dir` {config.output_dir!r} would overwrite {place.name or 'the site'}",
                 CONFIG_FILE,
                 line,
-                hint='use a folder of its own, e.g. output_dir = "public"',
+                hint=hint,
+            )
+    for name in SOURCE_FOLDERS:
+        if (config.root / name).resolve() in out.parents:
+            raise BlogError.at(
+                f"`output_dir` {config.output_dir!r} is inside {name}/, so every build would "
+                f"read its own output back from there",
+                CONFIG_FILE,
+                line,
+                hint=hint,
             )

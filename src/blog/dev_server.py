@@ -1,9 +1,10 @@
 """The HTTP side of `blog serve`: files from the output folder and nothing else, a live-reload
 event stream, and the checks that keep a local preview from being a hole.
 
-- Only GET and HEAD. Only regular files inside the output folder, after decoding the path once
-  and resolving symlinks: `..`, `%2e%2e`, encoded slashes and backslashes, absolute paths, dot
-  files (`.git/`, the build marker) and symlinks that lead out all give 404.
+- Only GET and HEAD. Only regular files inside the output folder, after decoding the path once:
+  `..`, `%2e%2e`, encoded slashes and backslashes, absolute paths, dot files (`.git/`, the
+  build marker) and symlinks all give 404. A build never writes a symlink, so one in the output
+  was put there by someone else, and is never followed, wherever it leads.
 - A request whose `Host` is not this machine by name or address is refused (DNS rebinding), and
   the event stream refuses a foreign `Origin`.
 - HTML pages get the live-reload script; the files on disk never do.
@@ -16,6 +17,7 @@ import ipaddress
 import json
 import mimetypes
 import os
+import stat
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -98,14 +100,29 @@ def resolve_path(out: Path, base_path: str, request_path: str) -> Path | str | N
     if any(part == "" or part.startswith(".") for part in parts):
         return None  # `//`, `..`, `.` and dot files
     root = os.path.realpath(out)
-    target = os.path.realpath(os.path.join(root, *parts))
-    if target != root and not target.startswith(root + os.sep):
-        return None  # a symlink that leads out
+    if _through_symlink(root, parts):
+        return None  # a build never writes a link, so someone put it there: never follow it
+    target = os.path.join(root, *parts)
     if os.path.isdir(target):
         if not path.endswith("/"):
             return path + "/"
         target = os.path.join(target, "index.html")
+        if os.path.islink(target):
+            return None
     return Path(target) if os.path.isfile(target) else None
+
+
+def _through_symlink(root: str, parts: list[str]) -> bool:
+    """Some step from `root` along `parts` is a symlink (or cannot be looked at)."""
+    step = root
+    for part in parts:
+        step = os.path.join(step, part)
+        try:
+            if stat.S_ISLNK(os.lstat(step).st_mode):
+                return True
+        except OSError:
+            return True
+    return False
 
 
 def inject(page: bytes, version: int) -> bytes:

@@ -1,10 +1,21 @@
-"""Find the site's inputs: posts and static files, skipping dotfiles and editor leftovers."""
+"""Find the site's inputs: posts and static files, skipping dotfiles and editor leftovers.
+
+The site folder is a boundary: a symlink under `posts/`, `static/` or `templates/` is followed
+when it stays inside the site (as Hugo and Zola users expect), or leads into a folder that
+`allow_symlinks_to` in `site.toml` names; one that leads anywhere else, or into the output folder
+(which a build replaces), is an error naming the link, so `posts/x -> /usr` reads nothing.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
+
+from .config import SiteConfig
+from .errors import BlogError, Diagnostic
 
 POSTS_DIR = "posts"
 STATIC_DIR = "static"
@@ -19,12 +30,87 @@ def is_temporary(name: str) -> bool:
     return bool(_TEMPORARY.search(name))
 
 
-def find_visible(folder: Path, suffix: str = "") -> list[Path]:
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+@dataclass(frozen=True, slots=True)
+class Boundary:
+    """Where a symlink in the site's folders may lead (real paths): inside the site but not
+    into its output folder, or into a folder `allow_symlinks_to` names."""
+
+    site: str  # the site folder as given, which paths found under it start with
+    root: str
+    output: str
+    allowed: tuple[str, ...] = ()
+    output_id: tuple[int, int] | None = None  # the output folder's (device, inode)
+
+    @classmethod
+    def of(cls, config: SiteConfig) -> Boundary:
+        output = os.path.realpath(config.output_path)
+        try:
+            info = os.stat(output)
+            output_id: tuple[int, int] | None = (info.st_dev, info.st_ino)
+        except OSError:
+            output_id = None
+        return cls(
+            str(config.root),
+            os.path.realpath(config.root),
+            output,
+            tuple(os.path.realpath(folder) for folder in config.allow_symlinks_to),
+            output_id,
+        )
+
+    def shown(self, path: str) -> str:
+        return os.path.relpath(path, self.site).replace(os.sep, "/")
+
+    def into_output(self, path: str, target: str) -> Diagnostic:
+        return Diagnostic(
+            f"leads into the output folder ({target}) through a symlink",
+            self.shown(path),
+            hint="the output is replaced on every build; link to the source file instead",
+        )
+
+    def problem(self, link: str) -> Diagnostic | None:
+        """Why the symlink `link` may not be followed, or None when it may."""
+        target = os.path.realpath(link)
+        if _inside(target, self.output):
+            return self.into_output(link, target)
+        if _inside(target, self.root) or any(_inside(target, a) for a in self.allowed):
+            return None
+        folder = target if os.path.isdir(target) else os.path.dirname(target)
+        return Diagnostic(
+            f"symlink leads outside the site: {target}",
+            self.shown(link),
+            hint="move the file into the site, or allow that folder in site.toml: "
+            f"allow_symlinks_to = [{_toml_string(folder)}]",
+        )
+
+    def check(self, path: str) -> None:
+        """Raise when `path` (a file found under one of the site's folders) really lives
+        where a symlink may not lead."""
+        if (problem := self.problem(path)) is not None:
+            raise BlogError([problem])
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def find_visible(folder: Path, suffix: str = "", *, boundary: Boundary | None = None) -> list[Path]:
     """Files under `folder` whose names end in `suffix`, skipping temporary files and folders;
-    sorted. (os.scandir, not rglob: this runs on every build, even one with nothing to do.)"""
+    sorted. With a `boundary`, a symlink that leads out of it (the folder itself included) is
+    an error; all of them are reported at once. (os.scandir, not rglob: this runs on every
+    build, even one with nothing to do.)"""
     found: list[str] = []
     pending = [str(folder)]
     seen: set[tuple[int, int]] = set()  # folders by inode: a symlink loop is walked once
+    escaping: list[Diagnostic] = []
+    if boundary is not None and os.path.islink(folder):
+        boundary.check(str(folder))
+    with contextlib.suppress(OSError):
+        info = os.stat(folder)
+        seen.add((info.st_dev, info.st_ino))
     while pending:
         try:
             entries = list(os.scandir(pending.pop()))
@@ -33,24 +119,38 @@ def find_visible(folder: Path, suffix: str = "") -> list[Path]:
         for entry in entries:
             if is_temporary(entry.name):
                 continue
-            if entry.is_dir():
-                info = entry.stat()
-                if (info.st_dev, info.st_ino) not in seen:
-                    seen.add((info.st_dev, info.st_ino))
-                    pending.append(entry.path)
-            elif entry.name.endswith(suffix) and entry.is_file():
-                found.append(entry.path)
+            problem = boundary.problem(entry.path) if boundary and entry.is_symlink() else None
+            if problem is not None:
+                escaping.append(problem)
+                continue
+            try:
+                if entry.is_dir():
+                    info = entry.stat()
+                    if boundary is not None and (info.st_dev, info.st_ino) == boundary.output_id:
+                        # reached through a symlink to a folder that holds the output
+                        escaping.append(boundary.into_output(entry.path, boundary.output))
+                    elif (info.st_dev, info.st_ino) not in seen:
+                        seen.add((info.st_dev, info.st_ino))
+                        pending.append(entry.path)
+                elif entry.name.endswith(suffix) and entry.is_file():
+                    found.append(entry.path)
+            except OSError:  # a symlink to itself (ELOOP): leads nowhere, like a dangling one
+                continue
+    if escaping:
+        raise BlogError(sorted(escaping, key=lambda d: d.path))
     return [Path(path) for path in sorted(found, key=lambda p: p.split(os.sep))]
 
 
-def find_posts(root: Path) -> list[Path]:
-    return find_visible(root / POSTS_DIR, ".md")
+def find_posts(config: SiteConfig) -> list[Path]:
+    return find_visible(config.root / POSTS_DIR, ".md", boundary=Boundary.of(config))
 
 
 # `blog init` leaves a note here on how static/ works; it is for the author, not the site.
 STATIC_NOTE = "README.md"
 
 
-def find_static(root: Path) -> list[Path]:
+def find_static(root: Path, boundary: Boundary | None = None) -> list[Path]:
+    """Static files of the site at `root` (with its `boundary`), or of the theme (without)."""
     folder = root / STATIC_DIR
-    return [path for path in find_visible(folder) if path != folder / STATIC_NOTE]
+    found = find_visible(folder, boundary=boundary)
+    return [path for path in found if path != folder / STATIC_NOTE]

@@ -17,7 +17,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from .config import SiteConfig
-from .discover import TEMPLATES_DIR, find_visible
+from .discover import TEMPLATES_DIR, Boundary, find_visible
 
 PACKAGE_DIR = Path(__file__).parent
 # The libraries whose output ends up in a post; a new version may render differently.
@@ -46,7 +46,16 @@ POST_FIELDS = frozenset(
 )
 # Settings that only pages use; changing one renders the pages again but parses no post.
 PAGE_ONLY_FIELDS = frozenset(
-    {"title", "description", "author", "per_page", "feed_limit", "output_dir", "index_heading"}
+    {
+        "title",
+        "description",
+        "author",
+        "per_page",
+        "feed_limit",
+        "output_dir",
+        "index_heading",
+        "allow_symlinks_to",  # which files are found; a post found is parsed on its own terms
+    }
 )
 
 
@@ -104,7 +113,7 @@ def post_fingerprint(config: SiteConfig) -> str:
 
 def template_files(config: SiteConfig) -> list[Path]:
     """The site's templates (editor leftovers skipped); the theme's are part of the code."""
-    return find_visible(config.root / TEMPLATES_DIR)
+    return find_visible(config.root / TEMPLATES_DIR, boundary=Boundary.of(config))
 
 
 def page_fingerprint(config: SiteConfig) -> str:

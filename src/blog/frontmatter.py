@@ -7,15 +7,17 @@ string "no", and dates are parsed by us so a bad date is reported on its own lin
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from .errors import BlogError, Diagnostic
+from .urls import MAX_NAME_BYTES, bare_slug, too_long_for_a_file_name
 
 _FENCE = re.compile(r"^---[ \t]*$")
 _CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -133,12 +135,34 @@ def split_post(text: str, path: str) -> SplitPost:
             2,
             hint="e.g. title: My post",
         )
-    key_lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    key_lines = _key_lines(node, path)
     body = "\n".join(lines[close + 1 :])
     return SplitPost({str(k): v for k, v in data.items()}, key_lines, body, close + 2)
+
+
+def _key_lines(node: yaml.Node | None, path: str) -> dict[str, int]:
+    """Each top-level key's file line. A key set twice is an error at its second line: YAML
+    would silently keep only the last value, and the author edits the one that does nothing."""
+    key_lines: dict[str, int] = {}
+    twice: list[Diagnostic] = []
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + 2
+            first = key_lines.get(key)
+            if first is not None and isinstance(key_node, yaml.ScalarNode) and key != "<<":
+                twice.append(
+                    Diagnostic(
+                        f"front matter: `{key}` is set twice (first on line {first})",
+                        path,
+                        line,
+                        hint="remove one of them (YAML would silently keep only the last)",
+                    )
+                )
+                continue
+            key_lines[key] = line
+    if twice:
+        raise BlogError(twice)
+    return key_lines
 
 
 def _yaml_hint(problem: str) -> str:
@@ -168,7 +192,30 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
             return None
     else:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+    return moment if moment.tzinfo is not None else _in_zone(moment, tz)
+
+
+_MINUTE = timedelta(minutes=1)
+
+
+def _in_zone(moment: datetime, tz: ZoneInfo) -> datetime:
+    """`moment` in `tz`, with an offset of whole minutes: RFC 3339 and ISO 8601 cannot write
+    seconds. Before its first recorded change a zone keeps local mean time (Asia/Shanghai:
+    +08:05:43); such a moment gets the first standard offset the zone had instead (+08:00), the
+    one its author meant. A later offset with seconds (Liberia's -00:44:30 until 1972) is
+    rounded to the minute."""
+    zoned = moment.replace(tzinfo=tz)
+    offset = zoned.utcoffset()
+    if offset is None or offset % _MINUTE == timedelta(0):
+        return zoned
+    if offset == datetime(1, 1, 2, tzinfo=tz).utcoffset():  # local mean time
+        for year in range(max(moment.year, 1800), 2100):
+            probe = datetime(year, 1, 1, tzinfo=tz)
+            probed, summer = probe.utcoffset(), probe.dst()
+            standard = offset if probed is None else probed - (summer or timedelta(0))
+            if standard % _MINUTE == timedelta(0):
+                return moment.replace(tzinfo=timezone(standard))
+    return moment.replace(tzinfo=timezone(round(offset / _MINUTE) * _MINUTE))
 
 
 def _strings(value: object) -> list[str]:
@@ -180,6 +227,16 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, dict):
         return [text for pair in value.items() for part in pair for text in _strings(part)]
     return []
+
+
+_TOO_LONG_HINT = (
+    f"it names a folder of the output, at most {MAX_NAME_BYTES} bytes in UTF-8 "
+    f"({MAX_NAME_BYTES} Latin letters or {MAX_NAME_BYTES // 3} Chinese characters); shorten it"
+)
+
+
+def _shortened(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:30] + "…") + f" ({len(text)} characters)"
 
 
 def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMatter:
@@ -244,7 +301,19 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
         problem(
             "tags", "`tags` must be a list or a comma-separated string", "tags: [RoPE, 位置编码]"
         )
-    tags = tuple(dict.fromkeys(tags))
+    tags = tuple(dict.fromkeys(unicodedata.normalize("NFC", tag) for tag in tags))
+    for tag in tags:
+        if not bare_slug(tag):
+            # Hugo and Zola users expect a tag page per tag: one made of `.`, `/` or `#` alone
+            # has no URL of its own, and naming it `untitled` would merge every such tag.
+            problem(
+                "tags",
+                f"tag {tag!r} leaves nothing to make its URL from",
+                "a tag's URL drops / \\ ? # % : * | \" < > [ ] and leading dots: "
+                "use a word, e.g. tags: [notes]",
+            )
+        elif too_long_for_a_file_name(bare_slug(tag)):
+            problem("tags", f"tag {_shortened(tag)} is too long for a URL", _TOO_LONG_HINT)
 
     summary = meta.get("summary")
     if summary is not None and not isinstance(summary, str):
@@ -252,13 +321,15 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
 
     slug = meta.get("slug")
     if slug is not None:
-        slug = str(slug).strip()
+        slug = unicodedata.normalize("NFC", str(slug).strip())
         if not slug or _SLUG_FORBIDDEN.search(slug):
             problem(
                 "slug",
                 f"`slug` {slug!r} cannot be used in a URL",
                 "use letters, digits, - and _, e.g. slug: rope-derivation",
             )
+        elif too_long_for_a_file_name(slug):
+            problem("slug", f"`slug` {_shortened(slug)} is too long for a URL", _TOO_LONG_HINT)
 
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from .model import Post, sort_posts
 from .parallel import Pool, chunked, run_chunks
 from .post_cache import CachedPost, PostCache
 from .session import BuildSession
+from .urls import spelling
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -194,7 +196,7 @@ def load_posts(
     (importing Jinja, compiling templates) then costs no time. A `session` keeps the post index
     and the files' keys between builds, and takes over writing the caches."""
     fingerprint = post_fingerprint(config)
-    paths = find_posts(config.root)
+    paths = find_posts(config)
     # Workers start now, importing the Markdown stack while this process reads the cache and
     # hashes the posts.
     setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
@@ -279,6 +281,7 @@ def load_posts(
 
     posts = [entry.post for entry in entries.values() if drafts or not entry.post.draft]
     errors += _url_clashes(posts)
+    errors += _tag_clashes(posts)
     if errors:
         raise BlogError(dict.fromkeys(errors))  # a setup error comes once from each chunk
     warnings = [
@@ -296,12 +299,51 @@ def _url_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
     for post in sorted(posts, key=lambda p: p.source):
         other = first_by_slug.setdefault(post.slug, post)
         if other is not post:
+            hint = "give one of them a different `slug:` in its front matter"
+            if unicodedata.normalize("NFC", post.source) == unicodedata.normalize(
+                "NFC", other.source
+            ):
+                hint = (
+                    f"{other.source!a} and {post.source!a} differ only in Unicode "
+                    "normalization (macOS writes accents as separate characters); "
+                    "delete or rename one"
+                )
             clashes.append(
                 Diagnostic(
                     f"{post.source} and {other.source} both want the URL {post.url}",
                     post.source,
                     1,
-                    hint="give one of them a different `slug:` in its front matter",
+                    hint=hint,
+                )
+            )
+    return clashes
+
+
+def _tag_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
+    """Tags on one URL are one tag when they are spelled alike (`RoPE`, `rope`); otherwise
+    (`a/b`, `a-b`: a URL cannot keep `/`) merging them would be a silent surprise."""
+    first: dict[str, tuple[str, Post]] = {}  # slug → the first tag name seen, and its post
+    judged: set[tuple[str, str]] = set()  # pairs of names already found alike, or reported
+    clashes = []
+    for post in sorted(posts, key=lambda p: p.source):
+        for ref in post.tags:
+            seen = first.get(ref.slug)
+            if seen is None:
+                first[ref.slug] = (ref.name, post)
+                continue
+            name, other = seen
+            if ref.name == name or (name, ref.name) in judged:
+                continue
+            judged.add((name, ref.name))
+            if spelling(name) == spelling(ref.name):
+                continue
+            clashes.append(
+                Diagnostic(
+                    f"tags {name!r} ({other.source}) and {ref.name!r} ({post.source}) "
+                    f"both become the URL {ref.url}",
+                    post.source,
+                    ref.line,
+                    hint="write them the same way if they are one tag, or rename one",
                 )
             )
     return clashes

@@ -61,6 +61,7 @@ class TagRef:
     name: str
     slug: str
     url: str
+    line: int = 1  # of `tags:` in the post's file, for errors
 
 
 @dataclass(frozen=True)  # no slots: pickles (the post cache) far faster

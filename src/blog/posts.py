@@ -55,9 +55,9 @@ def _standalone(excerpt_html: str, post_url: str) -> str:
     return rewrite_urls(_ID_ATTRIBUTE.sub("", excerpt_html), lambda url: urljoin(post_url, url))
 
 
-def tag_ref(name: str, base_path: str) -> TagRef:
+def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:
     slug = slugify(name)
-    return TagRef(name, slug, url_path(base_path, "tags", slug))
+    return TagRef(name, slug, url_path(base_path, "tags", slug), line)
 
 
 def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
@@ -152,7 +152,9 @@ def load_post(
         description=description,
         date=meta.date,
         updated=meta.updated,
-        tags=tuple(tag_ref(name, config.base_path) for name in meta.tags),
+        tags=tuple(
+            tag_ref(name, config.base_path, split.key_lines.get("tags", 1)) for name in meta.tags
+        ),
         summary=meta.summary,
         draft=meta.draft,
         body=PostBody(body.html, body.toc),

@@ -4,6 +4,8 @@ turning the site model into output pages."""
 from __future__ import annotations
 
 import contextlib
+import os
+import posixpath
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ import jinja2
 import markupsafe
 
 from .config import SiteConfig
-from .discover import TEMPLATES_DIR, THEME_DIR
+from .discover import TEMPLATES_DIR, THEME_DIR, Boundary
 from .errors import BlogError, Diagnostic
 from .fingerprints import template_files
 from .html_urls import absolute_links
@@ -42,9 +44,29 @@ class Page:
     source: str
 
 
+class SiteTemplateLoader(jinja2.FileSystemLoader):
+    """The site's `templates/`, then the theme's. A site template that really lives outside the
+    site (through a symlink `allow_symlinks_to` does not allow) is refused before it is read:
+    this also covers a dot file, which the walk in `template_files` skips."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.site_folder = str(config.root / TEMPLATES_DIR)
+        self.boundary = Boundary.of(config)
+        super().__init__([self.site_folder, str(THEME_TEMPLATES)])
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)
+        filename = posixpath.join(self.site_folder, *pieces)
+        if os.path.isfile(filename):
+            self.boundary.check(filename)
+        return super().get_source(environment, template)
+
+
 def create_environment(config: SiteConfig) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(config.root / TEMPLATES_DIR), str(THEME_TEMPLATES)]),
+        loader=SiteTemplateLoader(config),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

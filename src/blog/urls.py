@@ -1,19 +1,43 @@
-"""Slugs, output paths and URLs. Slugs keep Chinese; URLs percent-encode them."""
+"""Slugs, output paths and URLs. Slugs keep Chinese; URLs percent-encode them.
+
+A slug is NFC-normalized: `é` typed as one code point or as `e` and a combining accent (as macOS
+names files) looks the same, so it must give the same URL, not two look-alike ones.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import quote
+
+# One path component of a file name, on Linux and macOS alike.
+MAX_NAME_BYTES = 255
 
 _UNSAFE_IN_PATH = re.compile(r'[\x00-\x1f\x7f/\\?%*:|"<>#\[\]]+')
 _HEADING_DROP = re.compile(r"[^\w\- ]")
+_HYPHENS = re.compile(r"[\s\-]+")
+
+
+def bare_slug(text: str) -> str:
+    """A URL path segment, or "" when `text` has nothing a URL can keep (`.`, `/`, `#`)."""
+    slug = _HYPHENS.sub("-", _UNSAFE_IN_PATH.sub("-", spelling(text)))
+    return slug.strip("-").lstrip(".")
 
 
 def slugify(text: str) -> str:
     """A URL path segment: `Flash Attention` → `flash-attention`, `扩散 模型` → `扩散-模型`."""
-    slug = _UNSAFE_IN_PATH.sub("-", text.strip().lower())
-    slug = re.sub(r"[\s\-]+", "-", slug).strip("-")
-    return slug.lstrip(".") or "untitled"
+    return bare_slug(text) or "untitled"
+
+
+def spelling(text: str) -> str:
+    """`text` up to case, Unicode normalization and runs of spaces or hyphens: two tags with one
+    spelling are one tag (`Flash Attention`, `flash-attention`); two with one slug but different
+    spellings (`a/b`, `a-b`) are a clash."""
+    return _HYPHENS.sub("-", unicodedata.normalize("NFC", text).strip().lower())
+
+
+def too_long_for_a_file_name(slug: str) -> bool:
+    return len(slug.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES
 
 
 def heading_id(text: str) -> str:

@@ -130,16 +130,17 @@ def put_bytes(folder: Path, live: Path, relative: str, content: bytes) -> bool:
 
 def put_copy(folder: Path, live: Path, relative: str, source: Path) -> bool:
     """Copy a static file, keeping its mtime; True when the live output already held it (same
-    size and mtime, as rsync judges, or else the same bytes)."""
+    size and mtime, as rsync judges, or else the same bytes). A `source` that is a symlink (one
+    `discover` allowed) is copied as the file it leads to: the output never holds a link."""
     target = _target(folder, relative)
     old = os.path.join(live, relative)
     same = is_copy_of(old, source) or _same_bytes(old, source.read_bytes())
     if same and _share(old, target):
         return True
     if os.path.lexists(target):
-        _replace_with(target, lambda path: shutil.copy2(source, path, follow_symlinks=False))
+        _replace_with(target, lambda path: shutil.copy2(source, path))
     else:
-        shutil.copy2(source, target, follow_symlinks=False)
+        shutil.copy2(source, target)
     return False
 
 
