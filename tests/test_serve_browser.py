@@ -58,7 +58,7 @@ def test_editing_a_post_updates_the_open_page(page: Page, site: Path, server: Se
     page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
 
     def seen() -> str:
-        output = "\n".join(server.seen + server.lines_so_far(settle=0))
+        output = "\n".join(server.seen + server.lines_so_far())
         return f"server output:\n{output}\nbrowser console:\n" + "\n".join(console)
 
     url = f"http://127.0.0.1:{server.port}{server.base}posts/{SLUG}/"
