@@ -14,6 +14,9 @@ from playwright.sync_api import Page, sync_playwright
 
 # The first one on PATH is used; GitHub's Ubuntu runners have chromium and google-chrome.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# How long a browser test waits for something to happen before it fails: a deadline generous
+# enough for a busy machine running the suite twice at once, never a measure of speed.
+WAIT_MS = 60_000
 
 
 def find_browser() -> str:
@@ -31,6 +34,8 @@ def browser_page(executable: str) -> Iterator[Page]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         try:
-            yield browser.new_page()
+            page = browser.new_page()
+            page.set_default_timeout(WAIT_MS)
+            yield page
         finally:
             browser.close()

@@ -1,4 +1,8 @@
-"""Run the real `blog serve` on an ephemeral port and talk to it over real HTTP."""
+"""Run the real `blog serve` on an ephemeral port and talk to it over real HTTP.
+
+Every wait here is for something to happen, with a deadline generous enough for a busy 2-core
+machine running the suite twice at once (a request waits while a rebuild runs); none is a
+window in which something must happen quickly."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)(/\S*)")
+DEADLINE = 60.0  # seconds to wait for a line, an answer or an event before giving up
 
 
 @dataclass
@@ -32,7 +37,7 @@ class Server:
     def request(
         self, path: str, *, method: str = "GET", headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=DEADLINE)
         try:
             connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
             all_headers = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
@@ -45,7 +50,7 @@ class Server:
         finally:
             connection.close()
 
-    def wait_for_line(self, prefix: str, timeout: float = 15.0) -> str:
+    def wait_for_line(self, prefix: str, timeout: float = DEADLINE) -> str:
         """The next stdout line starting with `prefix` (earlier other lines are kept in `seen`)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -60,9 +65,8 @@ class Server:
             if line.startswith(prefix):
                 return line
 
-    def lines_so_far(self, settle: float) -> list[str]:
-        """Everything printed in the next `settle` seconds."""
-        time.sleep(settle)
+    def lines_so_far(self) -> list[str]:
+        """Everything printed so far and not read yet (for a failing test's message)."""
         found = []
         while not self.lines.empty():
             found.append(self.lines.get())
@@ -82,12 +86,13 @@ def serving(root: Path, *args: str) -> Iterator[Server]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        errors="backslashreplace",  # a file name that is not UTF-8, say
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
     server = Server(process, root, lines=lines)
     try:
-        line = server.wait_for_line("serving", timeout=60)
+        line = server.wait_for_line("serving")
         match = URL.search(line)
         assert match, line
         server.port, server.base = int(match.group(1)), match.group(2)
@@ -95,7 +100,7 @@ def serving(root: Path, *args: str) -> Iterator[Server]:
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=DEADLINE)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -108,12 +113,12 @@ class EventStream:
     """A live-reload connection: server-sent events as (name, data) pairs."""
 
     def __init__(self, server: Server, origin: str | None = None) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=DEADLINE)
         headers = {"Origin": origin} if origin else {}
         self.connection.request("GET", "/__blog/events", headers=headers)
         self.response = self.connection.getresponse()
 
-    def next(self, timeout: float = 20.0) -> tuple[str, str]:
+    def next(self, timeout: float = DEADLINE) -> tuple[str, str]:
         name = data = ""
         deadline = time.monotonic() + timeout  # keep-alive comments must not make us wait forever
         while True:

@@ -336,6 +336,62 @@ def test_a_failing_template_expression(site: Path) -> None:
     ) in stderr
 
 
+def test_a_template_that_includes_itself(site: Path) -> None:
+    (site / "templates").mkdir()
+    (site / "templates/post.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}\n"
+        "{% include 'post.html' %}\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    stderr = build_fails_with(
+        site,
+        "error: templates/post.html:3: template error: templates include or extend each other "
+        "without end (rendering posts/good/index.html from posts/good.md)",
+    )
+    assert "hint: an {% include %} or {% extends %} here leads back to this template" in stderr
+
+
+def test_templates_that_include_each_other(site: Path) -> None:
+    (site / "templates").mkdir()
+    (site / "templates/404.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}{% include 'a.html' %}{% endblock %}\n",
+        encoding="utf-8",
+    )
+    (site / "templates/a.html").write_text("A\n{% include 'b.html' %}\n", encoding="utf-8")
+    (site / "templates/b.html").write_text("B\n\n{% include 'a.html' %}\n", encoding="utf-8")
+    stderr = build_fails_with(site)
+    assert "template error: templates include or extend each other without end" in stderr
+    assert "error: templates/a.html:2: " in stderr or "error: templates/b.html:3: " in stderr
+
+
+def test_a_template_nested_too_deep_to_compile(site: Path) -> None:
+    (site / "templates").mkdir()
+    deep = "{% if true %}" * 3000 + "x" + "{% endif %}" * 3000
+    (site / "templates/post.html").write_text(deep, encoding="utf-8")
+    stderr = build_fails_with(site)
+    assert "error: templates: template error: a template nests blocks too deep" in stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "failure"),
+    [
+        ('{{ "x" * 10**15 }}', "MemoryError"),  # more than any address space holds
+        (
+            "{% set d = {0: 0} %}{% for k in d %}{% set _ = d.update({k + 1: 0}) %}{% endfor %}",
+            "RuntimeError: dictionary changed size during iteration",
+        ),
+    ],
+)
+def test_a_template_that_raises_anything_else(site: Path, body: str, failure: str) -> None:
+    (site / "templates").mkdir()
+    (site / "templates/post.html").write_text(
+        f"{{% extends 'base.html' %}}\n{{% block content %}}\n{body}\n{{% endblock %}}\n",
+        encoding="utf-8",
+    )
+    stderr = build_fails_with(site)
+    assert f"error: templates/post.html:3: template error: {failure} (rendering posts/" in stderr
+
+
 def test_site_toml_that_is_not_utf8(site: Path) -> None:
     (site / "site.toml").write_bytes(b'title = "T"\nauthor = "Jos\xe9"\n')
     build_fails_with(site, "error: site.toml:2: not valid UTF-8 (byte 0xe9)")

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
-from browser import browser_page, find_browser
+from browser import WAIT_MS, browser_page, find_browser
 from playwright.sync_api import Error, Page, Request
 from serving import Server, serving
 from sites import REPO
@@ -86,7 +86,9 @@ def search(page: Page, server: Server, query: str) -> list[str]:
     try:
         response = page.goto(url)
         assert response is not None and response.ok, url
-        page.wait_for_function("document.documentElement.dataset.search === 'done'", timeout=10_000)
+        page.wait_for_function(
+            "document.documentElement.dataset.search === 'done'", timeout=WAIT_MS
+        )
     finally:
         page.remove_listener("request", on_request)
         page.remove_listener("pageerror", on_error)
@@ -156,7 +158,7 @@ def test_typing_updates_results_and_the_address(page: Page, server: Server) -> N
     assert page.eval_on_selector_all("#search-results li", "items => items.length") == 0
     page.fill("#search-query", "扩散")
     page.wait_for_function(
-        "document.querySelectorAll('#search-results li').length === 3", timeout=10_000
+        "document.querySelectorAll('#search-results li').length === 3", timeout=WAIT_MS
     )
     assert urlsplit(page.url).query == "q=" + quote("扩散")
 

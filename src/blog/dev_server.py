@@ -6,8 +6,11 @@ event stream, and the checks that keep a local preview from being a hole.
   build marker) and symlinks all give 404. A build never writes a symlink, so one in the output
   was put there by someone else, and is never followed, wherever it leads.
 - A request whose `Host` is not this machine by name or address is refused (DNS rebinding), and
-  the event stream refuses a foreign `Origin`.
+  the event stream refuses a foreign `Origin`: another host, or another port of this one (any
+  other local server, or a page it serves, is a foreign origin).
 - HTML pages get the live-reload script; the files on disk never do.
+- A client that goes away mid-answer is not an error, and prints nothing. If the output folder
+  is deleted while serving, the next request rebuilds it and waits for it.
 """
 
 from __future__ import annotations
@@ -18,44 +21,60 @@ import json
 import mimetypes
 import os
 import stat
+import sys
 import threading
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .write import MARKER
+
 EVENTS_PATH = "/__blog/events"
 LIVERELOAD_JS = (Path(__file__).parent / "theme" / "dev" / "livereload.js").read_text("utf-8")
 KEEPALIVE_SECONDS = 15.0
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 NO_SITE_YET = b"<!doctype html><title>No page</title><body><p>No page here (yet).</p></body>"
+# How long a request waits for the output folder to be built again after it was deleted; a build
+# of a big site on a busy machine can take this long.
+REBUILD_WAIT_SECONDS = 120.0
 
 
 class SiteState:
     """What the rebuild loop tells the server: where the site is, the build `version`
-    (successful builds so far), the last build's errors, and a lock held while the output
-    folder is being replaced."""
+    (successful builds that changed the site, so far), the last build's errors, and a lock held
+    while the output folder is being replaced."""
 
     def __init__(self, out: Path, base_path: str) -> None:
         self.out = out
         self.base_path = base_path
         self.version = 0
+        self.builds = 0  # finished, good or not
         self.errors: list[str] = []
         self.css_only = False
         self.swap_lock = threading.Lock()
         self.changed = threading.Condition()
         self.closing = False
+        self.rebuild_soon: Callable[[], None] = lambda: None  # set by the rebuild loop
+        self._rebuild_asked_at = -1  # the version when a request last asked for a rebuild
 
-    def built(self, *, css_only: bool) -> None:
+    def built(self, *, css_only: bool, wrote: bool = True) -> None:
+        """A build succeeded; `wrote` says whether it changed any file of the output. One that
+        changed none after a good build (the late events of a burst the build before already
+        read, a save that changed nothing) leaves the open pages as they are."""
         with self.changed:
-            self.version += 1
-            self.errors = []
-            self.css_only = css_only
+            self.builds += 1
+            if wrote or self.errors:
+                self.version += 1
+                self.errors = []
+                self.css_only = css_only
             self.changed.notify_all()
 
     def failed(self, errors: list[str]) -> None:
         with self.changed:
+            self.builds += 1
             self.errors = errors
             self.changed.notify_all()
 
@@ -63,6 +82,23 @@ class SiteState:
         with self.changed:
             self.closing = True
             self.changed.notify_all()
+
+    def rebuild_if_output_gone(self) -> None:
+        """If the output of the last (good) build has been deleted since, build it again and
+        wait for that build: a `rm -rf public` is not a reason to serve 404s until the next
+        edit."""
+        with self.swap_lock:  # not while a build swaps folders, when it is briefly elsewhere
+            gone = not (self.out / MARKER).is_file()
+        with self.changed:
+            if not gone or self.version == 0 or self.errors or self.closing:
+                return  # still there, or no good build to repeat: the overlay says why
+            version, builds = self.version, self.builds
+            if self._rebuild_asked_at != version:  # once, however many requests come
+                self._rebuild_asked_at = version
+                self.rebuild_soon()
+            self.changed.wait_for(
+                lambda: self.closing or self.builds != builds, timeout=REBUILD_WAIT_SECONDS
+            )
 
 
 def host_allowed(host_header: str | None, bound_host: str) -> bool:
@@ -84,6 +120,16 @@ def host_allowed(host_header: str | None, bound_host: str) -> bool:
             return False
         return True
     return False
+
+
+def origin_allowed(origin: str, bound_host: str, port: int) -> bool:
+    """An `Origin` of a page this server served: http, a local host, and this port."""
+    parts = urlsplit(origin)
+    try:
+        origin_port = parts.port or 80
+    except ValueError:
+        return False  # not a port number
+    return parts.scheme == "http" and origin_port == port and host_allowed(parts.netloc, bound_host)
 
 
 def resolve_path(out: Path, base_path: str, request_path: str) -> Path | str | None:
@@ -138,6 +184,11 @@ class DevServer(ThreadingHTTPServer):
         self.state = state
         super().__init__(address, DevRequestHandler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return  # the browser closed the tab or stopped a load: nothing went wrong here
+        super().handle_error(request, client_address)
+
 
 class DevRequestHandler(BaseHTTPRequestHandler):
     server: DevServer
@@ -164,16 +215,18 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             return
         if urlsplit(self.path).path == EVENTS_PATH:
             origin = self.headers.get("Origin")
-            if origin is not None and not host_allowed(urlsplit(origin).netloc, bound):
+            if origin is not None and not origin_allowed(origin, bound, self.server.server_port):
                 self._plain(HTTPStatus.FORBIDDEN, "unexpected Origin")
                 return
             self._events()
             return
         state = self.server.state
-        try:
-            found = resolve_path(state.out, state.base_path, self.path)
-        except UnicodeDecodeError:
-            found = None
+        state.rebuild_if_output_gone()
+        with state.swap_lock:  # never a 404 for a page while the folders are being swapped
+            try:
+                found = resolve_path(state.out, state.base_path, self.path)
+            except UnicodeDecodeError:
+                found = None
         if isinstance(found, str):
             self.send_response(HTTPStatus.MOVED_PERMANENTLY)
             self.send_header("Location", found)

@@ -148,16 +148,51 @@ class PageRenderer:
             ) from None
         except UnicodeDecodeError as exc:
             raise _undecodable_template(self.config, exc, f"rendering {output}") from None
-        # A template's own expression failed: {{ 1 / 0 }}, a filter given a wrong argument.
-        except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        except RecursionError as exc:
+            raise _endless_template(exc, self.config, f"rendering {output} from {source}") from None
+        except (BlogError, OSError):
+            raise  # the site's own error, or the disk's: reported as they are
+        # A template's own expression failed: {{ 1 / 0 }}, a filter given a wrong argument, a
+        # string too large for memory, a dict changed while a loop walks it.
+        except Exception as exc:
             file, line = _template_location(exc, self.config)
+            failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             raise BlogError.at(
-                f"template error: {type(exc).__name__}: {exc} (rendering {output} from {source})",
+                f"template error: {failure} (rendering {output} from {source})",
                 file,
                 line,
                 hint="an expression in the template failed on this page's data",
             ) from None
         return Page(output, text, source)
+
+
+def _endless_template(exc: RecursionError, config: SiteConfig, doing: str) -> BlogError:
+    """Templates that include or extend each other in a loop recurse while rendering, through
+    template lines; one nested thousands of blocks deep recurses in Jinja's compiler, through
+    none. The theme's templates do not loop by themselves, so the line shown is the site's,
+    an `include` if the loop has one (an `extends` loop has none)."""
+    frames = [
+        frame
+        for frame in reversed(traceback.extract_tb(exc.__traceback__))
+        if frame.filename.endswith((".html", ".xml"))
+    ]
+    site_templates = str(config.root / TEMPLATES_DIR) + "/"
+    frames = [f for f in frames if f.filename.startswith(site_templates)] or frames
+    shown = next((f for f in frames if "include" in (f.line or "")), frames[0] if frames else None)
+    if shown is not None:
+        file, line = _display_name(shown.filename, config), shown.lineno
+        return BlogError.at(
+            f"template error: templates include or extend each other without end ({doing})",
+            file,
+            line,
+            hint="an {% include %} or {% extends %} here leads back to this template; "
+            "break the loop",
+        )
+    return BlogError.at(
+        f"template error: a template nests blocks too deep to compile ({doing})",
+        TEMPLATES_DIR,
+        hint="move the deepest {% if %} or {% for %} blocks into a macro or an include",
+    )
 
 
 def _undecodable_template(config: SiteConfig, exc: UnicodeDecodeError, doing: str) -> BlogError:
@@ -202,8 +237,9 @@ def prepare(config: SiteConfig) -> None:
         _prepared = PageRenderer(config)
         _prepared.overrides = overrides
     for name in PAGE_TEMPLATES:
-        # Left for `render`, which reports them with the page being rendered.
-        with contextlib.suppress(jinja2.TemplateError, UnicodeDecodeError):
+        # Left for `render`, which reports them with the page being rendered (a template nested
+        # too deep to compile raises RecursionError, for one).
+        with contextlib.suppress(Exception):
             _prepared.env.get_template(name)
 
 
