@@ -3,6 +3,7 @@ once `blog build` has exited nothing of it runs or writes `.blog-cache/` any mor
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 from pathlib import Path
@@ -90,3 +91,25 @@ def test_a_failed_build_leaves_no_process_behind(tmp_path: Path) -> None:
     shutil.rmtree(root / ".blog-cache")
     assert not (root / ".blog-cache").exists()
     assert not any(p.name.startswith(".public") for p in root.iterdir())
+
+
+def test_ctrl_c_stops_a_build_and_its_workers_cleanly(tmp_path: Path) -> None:
+    root = big_site(tmp_path / "site", 300)
+    assert run_blog("build", "--quiet", cwd=root).returncode == 0
+    before = tree_digest(root / "public")
+    (root / "site.toml").write_text('title = "B"\n', encoding="utf-8")
+    tag = new_tag()
+    log = tmp_path / "build.log"
+    build = start_blog(root, tag, "build", "-j", "2", "--no-cache", log=log, new_session=True)
+    workers_up = wait_until(lambda: len(tagged(tag)) >= 3 or build.poll() is not None)
+    assert workers_up and build.poll() is None, "the build ended before its workers were seen"
+    os.killpg(build.pid, signal.SIGINT)  # as Ctrl-C on a terminal: to the whole group
+    assert build.wait(timeout=60) == 130
+    assert wait_until(lambda: not tagged(tag)), f"still running: {tagged(tag)}"
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in text, text
+    assert text.splitlines()[-1] == "interrupted"
+    assert tree_digest(root / "public") == before
+    assert not any(p.name.startswith(".public") for p in root.iterdir())
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr

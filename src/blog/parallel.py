@@ -52,7 +52,8 @@ def chunked(items: Sequence[Item], jobs: int, *, smallest: int = 4) -> list[Sequ
 
 class Pool:
     """Worker processes started ahead of their work, so their set-up (imports, `initializer`)
-    overlaps with what this process does meanwhile."""
+    overlaps with what this process does meanwhile. They die with this process, whatever kills
+    it, and are stopped at once when their results are not wanted any more."""
 
     def __init__(self, workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]):
         import multiprocessing  # only here: an incremental build never needs them
@@ -60,30 +61,83 @@ class Pool:
 
         self.workers = workers
         method = "fork" if FORKS else "spawn"
+        # Forked workers are children of the thread that makes the pool (the first `submit`),
+        # and PR_SET_PDEATHSIG fires when that thread ends: make pools in a long-lived thread.
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context(method),
-            initializer=initializer,
-            initargs=initargs,
+            initializer=_start_worker,
+            initargs=(os.getpid(), initializer, initargs),
         )
         for _ in range(workers):
             self._executor.submit(_nothing)
 
     def map(self, function: Callable[[Item], Result], chunks: Sequence[Item]) -> Iterator[Result]:
-        """Results in order; the pool shuts down once they are read (or abandoned)."""
+        """Results in order; the pool shuts down once they are read, and is stopped at once if
+        reading them fails, is interrupted or is abandoned."""
         try:
             results = self._executor.map(function, chunks)
         except BaseException:
-            self.close()
+            self.stop()
             raise
-        return _draining(results, self._executor.shutdown)
+        return _Draining(results, self)
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = False) -> None:
+        """No more work: the workers exit once they are idle."""
+        self._executor.shutdown(wait=wait, cancel_futures=True)
+
+    def stop(self) -> None:
+        """Stop now, without waiting for the work in hand (an error or Ctrl-C)."""
+        # ProcessPoolExecutor has no public way to end its workers before Python 3.14.
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())
         self._executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+
+
+def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    die_with_parent(parent)
+    # Ctrl-C reaches the whole process group: the build decides what to do with it, and stops
+    # its workers; a worker interrupted on its own would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    initializer(*initargs)
 
 
 def _nothing() -> None:
     pass
+
+
+class _Draining(Iterator[Result]):
+    """A pool's results in order. Once all are read the pool shuts down; if reading fails or is
+    interrupted, or the results are dropped unread (a build that failed meanwhile), its workers
+    are stopped at once rather than left to finish work nobody will read."""
+
+    def __init__(self, results: Iterator[Result], pool: Pool) -> None:
+        self._results = results
+        self._pool: Pool | None = pool
+
+    def __next__(self) -> Result:
+        if self._pool is None:
+            raise StopIteration
+        try:
+            return next(self._results)
+        except StopIteration:
+            self._pool.close(wait=True)
+            self._pool = None
+            raise
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at exit, what it needs may be gone already
+            self.close()
 
 
 def run_chunks(
@@ -110,10 +164,3 @@ def _in_this_process(
 ) -> Iterator[Result]:
     initializer(*initargs)
     yield from map(function, chunks)
-
-
-def _draining(results: Iterator[Result], shutdown: Callable[..., None]) -> Iterator[Result]:
-    try:
-        yield from results
-    finally:
-        shutdown(cancel_futures=True)
