@@ -170,7 +170,7 @@ def _write(
         and wanted.keys() == output.live.keys()
         and (out / MARKER).is_file()
     ):
-        return _Written(len(chosen), len(chosen), 0, output.kept_names(wanted))
+        return _Written(len(chosen), len(chosen), 0, output.kept_names(wanted, everywhere=False))
 
     stage = output.begin({*wanted, MARKER})
     try:
@@ -221,8 +221,8 @@ def _kept_warning(config: SiteConfig, kept: tuple[str, ...]) -> list[Diagnostic]
         Diagnostic(
             f"kept what no build made: {names}",
             folder + "/",
-            hint="every build replaces this folder: to publish a file with the site, put it in "
-            "static/, which is copied on every build; delete what the site does not need",
+            hint="a build replaces this folder; to publish a file with the site, put it in "
+            "static/ (copied on every build); delete the rest",
         )
     ]
 

@@ -45,7 +45,7 @@ from .write import (
     empty,
     exchange,
     forget_folders,
-    link_tree,
+    link_files,
     put_bytes,
     put_kept,
     remove,
@@ -173,16 +173,23 @@ class Output:
                 pass
         return put_kept(stage.folder, self.out, relative)
 
-    def kept_names(self, wanted: Collection[str]) -> tuple[str, ...]:
+    def kept_names(self, wanted: Collection[str], *, everywhere: bool = True) -> tuple[str, ...]:
         """What the live output holds that no build made and the site does not make now (a
         folder as `name/`). Temporary files that killed or racing builds of older versions
-        left there are deleted on the way."""
+        left there are deleted on the way.
+
+        Not `everywhere`, only the top of the output is looked at (one lstat), besides what was
+        kept last time: for a build that leaves the output as it is, so deletes nothing; the
+        next build that writes it looks everywhere."""
         if not self.out.is_dir():
             return ()
         owned = self.owned if self.owned is not None else frozenset(wanted)
-        folders = _folders_of(owned)
+        if everywhere:
+            folders = _folders_of(owned)
+        else:
+            folders = {"", *(path.partition("/")[0] for path in owned if "/" in path)}
         found = {name for name in map(self._as_found, self.kept) if name is not None}
-        for folder in self._changed(folders):
+        for folder in self._changed(folders if everywhere else [""]):
             found.update(self._foreign_in(folder, owned, folders))
         return tuple(sorted(name for name in found if name not in wanted))
 
@@ -235,8 +242,10 @@ class Output:
         if previous is None and self.spare_ok and not spare.exists():
             # A first build has no generation to keep: make the spare the next build needs
             # (links to this output), so the first edit is as quick as later ones. It is done
-            # here, not in the background: nothing may write .blog-cache/ after a build exits.
-            link_tree(self.out, spare)
+            # here, not in the background (nothing may write .blog-cache/ once a build has
+            # exited), from the list of files rather than by walking the output.
+            files = [*keys, MARKER, *stage.kept.files]
+            link_files(self.out, spare, files, sorted(_folders_of(files) - {""}))
         self.tidy()
 
     def abandon(self, stage: Stage) -> None:
@@ -386,20 +395,26 @@ class Output:
 
     def _expand(self, names: Iterable[str], wanted: Collection[str]) -> Kept:
         """Every file and folder in the kept names, but for what the site now makes itself."""
+        kept: list[str] = []
         files: list[str] = []
         folders: list[str] = []
         for name in names:
             if not name.endswith("/"):
+                kept.append(name)
                 files.append(name)
                 continue
             try:
                 inside, empty_folders = _contents(self.out / name, prefix=name)
             except OSError:  # gone since it was found
                 continue
+            mine = [f for f in inside if f not in wanted and not f.endswith(TEMPORARY_SUFFIX)]
+            if inside and not mine and not empty_folders:
+                continue  # only what the site makes now (a new folder of a killed build's)
+            kept.append(name)
+            files.extend(mine)
             folders.append(name.rstrip("/"))
             folders.extend(sorted(_folders_of(inside).union(empty_folders) - {""}))
-            files.extend(f for f in inside if f not in wanted and not f.endswith(TEMPORARY_SUFFIX))
-        return Kept(tuple(names), tuple(files), tuple(dict.fromkeys(folders)))
+        return Kept(tuple(kept), tuple(files), tuple(dict.fromkeys(folders)))
 
 
 def is_repository(name: str) -> bool:

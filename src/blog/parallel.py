@@ -4,6 +4,10 @@ Work goes out in chunks to a process pool; results come back in order, so the ou
 depends on which worker did what. Small jobs run in this process, where a pool would cost more
 than it saves. Workers are forked on Linux (cheap, and they inherit the imported modules) and
 spawned elsewhere, where fork is unsafe; either way they get their state from `initializer`.
+
+No worker outlives its build: each asks the kernel to kill it when the build dies, by whatever
+signal (a cancelled CI job, `timeout`, SIGKILL), and ignores Ctrl-C, on which the build stops
+its workers at once rather than waiting for the chunks in hand.
 """
 
 from __future__ import annotations

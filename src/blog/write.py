@@ -274,19 +274,19 @@ def throw_away_now(path: Path) -> None:
             path.unlink()
 
 
-def link_tree(source: Path, target: Path) -> None:
-    """Make `target` a copy of `source` made of hard links, built aside and renamed into place
-    only when complete. Gives up quietly if `source` changes meanwhile or `target` exists."""
-    building = target.with_name(f"{target.name}.new-{os.getpid()}")
+def link_files(source: Path, target: Path, files: Iterable[str], folders: Iterable[str]) -> None:
+    """Make `target` a copy of `files` of `source` made of hard links (`folders` are all the
+    folders they are in, each after its parent). Stops quietly at the first failure: what it
+    leaves is a spare, which the next build reconciles anyway."""
+    start, copy = os.path.join(source, ""), os.path.join(target, "")
     try:
-        for folder, _, files in os.walk(source):
-            copy = os.path.join(building, os.path.relpath(folder, source))
-            os.makedirs(copy, exist_ok=True)
-            for name in files:
-                os.link(os.path.join(folder, name), os.path.join(copy, name))
-        os.rename(building, target)
+        os.mkdir(target)
+        for folder in folders:
+            os.mkdir(copy + folder)
+        for relative in files:
+            os.link(start + relative, copy + relative, follow_symlinks=False)
     except OSError:
-        shutil.rmtree(building, ignore_errors=True)
+        pass
 
 
 def _same_bytes(old: str, content: bytes) -> bool:
