@@ -23,9 +23,9 @@ from .errors import BlogError
 
 # Written into every output folder, so a later build knows it may replace that folder.
 MARKER = ".blog-build"
+MARKER_TEXT = "This folder is written by `blog build` and replaced on every build.\n"
 # New contents are written beside their file under this suffix, then renamed over it.
 TEMPORARY_SUFFIX = ".blog-tmp"
-MARKER_TEXT = "This folder is written by `blog build` and replaced on every build.\n"
 
 
 @dataclass(frozen=True, slots=True)
