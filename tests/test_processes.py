@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +34,15 @@ def big_site(root: Path, posts: int) -> Path:
     )  # fmt: skip
 
 
+def workers_seen(tag: str, process: subprocess.Popen[bytes]) -> Callable[[], bool]:
+    """The build and two workers run, or the build is over."""
+    return lambda: len(tagged(tag)) >= 3 or process.poll() is not None
+
+
+def gone(tag: str) -> Callable[[], bool]:
+    return lambda: not tagged(tag)
+
+
 @pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM])
 def test_a_killed_build_takes_its_workers_with_it(tmp_path: Path, signal_number: int) -> None:
     root = big_site(tmp_path / "site", 300)
@@ -41,12 +53,12 @@ def test_a_killed_build_takes_its_workers_with_it(tmp_path: Path, signal_number:
     tag = new_tag()
     log = tmp_path / "build.log"
     build = start_blog(root, tag, "build", "-j", "2", "--no-cache", log=log)
-    workers_up = wait_until(lambda: len(tagged(tag)) >= 3 or build.poll() is not None)
+    workers_up = wait_until(workers_seen(tag, build))
     assert workers_up and build.poll() is None, "the build ended before its workers were seen"
     # Only the build itself is signalled, as `timeout` and a cancelled CI job do.
     build.send_signal(signal_number)
     assert build.wait(timeout=60) == -signal_number
-    assert wait_until(lambda: not tagged(tag)), f"still running: {tagged(tag)}"
+    assert wait_until(gone(tag)), f"still running: {tagged(tag)}"
     assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
     after = tree_digest(root / "public")
     if after != before:  # killed after the swap: then it is the whole new site
@@ -93,23 +105,37 @@ def test_a_failed_build_leaves_no_process_behind(tmp_path: Path) -> None:
     assert not any(p.name.startswith(".public") for p in root.iterdir())
 
 
-def test_ctrl_c_stops_a_build_and_its_workers_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [("build", "-j", "2"), ("serve", "--port", "0")])
+def test_ctrl_c_stops_a_build_and_its_workers_cleanly(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
     root = big_site(tmp_path / "site", 300)
-    assert run_blog("build", "--quiet", cwd=root).returncode == 0
+    started = time.monotonic()
+    assert run_blog("build", "--quiet", "-j", "2", cwd=root).returncode == 0
+    full = time.monotonic() - started
     before = tree_digest(root / "public")
-    (root / "site.toml").write_text('title = "B"\n', encoding="utf-8")
-    tag = new_tag()
-    log = tmp_path / "build.log"
-    build = start_blog(root, tag, "build", "-j", "2", "--no-cache", log=log, new_session=True)
-    workers_up = wait_until(lambda: len(tagged(tag)) >= 3 or build.poll() is not None)
-    assert workers_up and build.poll() is None, "the build ended before its workers were seen"
-    os.killpg(build.pid, signal.SIGINT)  # as Ctrl-C on a terminal: to the whole group
-    assert build.wait(timeout=60) == 130
-    assert wait_until(lambda: not tagged(tag)), f"still running: {tagged(tag)}"
-    text = log.read_text(encoding="utf-8", errors="replace")
-    assert "Traceback" not in text, text
-    assert text.splitlines()[-1] == "interrupted"
-    assert tree_digest(root / "public") == before
-    assert not any(p.name.startswith(".public") for p in root.iterdir())
+    # Ctrl-C at several moments of a build that parses every post again on two workers (the
+    # first build of `serve` too): however it lands, the build stops cleanly.
+    for attempt, fraction in enumerate((0.0, 0.3, 0.5, 0.7)):
+        (root / "site.toml").write_text(f'title = "T{attempt}"\n', encoding="utf-8")
+        shutil.rmtree(root / ".blog-cache")
+        tag = new_tag()
+        log = tmp_path / f"{attempt}.log"
+        build = start_blog(root, tag, *command, log=log, new_session=True)
+        assert wait_until(workers_seen(tag, build))
+        time.sleep(full * fraction)
+        if build.poll() is None:
+            os.killpg(build.pid, signal.SIGINT)  # as Ctrl-C on a terminal: to the whole group
+        code = build.wait(timeout=60)
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert "Traceback" not in text, text
+        if code == 0:  # done before Ctrl-C reached it
+            before = tree_digest(root / "public")
+            continue
+        assert code == 130, text
+        assert text.splitlines()[-1] == "interrupted"
+        assert wait_until(gone(tag)), f"still running: {tagged(tag)}"
+        assert tree_digest(root / "public") == before
+        assert not any(p.name.startswith(".public") for p in root.iterdir())
     result = run_blog("build", cwd=root)
     assert result.returncode == 0, result.stderr

@@ -18,7 +18,10 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # Workers are forked: they start with this process's memory, so handing them data costs nothing.
 FORKS = sys.platform.startswith("linux")
@@ -79,12 +82,14 @@ class Pool:
     def map(self, function: Callable[[Item], Result], chunks: Sequence[Item]) -> Iterator[Result]:
         """Results in order; the pool shuts down once they are read, and is stopped at once if
         reading them fails, is interrupted or is abandoned."""
+        # Not `executor.map`: its results, when interrupted, cancel what is pending, and on 3.11
+        # an executor whose workers are then killed fails on those futures and hangs at exit.
         try:
-            results = self._executor.map(function, chunks)
+            futures = [self._executor.submit(function, chunk) for chunk in chunks]
         except BaseException:
             self.stop()
             raise
-        return _Draining(results, self)
+        return _Draining(futures, self)
 
     def close(self, *, wait: bool = False) -> None:
         """No more work: the workers exit once they are idle."""
@@ -92,12 +97,15 @@ class Pool:
 
     def stop(self) -> None:
         """Stop now, without waiting for the work in hand (an error or Ctrl-C)."""
-        # ProcessPoolExecutor has no public way to end its workers before Python 3.14.
+        # ProcessPoolExecutor has no public way to end its workers before Python 3.14. Once
+        # they are killed, it finds itself broken, fails the futures still pending and lets go
+        # of its queues. (Cancelled futures would make it fail there, on 3.11, and leave its
+        # queue's feeder blocked on a full pipe forever: nothing here cancels one.)
         processes = list((getattr(self._executor, "_processes", None) or {}).values())
-        self._executor.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             with contextlib.suppress(OSError, ValueError):
                 process.kill()
+        self._executor.shutdown(wait=True)
 
 
 def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
@@ -117,19 +125,19 @@ class _Draining(Iterator[Result]):
     interrupted, or the results are dropped unread (a build that failed meanwhile), its workers
     are stopped at once rather than left to finish work nobody will read."""
 
-    def __init__(self, results: Iterator[Result], pool: Pool) -> None:
-        self._results = results
+    def __init__(self, futures: list[Future[Result]], pool: Pool) -> None:
+        self._waiting = futures[::-1]  # popped as they are read, so results are not kept
         self._pool: Pool | None = pool
 
     def __next__(self) -> Result:
         if self._pool is None:
             raise StopIteration
-        try:
-            return next(self._results)
-        except StopIteration:
+        if not self._waiting:
             self._pool.close(wait=True)
             self._pool = None
-            raise
+            raise StopIteration
+        try:
+            return self._waiting.pop().result()
         except BaseException:
             self.close()
             raise
