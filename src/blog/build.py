@@ -16,12 +16,13 @@ from .errors import BlogError, Diagnostic
 from .fingerprints import code_fingerprint, digest, page_fingerprint
 from .loading import load_posts
 from .model import Post, Tag, collect_tags
-from .output import Output
+from .output import Output, is_repository
 from .pages import PageJob, page_keys, plan_pages
 from .parallel import FORKS, default_jobs
 from .post_cache import CacheDamaged
 from .search_index import SearchIndex
 from .session import BuildSession
+from .site_lock import site_lock
 from .write import MARKER, OutputFile, collect, is_copy_of, put_bytes, put_copy
 
 SYNTAX_CSS = "css/syntax.css"
@@ -158,6 +159,7 @@ class _Written:
     files: int
     unchanged: int
     rendered: int
+    kept: tuple[str, ...] = ()  # what the output holds that no build made
 
 
 def _write(
@@ -193,7 +195,7 @@ def _write(
         and wanted.keys() == output.live.keys()
         and (out / MARKER).is_file()
     ):
-        return _Written(len(chosen), len(chosen), 0)
+        return _Written(len(chosen), len(chosen), 0, output.kept_names(wanted, everywhere=False))
 
     stage = output.begin({*wanted, MARKER})
     try:
@@ -226,26 +228,49 @@ def _write(
     except BaseException:
         output.abandon(stage)
         raise
-    return _Written(len(chosen), unchanged, len(todo))
+    return _Written(len(chosen), unchanged, len(todo), stage.kept.names)
+
+
+def _kept_warning(config: SiteConfig, kept: tuple[str, ...]) -> list[Diagnostic]:
+    """Files put into the output by hand are kept, and named, so they do not go unnoticed
+    (a version control folder there is how some deploy, and is not named)."""
+    shown = [name for name in kept if not is_repository(name)]
+    if not shown:
+        return []
+    try:
+        folder = config.output_path.relative_to(config.root).as_posix()
+    except ValueError:
+        folder = str(config.output_path)
+    names = ", ".join(shown[:10]) + (f" and {len(shown) - 10} more" if len(shown) > 10 else "")
+    return [
+        Diagnostic(
+            f"kept what no build made: {names}",
+            folder + "/",
+            hint="a build replaces this folder; to publish a file with the site, put it in "
+            "static/ (copied on every build); delete the rest",
+        )
+    ]
 
 
 def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
+    """Build the site in `root`, holding its lock: one build of a site at a time."""
     options = options or BuildOptions()
-    try:
-        return _build(root, options)
-    except CacheDamaged:
-        if not options.cache:
-            raise
-        if options.session is not None:
-            options.session.forget()
-        # Someone deleted or damaged part of .blog-cache/ under us: build without it, which
-        # also writes it afresh.
-        return _build(root, dataclasses.replace(options, cache=False))
-
-
-def _build(root: Path, options: BuildOptions) -> BuildReport:
     started = time.perf_counter()
     config = configure(root, options)
+    with site_lock(config.root):
+        try:
+            return _build(config, options, started)
+        except CacheDamaged:
+            if not options.cache:
+                raise
+            if options.session is not None:
+                options.session.forget()
+            # Someone deleted or damaged part of .blog-cache/ under us: build without it,
+            # which also writes it afresh.
+            return _build(config, dataclasses.replace(options, cache=False), started)
+
+
+def _build(config: SiteConfig, options: BuildOptions, started: float) -> BuildReport:
     jobs = options.jobs or default_jobs()
     loaded = load_posts(
         config,
@@ -271,6 +296,7 @@ def _build(root: Path, options: BuildOptions) -> BuildReport:
     pages = plan.pages
     keys = page_keys(pages, page_fingerprint(config))
     written = _write(config, pages, keys, search, plan.statics, output, jobs, options.progress)
+    warnings = (*loaded.warnings, *_kept_warning(config, written.kept))
     if session is not None and search.postings is not None:
         session.search_postings = search.postings
     return BuildReport(
@@ -280,7 +306,7 @@ def _build(root: Path, options: BuildOptions) -> BuildReport:
         tags=len(plan.tags),
         files=written.files,
         unchanged_files=written.unchanged,
-        warnings=loaded.warnings,
+        warnings=warnings,
         seconds=time.perf_counter() - started,
         formulas_converted=loaded.formulas_converted,
         formulas_reused=loaded.formulas_reused,

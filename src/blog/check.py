@@ -25,6 +25,7 @@ from .loading import load_posts
 from .model import Post, collect_tags
 from .pages import PageJob
 from .search_index import SearchIndex
+from .site_lock import site_lock
 from .urls import heading_id
 from .write import collect
 
@@ -71,10 +72,16 @@ class _Found:
 def check_site(root: Path, *, drafts: bool = False, jobs: int | None = None) -> CheckReport:
     """Check the site in `root`; raises `BlogError` when it cannot be built at all."""
     from .parallel import default_jobs
-    from .render import PageRenderer
 
     config = configure(root, BuildOptions())
-    loaded = load_posts(config, drafts=drafts, jobs=jobs or default_jobs())
+    with site_lock(config.root):  # it reads and writes the caches as a build does
+        return _check(config, drafts, jobs or default_jobs())
+
+
+def _check(config: SiteConfig, drafts: bool, jobs: int) -> CheckReport:
+    from .render import PageRenderer
+
+    loaded = load_posts(config, drafts=drafts, jobs=jobs)
     plan = plan_site(config, loaded.posts, collect_tags(loaded.posts), SearchIndex(loaded.posts))
     pages = plan.pages
     files = collect([*plan.statics, *generated_files(pages, plan.search)])

@@ -20,6 +20,7 @@ from .model import Post, sort_posts
 from .parallel import Pool, chunked, run_chunks
 from .post_cache import CachedPost, PostCache
 from .session import BuildSession
+from .site_lock import when_free
 from .urls import spelling
 
 if TYPE_CHECKING:
@@ -276,8 +277,8 @@ def load_posts(
 
     if session is None:
         save_caches()
-    else:
-        session.defer(save_caches)
+    else:  # after the build, and so after its lock: unless another build has taken it since
+        session.defer(lambda: when_free(config.root, save_caches))
 
     posts = [entry.post for entry in entries.values() if drafts or not entry.post.draft]
     errors += _url_clashes(posts)

@@ -4,6 +4,10 @@ Work goes out in chunks to a process pool; results come back in order, so the ou
 depends on which worker did what. Small jobs run in this process, where a pool would cost more
 than it saves. Workers are forked on Linux (cheap, and they inherit the imported modules) and
 spawned elsewhere, where fork is unsafe; either way they get their state from `initializer`.
+
+No worker outlives its build: each asks the kernel to kill it when the build dies, by whatever
+signal (a cancelled CI job, `timeout`, SIGKILL), and ignores Ctrl-C, on which the build stops
+its workers at once rather than waiting for the chunks in hand.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # Workers are forked: they start with this process's memory, so handing them data costs nothing.
 FORKS = sys.platform.startswith("linux")
@@ -52,7 +59,8 @@ def chunked(items: Sequence[Item], jobs: int, *, smallest: int = 4) -> list[Sequ
 
 class Pool:
     """Worker processes started ahead of their work, so their set-up (imports, `initializer`)
-    overlaps with what this process does meanwhile."""
+    overlaps with what this process does meanwhile. They die with this process, whatever kills
+    it, and are stopped at once when their results are not wanted any more."""
 
     def __init__(self, workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]):
         import multiprocessing  # only here: an incremental build never needs them
@@ -60,30 +68,88 @@ class Pool:
 
         self.workers = workers
         method = "fork" if FORKS else "spawn"
+        # Forked workers are children of the thread that makes the pool (the first `submit`),
+        # and PR_SET_PDEATHSIG fires when that thread ends: make pools in a long-lived thread.
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context(method),
-            initializer=initializer,
-            initargs=initargs,
+            initializer=_start_worker,
+            initargs=(os.getpid(), initializer, initargs),
         )
         for _ in range(workers):
             self._executor.submit(_nothing)
 
     def map(self, function: Callable[[Item], Result], chunks: Sequence[Item]) -> Iterator[Result]:
-        """Results in order; the pool shuts down once they are read (or abandoned)."""
+        """Results in order; the pool shuts down once they are read, and is stopped at once if
+        reading them fails, is interrupted or is abandoned."""
+        # Not `executor.map`: its results, when interrupted, cancel what is pending, and on 3.11
+        # an executor whose workers are then killed fails on those futures and hangs at exit.
         try:
-            results = self._executor.map(function, chunks)
+            futures = [self._executor.submit(function, chunk) for chunk in chunks]
         except BaseException:
-            self.close()
+            self.stop()
             raise
-        return _draining(results, self._executor.shutdown)
+        return _Draining(futures, self)
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+    def close(self, *, wait: bool = False) -> None:
+        """No more work: the workers exit once they are idle."""
+        self._executor.shutdown(wait=wait, cancel_futures=True)
+
+    def stop(self) -> None:
+        """Stop now, without waiting for the work in hand (an error or Ctrl-C)."""
+        # ProcessPoolExecutor has no public way to end its workers before Python 3.14. Once
+        # they are killed, it finds itself broken, fails the futures still pending and lets go
+        # of its queues. (Cancelled futures would make it fail there, on 3.11, and leave its
+        # queue's feeder blocked on a full pipe forever: nothing here cancels one.)
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+        self._executor.shutdown(wait=True)
+
+
+def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    die_with_parent(parent)
+    # Ctrl-C reaches the whole process group: the build decides what to do with it, and stops
+    # its workers; a worker interrupted on its own would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    initializer(*initargs)
 
 
 def _nothing() -> None:
     pass
+
+
+class _Draining(Iterator[Result]):
+    """A pool's results in order. Once all are read the pool shuts down; if reading fails or is
+    interrupted, or the results are dropped unread (a build that failed meanwhile), its workers
+    are stopped at once rather than left to finish work nobody will read."""
+
+    def __init__(self, futures: list[Future[Result]], pool: Pool) -> None:
+        self._waiting = futures[::-1]  # popped as they are read, so results are not kept
+        self._pool: Pool | None = pool
+
+    def __next__(self) -> Result:
+        if self._pool is None:
+            raise StopIteration
+        if not self._waiting:
+            self._pool.close(wait=True)
+            self._pool = None
+            raise StopIteration
+        try:
+            return self._waiting.pop().result()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at exit, what it needs may be gone already
+            self.close()
 
 
 def run_chunks(
@@ -110,10 +176,3 @@ def _in_this_process(
 ) -> Iterator[Result]:
     initializer(*initargs)
     yield from map(function, chunks)
-
-
-def _draining(results: Iterator[Result], shutdown: Callable[..., None]) -> Iterator[Result]:
-    try:
-        yield from results
-    finally:
-        shutdown(cancel_futures=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 import shutil
 import stat
@@ -23,6 +24,8 @@ from .errors import BlogError
 # Written into every output folder, so a later build knows it may replace that folder.
 MARKER = ".blog-build"
 MARKER_TEXT = "This folder is written by `blog build` and replaced on every build.\n"
+# New contents are written beside their file under this suffix, then renamed over it.
+TEMPORARY_SUFFIX = ".blog-tmp"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,7 @@ def _target(folder: Path, relative: str) -> str:
 def _replace_with(target: str, write: Callable[[str], object]) -> None:
     """Give `target` new contents through a temporary file and a rename: the old file may be a
     hard link shared with the live output, so it is never opened for writing."""
-    temporary = f"{target}.blog-tmp"
+    temporary = target + TEMPORARY_SUFFIX
     try:
         write(temporary)
         os.replace(temporary, target)
@@ -155,12 +158,29 @@ def put_kept(folder: Path, live: Path, relative: str) -> bool:
     return _share(old, _target(folder, relative))
 
 
+def carry(folder: Path, live: Path, relative: str) -> None:
+    """Put a file (or symlink) of the live output into `folder` as it is, a hard link: one
+    that no build made, which must not be lost. Raises OSError if that cannot be done."""
+    old = os.path.join(live, relative)
+    if not _share(old, _target(folder, relative)) and os.path.lexists(old):
+        raise OSError(errno.EIO, "cannot carry this file into the new output", old)
+
+
 def remove(folder: Path, relative: str) -> None:
     """Delete a file that is no longer part of the site, and the folders it leaves empty."""
     target = os.path.join(folder, relative)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(target)
-    parent = os.path.dirname(target)
+    _remove_empty(folder, os.path.dirname(target))
+
+
+def remove_folder(folder: Path, relative: str) -> None:
+    """Delete an empty folder, and the folders it leaves empty."""
+    _remove_empty(folder, os.path.join(folder, relative))
+
+
+def _remove_empty(folder: Path, start: str) -> None:
+    parent = start
     while len(parent) > len(str(folder)):
         try:
             os.rmdir(parent)
@@ -236,51 +256,38 @@ def forget_folders() -> None:
     _made_folders.clear()
 
 
-def in_background(work: Callable[[], object]) -> None:
-    """Run `work` in a detached process, so the build does not wait for housekeeping; where
-    there is no fork, run it now."""
-    if not hasattr(os, "fork"):
-        work()
-        return
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child
-        try:
-            if os.fork() == 0:  # the grandchild is adopted by init, which reaps it
-                os.setsid()
-                # Let go of stdout/stderr, or a caller reading them would wait for us.
-                devnull = os.open(os.devnull, os.O_RDWR)
-                for fd in (0, 1, 2):
-                    os.dup2(devnull, fd)
-                os.closerange(3, 4096)
-                work()
-        finally:
-            os._exit(0)
-    os.waitpid(child, 0)
-
-
 def empty(folder: Path) -> None:
-    """Delete everything in `folder` (what is left is deleted next time)."""
+    """Delete everything in `folder`."""
     try:
         entries = list(folder.iterdir())
     except OSError:
         return
     for entry in entries:
-        shutil.rmtree(entry, ignore_errors=True)
+        throw_away_now(entry)
 
 
-def link_tree(source: Path, target: Path) -> None:
-    """Make `target` a copy of `source` made of hard links, built aside and renamed into place
-    only when complete. Gives up quietly if `source` changes meanwhile or `target` exists."""
-    building = target.with_name(f"{target.name}.new-{os.getpid()}")
+def throw_away_now(path: Path) -> None:
+    """Delete a folder, file or symlink, as far as possible."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def link_files(source: Path, target: Path, files: Iterable[str], folders: Iterable[str]) -> None:
+    """Make `target` a copy of `files` of `source` made of hard links (`folders` are all the
+    folders they are in, each after its parent). Stops quietly at the first failure: what it
+    leaves is a spare, which the next build reconciles anyway."""
+    start, copy = os.path.join(source, ""), os.path.join(target, "")
     try:
-        for folder, _, files in os.walk(source):
-            copy = os.path.join(building, os.path.relpath(folder, source))
-            os.makedirs(copy, exist_ok=True)
-            for name in files:
-                os.link(os.path.join(folder, name), os.path.join(copy, name))
-        os.rename(building, target)
+        os.mkdir(target)
+        for folder in folders:
+            os.mkdir(copy + folder)
+        for relative in files:
+            os.link(start + relative, copy + relative, follow_symlinks=False)
     except OSError:
-        shutil.rmtree(building, ignore_errors=True)
+        pass
 
 
 def _same_bytes(old: str, content: bytes) -> bool:

@@ -1,0 +1,141 @@
+"""No process outlives its build: a build killed by any signal takes its workers with it, and
+once `blog build` has exited nothing of it runs or writes `.blog-cache/` any more."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from build_processes import new_tag, start_blog, tagged, wait_until
+from sites import post, run_blog, tree_digest, write_site
+
+BODY = (
+    "## 推导\n\nRoPE 让内积只依赖相对位置 $m - n$，见式 \\eqref{eq:a}。\n\n"
+    "\\begin{equation}\\label{eq:a}\nf(q, m) = q e^{i m \\theta}\n\\end{equation}\n\n"
+    "```python\nprint('hello')\n```\n\nSee [the first](/posts/p0/).\n"
+)
+
+
+def big_site(root: Path, posts: int) -> Path:
+    return write_site(
+        root,
+        {
+            f"p{n}.md": post(f"Post {n}", f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}", BODY,
+                             tags=f"[t{n % 9}, 标签{n % 5}]")
+            for n in range(posts)
+        },
+        'title = "A"\n',
+    )  # fmt: skip
+
+
+def workers_seen(tag: str, process: subprocess.Popen[bytes]) -> Callable[[], bool]:
+    """The build and two workers run, or the build is over."""
+    return lambda: len(tagged(tag)) >= 3 or process.poll() is not None
+
+
+def gone(tag: str) -> Callable[[], bool]:
+    return lambda: not tagged(tag)
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_build_takes_its_workers_with_it(tmp_path: Path, signal_number: int) -> None:
+    root = big_site(tmp_path / "site", 300)
+    assert run_blog("build", "--quiet", cwd=root).returncode == 0
+    before = tree_digest(root / "public")
+    # Every post is parsed again, on two workers: the kill lands while they work.
+    (root / "site.toml").write_text('title = "B"\n', encoding="utf-8")
+    tag = new_tag()
+    log = tmp_path / "build.log"
+    build = start_blog(root, tag, "build", "-j", "2", "--no-cache", log=log)
+    workers_up = wait_until(workers_seen(tag, build))
+    assert workers_up and build.poll() is None, "the build ended before its workers were seen"
+    # Only the build itself is signalled, as `timeout` and a cancelled CI job do.
+    build.send_signal(signal_number)
+    assert build.wait(timeout=60) == -signal_number
+    assert wait_until(gone(tag)), f"still running: {tagged(tag)}"
+    assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
+    after = tree_digest(root / "public")
+    if after != before:  # killed after the swap: then it is the whole new site
+        assert run_blog("build", "--quiet", cwd=root).returncode == 0
+        assert tree_digest(root / "public") == after
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "<title>B</title>" in (root / "public/index.html").read_text(encoding="utf-8")
+
+
+def many_static_files(root: Path, count: int) -> None:
+    for n in range(count):
+        folder = root / "static" / f"d{n % 400}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"f{n}.txt").write_text(str(n), encoding="utf-8")
+
+
+def test_nothing_of_a_build_runs_or_writes_the_cache_after_it_exits(tmp_path: Path) -> None:
+    root = big_site(tmp_path / "site", 30)
+    many_static_files(root, 12000)  # housekeeping after a build has plenty to do
+    for attempt in range(2):  # a first build (no spare yet), then a rebuild after an edit
+        (root / "posts/p1.md").write_text(post(f"Edited {attempt}", body=BODY), encoding="utf-8")
+        tag = new_tag()
+        build = start_blog(root, tag, "build", "--quiet", log=tmp_path / "build.log")
+        assert build.wait(timeout=120) == 0
+        assert tagged(tag) == []
+    # Nothing is left writing into it: it can be deleted at once, and stays deleted.
+    shutil.rmtree(root / ".blog-cache")
+    assert not (root / ".blog-cache").exists()
+    assert not any(p.name.startswith(".public") for p in root.iterdir())
+
+
+def test_a_failed_build_leaves_no_process_behind(tmp_path: Path) -> None:
+    root = big_site(tmp_path / "site", 60)
+    many_static_files(root, 6000)
+    (root / "templates").mkdir()
+    (root / "templates/archive.html").write_text("{{ years.nope }}\n", encoding="utf-8")
+    tag = new_tag()
+    build = start_blog(root, tag, "build", "-j", "2", log=tmp_path / "build.log")
+    assert build.wait(timeout=120) == 1
+    assert tagged(tag) == []
+    shutil.rmtree(root / ".blog-cache")
+    assert not (root / ".blog-cache").exists()
+    assert not any(p.name.startswith(".public") for p in root.iterdir())
+
+
+@pytest.mark.parametrize("command", [("build", "-j", "2"), ("serve", "--port", "0")])
+def test_ctrl_c_stops_a_build_and_its_workers_cleanly(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    root = big_site(tmp_path / "site", 300)
+    started = time.monotonic()
+    assert run_blog("build", "--quiet", "-j", "2", cwd=root).returncode == 0
+    full = time.monotonic() - started
+    before = tree_digest(root / "public")
+    # Ctrl-C at several moments of a build that parses every post again on two workers (the
+    # first build of `serve` too): however it lands, the build stops cleanly.
+    for attempt, fraction in enumerate((0.0, 0.3, 0.5, 0.7)):
+        (root / "site.toml").write_text(f'title = "T{attempt}"\n', encoding="utf-8")
+        shutil.rmtree(root / ".blog-cache")
+        tag = new_tag()
+        log = tmp_path / f"{attempt}.log"
+        build = start_blog(root, tag, *command, log=log, new_session=True)
+        assert wait_until(workers_seen(tag, build))
+        time.sleep(full * fraction)
+        if build.poll() is None:
+            os.killpg(build.pid, signal.SIGINT)  # as Ctrl-C on a terminal: to the whole group
+        code = build.wait(timeout=60)
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert "Traceback" not in text, text
+        if code == 0:  # done before Ctrl-C reached it
+            before = tree_digest(root / "public")
+            continue
+        assert code == 130, text
+        assert text.splitlines()[-1] == "interrupted"
+        assert wait_until(gone(tag)), f"still running: {tagged(tag)}"
+        assert tree_digest(root / "public") == before
+        assert not any(p.name.startswith(".public") for p in root.iterdir())
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
