@@ -80,7 +80,11 @@ class MathEngine:
         found: dict[Formula, Conversion | Lost] = {}
         wanted: dict[Formula, str] = {}  # formula → the TeX the engine gets
         for formula in formulas:
-            if formula in found or formula in wanted:
+            if formula in found or formula in wanted:  # counted as one at a time would count it
+                if self._cache:
+                    self.reused += 1
+                else:
+                    self.converted += 1
                 continue
             cached = self._cache.get(*formula) if self._cache else None
             if cached is not None:
