@@ -2,9 +2,9 @@
 converted once, ever.
 
 One JSON file holds the conversions made under one *fingerprint*: the engine's version, the
-rewrites' version and the site's macros. Change any of them and the file no longer matches, so
-nothing stale is reused. The file is rewritten at the end of a build with only the formulas that
-build used, so it never grows past the site. Deleting `.blog-cache/` is always safe.
+rewrites' and the limits' versions and the site's macros. Change any of them and the file no longer
+matches, so nothing stale is reused. The file is rewritten at the end of a build with only the
+formulas that build used, so it never grows past the site. Deleting `.blog-cache/` is always safe.
 
 Cached HTML goes into pages as it is, so a value read from disk must look like what math-core
 makes before it is used: `<math>…</math>` with only the elements and attributes math-core writes
@@ -57,9 +57,12 @@ def looks_like_mathml(value: str) -> bool:
     return _MATHML.fullmatch(value) is not None
 
 
-def fingerprint(engine_version: str, rewrites_version: str, macros: Mapping[str, str]) -> str:
+def fingerprint(
+    engine_version: str, rewrites_version: str, limits_version: str, macros: Mapping[str, str]
+) -> str:
     material = json.dumps(
-        [_FORMAT, engine_version, rewrites_version, sorted(macros.items())], ensure_ascii=False
+        [_FORMAT, engine_version, rewrites_version, limits_version, sorted(macros.items())],
+        ensure_ascii=False,
     )
     return hashlib.sha256(material.encode()).hexdigest()
 

@@ -19,6 +19,7 @@ from .fingerprints import installed_library
 from .math_cache import Conversion, FormulaCache, fingerprint
 from .math_converter import Converter, Lost
 from .math_limits import (
+    LIMITS_VERSION,
     MAX_EXPANSIONS,
     bracket_refusal,
     expanded_refusal,
@@ -46,7 +47,7 @@ class MathRenderError(Exception):
 
 
 def cache_fingerprint(macros: Mapping[str, str]) -> str:
-    return fingerprint(ENGINE, REWRITES_VERSION, macros)
+    return fingerprint(ENGINE, REWRITES_VERSION, LIMITS_VERSION, macros)
 
 
 class MathEngine:

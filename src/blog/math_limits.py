@@ -21,6 +21,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+# What is refused is cached like a conversion: bump this whenever a limit or a measure changes,
+# so that the formula cache does not keep an old verdict.
+LIMITS_VERSION = "1"
 # math-core overflows its stack somewhere past ~2,000 levels; real formulas stay far below this.
 MAX_NESTING = 256
 MAX_LENGTH = 50_000
