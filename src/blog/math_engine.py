@@ -17,7 +17,7 @@ import math_core
 
 from .fingerprints import installed_library
 from .math_cache import Conversion, FormulaCache, fingerprint
-from .math_converter import Converter, Lost
+from .math_converter import Answer, Converter, Lost
 from .math_limits import (
     LIMITS_VERSION,
     MAX_EXPANSIONS,
@@ -81,7 +81,9 @@ class MathEngine:
         found: dict[Formula, Conversion | Lost] = {}
         wanted: dict[Formula, str] = {}  # formula → the TeX the engine gets
         for formula in formulas:
-            if formula in found or formula in wanted:  # counted as one at a time would count it
+            if formula in found or formula in wanted:
+                # A repeat counts as it would one formula at a time: a cache hit if there is a
+                # cache, else a conversion.
                 if self._cache:
                     self.reused += 1
                 else:
@@ -100,16 +102,7 @@ class MathEngine:
                 wanted[formula] = rewritten
         answers = self._converter.convert([(tex, formula[1]) for formula, tex in wanted.items()])
         for (formula, rewritten), answer in zip(wanted.items(), answers, strict=True):
-            if isinstance(answer, str):
-                found[formula] = self._keep(formula, answer)
-            elif isinstance(answer, Lost):
-                found[formula] = answer
-            else:
-                text = answer[0].strip()
-                match = _OFFSET.match(text)
-                # The offset points into the rewritten TeX; it is only meaningful if nothing moved.
-                offset = int(match.group(1)) if match and rewritten == formula[0] else None
-                found[formula] = self._keep(formula, (_OFFSET.sub("", text), offset))
+            found[formula] = self._answered(formula, rewritten, answer)
         return [_result(found[formula]) for formula in formulas]
 
     def use_cache(self, cache: FormulaCache | None) -> None:
@@ -133,6 +126,19 @@ class MathEngine:
         if problem is None and self._uses_macros.search(rewritten):
             problem = expanded_refusal(rewritten, self._macros)
         return rewritten, problem
+
+    def _answered(
+        self, formula: Formula, rewritten: str, answer: Answer | Lost
+    ) -> Conversion | Lost:
+        if isinstance(answer, Lost):
+            return answer  # not cached: it may go otherwise on an idle machine
+        if isinstance(answer, str):
+            return self._keep(formula, answer)
+        text = answer[0].strip()
+        match = _OFFSET.match(text)
+        # The offset points into the rewritten TeX; it is only meaningful if nothing moved.
+        offset = int(match.group(1)) if match and rewritten == formula[0] else None
+        return self._keep(formula, (_OFFSET.sub("", text), offset))
 
     def _keep(self, formula: Formula, conversion: Conversion) -> Conversion:
         if self._cache:
