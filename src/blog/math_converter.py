@@ -147,7 +147,8 @@ class _Child:
         while size > 0:
             left = deadline - time.monotonic()
             if left <= 0 or not self._poll.poll(left * 1000):
-                raise _Gone(f"the math engine took longer than {FORMULA_SECONDS:g} s on it")
+                seconds = f"{FORMULA_SECONDS:g} s"
+                raise _Gone(f"the math engine took longer than {seconds} on this formula")
             piece = os.read(self._from, size)
             if not piece:
                 raise _Gone("the math engine crashed on this formula")
