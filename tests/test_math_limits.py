@@ -9,6 +9,7 @@ that hangs the engine fails its test instead of hanging the suite.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -141,6 +142,50 @@ def test_the_server_keeps_serving_after_the_engine_crashes_or_hangs(tmp_path: Pa
         assert "Fixed <math><mi>z</mi></math>." in server.request("/posts/a/")[2].decode()
         stream.close()
         assert server.process.poll() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_stops_the_server_while_a_formula_hangs_the_engine(tmp_path: Path) -> None:
+    # Once math-core held the server's lock on Python for as long as it ran: Ctrl-C waited.
+    hanging = " ".join(f"${HANGS}x_{{{n}}}$" for n in range(6))  # 30 s of hanging at least
+    root = write_site(tmp_path, {"a.md": post("A", body="First.")})
+    with serving(root) as server:
+        before = _tree_cpu_seconds(server.process.pid)
+        (root / "posts/a.md").write_text(post("A", body=hanging), encoding="utf-8")
+        deadline = time.monotonic() + 60
+        while _tree_cpu_seconds(server.process.pid) < before + 0.5:  # math-core is at work
+            assert time.monotonic() < deadline, "the rebuild never started converting"
+            time.sleep(0.05)
+        engines = _descendants(server.process.pid)
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=60) == 0
+    deadline = time.monotonic() + 60
+    while any(_alive(pid) for pid in engines):
+        assert time.monotonic() < deadline, "the engine's process outlived the server"
+        time.sleep(0.05)
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:  # the thread ended
+            continue
+        for child in children:
+            found += [child, *_descendants(child)]
+    return found
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    ticks = 0
+    for member in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 HOSTILE_VALUES = [

@@ -11,14 +11,17 @@ fresh child, which finds the formula to blame; that formula alone gets an error.
 about `FORMULA_SECONDS` per bad formula (twice that when it shares its batch with no crash), and
 a crash a restart of the child.
 
-On Linux the child is forked: it has math-core loaded already and is ready in a millisecond or
-two, where a new interpreter takes tens (every build process, and every `blog serve` rebuild,
-starts one). It closes every file it inherited but its pipes, so it holds no socket or output
-file of its parent open. Elsewhere, where forking is unsafe, it is a new interpreter. Either way
-it dies with its parent (`parallel.die_with_parent`), ignores Ctrl-C (the parent decides when to
-stop), and writes nothing to the terminal: a Rust panic prints there, and the formula's warning
-already says what went wrong. Messages are `marshal`led: both ends are the same interpreter, and
-it is the fastest way to move a list of strings.
+On Linux the child is forked: it has math-core loaded already and is ready in about 10 ms, where
+a new interpreter took 60-100 ms on a busy machine (every build process, and every `blog serve`
+rebuild, starts one). It closes every file it inherited but its pipes, so it holds no socket or
+output file of its parent open. Forking `blog serve`'s threaded process is safe for what the
+child does: it reads and writes pipes and calls math-core, which take no lock another thread can
+hold (glibc resets its allocator and loader locks in a forked child); a child that never gets
+ready is killed and replaced once. Elsewhere, where forking is unsafe, the child is a new
+interpreter. Either way it dies with its parent (`parallel.die_with_parent`), ignores Ctrl-C (the
+parent decides when to stop), and writes nothing to the terminal: a Rust panic prints there, and
+the formula's warning already says what went wrong. Messages are `marshal`led: both ends are the
+same interpreter, and it is the fastest way to move a list of strings.
 """
 
 from __future__ import annotations
@@ -70,6 +73,10 @@ class _Gone(Exception):
         self.message = message
 
 
+class _NotReady(Exception):
+    """The child died or hung before it was ready for formulas."""
+
+
 class Converter:
     """Converts batches of (TeX, display) in a child process, started on first use."""
 
@@ -100,9 +107,19 @@ class Converter:
             self._child = None
 
     def _round_trip(self, formulas: Sequence[tuple[str, bool]]) -> list[Answer]:
-        self.start()
-        assert self._child is not None
-        answers = self._child.ask(list(formulas))
+        for _ in range(2):
+            self.start()
+            assert self._child is not None
+            try:
+                answers = self._child.ask(list(formulas))
+                break
+            except _NotReady:
+                self.close()
+        else:  # twice: not a fluke but a broken install
+            raise BlogError.at(
+                "the math engine could not start",
+                hint="check that math-core is installed: pip install math-core",
+            )
         if not isinstance(answers, list) or len(answers) != len(formulas):
             raise _Gone("the math engine gave an answer that does not fit")
         return answers
@@ -123,15 +140,12 @@ class _Child:
     def ask(self, batch: list[tuple[str, bool]]) -> Any:
         _send(self._to, batch)
         if not self._started:
-            # The child's first message says it is ready. If it never comes, the engine cannot
-            # start at all (a broken install): an error for the build, not for each formula.
+            # The child's first message says it is ready. If it never comes, the fault is the
+            # child's, not the formulas'.
             try:
                 self._receive(time.monotonic() + _START_SECONDS)
             except _Gone:
-                raise BlogError.at(
-                    "the math engine could not start",
-                    hint="check that math-core is installed: pip install math-core",
-                ) from None
+                raise _NotReady from None
             self._started = True
         return self._receive(time.monotonic() + FORMULA_SECONDS)
 
