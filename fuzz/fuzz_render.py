@@ -3,12 +3,15 @@
 Run by hand, never in the test suite:
 
     python fuzz/fuzz_render.py --minutes 30 --seed 1 --out fuzz/crashes
+    python fuzz/fuzz_render.py --replay fuzz/crashes/crash-1.md [--no-raw-html] [--macros FILE]
 
 Each input is a whole post file (front matter and body): a real post from `posts/` mutated
 (pieces spliced in, ranges cut, duplicated or swapped, bytes flipped), or one generated from
 pieces that stress the delimiter rules (`$`, `\\`, `{`, `*`, `_`, `[`, backticks, CJK, `<`, deep
-nesting). It goes through `blog.posts.load_post`, the post page is rendered with the theme, and
-the result is checked:
+nesting), and formulas that define macros (`\\def`, `\\newcommand`, `\\let`: nested, recursive,
+expanding to brackets) and use them many times or nested deep. About 30% of the inputs come
+with site macros of their own (`[math.macros]`), which may call each other. It goes through
+`blog.posts.load_post`, the post page is rendered with the theme, and the result is checked:
 
 - nothing but `BlogError` may be raised;
 - with `raw_html = false`, every element the output opens is closed, in order;
@@ -27,6 +30,7 @@ with `crash-N.txt` (what went wrong and how to reproduce it); `summary.json` has
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import html
 import json
 import multiprocessing
@@ -36,6 +40,7 @@ import re
 import sys
 import tempfile
 import time
+import tomllib
 import traceback
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -81,14 +86,28 @@ FRONT_PIECES = [
 
 GOOD_FRONT = "---\ntitle: Fuzz\ndate: 2024-05-01\n---\n"
 
+# Macros: what a post defines (`\\def`, `\\newcommand`…) and what site.toml does, with bodies
+# that nest, recurse, call each other and expand to brackets, so the limits math-core gets are
+# tried after expansion too.
+MACRO_NAMES = ["\\a", "\\b", "\\c", "\\R", "\\E", "\\KL", "\\alpha"]
+SITE_MACRO_NAMES = ["A", "B", "R", "E", "KL", "op"]
+BODY_PIECES = [
+    "(", "((((", "[", "\\{", "x", "#1", "#2", "##1", "#", "\\left(", "\\right)", "\\sqrt",
+    "\\frac", "^", "_", "\\bigl|", "\\bigr)", "⟨", "⌊", "{(}", "\\begin{matrix}",
+    "\\end{matrix}", "&", "\\\\", " ", "\\mathbf", "\\hat", "\\text{(}", "}", "{", "%",
+    "\\mathbb{R}", "\\sqrt[3]", "\\label{eq:m}", "\\tag{m}", "$", "中",
+]  # fmt: skip
+
 # --- generating inputs ------------------------------------------------------------------------
 
 
-def random_text(rng: random.Random, budget: int) -> str:
+def random_text(rng: random.Random, budget: int, site_names: list[str] | None = None) -> str:
     parts: list[str] = []
     while budget > 0:
         roll = rng.random()
-        if roll < 0.72:
+        if roll < 0.04:
+            piece = macro_formula(rng, site_names or [])
+        elif roll < 0.72:
             piece = rng.choice(PIECES)
         elif roll < 0.9:
             piece = "".join(
@@ -104,6 +123,74 @@ def random_text(rng: random.Random, budget: int) -> str:
     return "".join(parts)
 
 
+def macro_body(rng: random.Random, names: list[str], depth: int = 0) -> str:
+    parts: list[str] = []
+    for _ in range(rng.randint(0, 8)):
+        roll = rng.random()
+        if roll < 0.25:
+            parts.append(rng.choice(names))  # a call: of itself, of another, of a site macro
+        elif roll < 0.3 and depth < 2:
+            parts.append(macro_definition(rng, names, depth + 1))  # a definition inside
+        elif roll < 0.4 and depth < 3:
+            parts.append("{" + macro_body(rng, names, depth + 1) + "}")
+        else:
+            parts.append(rng.choice(BODY_PIECES))
+    return "".join(parts)
+
+
+def macro_definition(rng: random.Random, names: list[str], depth: int = 0) -> str:
+    name = rng.choice(names)
+    params = rng.choice([0, 0, 1, 2, 9, 10])
+    body = macro_body(rng, names, depth)
+    roll = rng.random()
+    if roll < 0.1:
+        target = rng.choice([*names, "(", "\\alpha"])
+        return f"\\let{name}{rng.choice(['=', ''])}{target}"
+    if roll < 0.5:
+        signature = "".join(f"#{n}" for n in range(1, params + 1))
+        return f"\\{rng.choice(['def', 'def', 'gdef'])}{name}{signature}{{{body}}}"
+    command = rng.choice(["newcommand", "renewcommand", "providecommand"])
+    named = name if rng.random() < 0.5 else "{" + name + "}"
+    count = f"[{params}]" if params or rng.random() < 0.2 else ""
+    default = f"[{macro_body(rng, names, depth + 1)}]" if params and rng.random() < 0.3 else ""
+    return f"\\{command}{named}{count}{default}{{{body}}}"
+
+
+def macro_use(rng: random.Random, names: list[str]) -> str:
+    name = rng.choice(names)
+    roll = rng.random()
+    if roll < 0.2:  # nested calls, as deep as a chain that crashed math-core
+        depth = rng.choice([2, 10, 300])
+        return (name + "{") * depth + "x" + "}" * depth
+    argument = rng.choice(["", "x", "{x}", "{(}", "{((((}", "{" + macro_body(rng, names) + "}"])
+    return (name + argument) * rng.choice([1, 1, 2, 5, 20, 300])
+
+
+def macro_formula(rng: random.Random, site_names: list[str]) -> str:
+    names = rng.sample(MACRO_NAMES, rng.randint(1, 3)) + [f"\\{n}" for n in site_names]
+    definitions = "".join(macro_definition(rng, names) for _ in range(rng.randint(0, 3)))
+    uses = "".join(macro_use(rng, names) for _ in range(rng.randint(1, 3)))
+    wrap = rng.choice(
+        [
+            "${}$",
+            "$${}$$",
+            "\n\n$$\n{}\n$$\n\n",
+            "\\({}\\)",
+            "\n\\begin{{equation}}{}\\end{{equation}}\n",
+        ]
+    )
+    return wrap.format(definitions + uses)
+
+
+def random_site_macros(rng: random.Random) -> dict[str, str]:
+    """`[math.macros]` for one input: none mostly, else a few that may call each other."""
+    if rng.random() < 0.7:
+        return {}
+    names = rng.sample(SITE_MACRO_NAMES, rng.randint(1, 3))
+    calls = [f"\\{name}" for name in names]
+    return {name: macro_body(rng, calls, depth=2) for name in names}
+
+
 def random_front_matter(rng: random.Random) -> str:
     if rng.random() < 0.8:
         return GOOD_FRONT
@@ -111,14 +198,14 @@ def random_front_matter(rng: random.Random) -> str:
     return rng.choice(["---\n", "---\r\n", "\ufeff---\n", ""]) + lines + rng.choice(["---\n", ""])
 
 
-def mutate(rng: random.Random, text: str) -> str:
+def mutate(rng: random.Random, text: str, site_names: list[str]) -> str:
     for _ in range(rng.randint(1, 8)):
         size = len(text)
         a = rng.randint(0, size)
         b = rng.randint(a, min(size, a + rng.randint(0, 400)))
         kind = rng.random()
         if kind < 0.35:
-            text = text[:a] + random_text(rng, rng.randint(1, 6)) + text[a:]
+            text = text[:a] + random_text(rng, rng.randint(1, 6), site_names) + text[a:]
         elif kind < 0.55:
             text = text[:a] + text[b:]
         elif kind < 0.7:
@@ -134,13 +221,13 @@ def mutate(rng: random.Random, text: str) -> str:
     return text
 
 
-def make_input(rng: random.Random, corpus: list[str]) -> bytes:
+def make_input(rng: random.Random, corpus: list[str], site_names: list[str]) -> bytes:
     if corpus and rng.random() < 0.55:
-        text = mutate(rng, rng.choice(corpus))
+        text = mutate(rng, rng.choice(corpus), site_names)
         if rng.random() < 0.2:  # the front matter too
             text = random_front_matter(rng) + text.split("---\n", 2)[-1]
     else:
-        text = random_front_matter(rng) + random_text(rng, rng.randint(1, 120))
+        text = random_front_matter(rng) + random_text(rng, rng.randint(1, 120), site_names)
     data = text.encode("utf-8", "surrogatepass")
     if rng.random() < 0.02:  # bytes that are not UTF-8
         cut = rng.randint(0, len(data))
@@ -156,6 +243,7 @@ def _child(connection: Connection) -> None:
     from blog.config import SiteConfig, load_config
     from blog.errors import BlogError
     from blog.loading import create_renderers
+    from blog.math_engine import MathEngine, MathRenderError
     from blog.posts import load_post
     from blog.render import PageRenderer
 
@@ -164,20 +252,32 @@ def _child(connection: Connection) -> None:
 
     root = Path(tempfile.mkdtemp(prefix="blog-fuzz-"))
     (root / "posts").mkdir()
-    macros = load_config(REPO).math_macros
+    site_macros = load_config(REPO).math_macros
     setups = []
     for raw_html in (True, False):
-        config = SiteConfig(root=root, raw_html=raw_html, math_macros=macros, base_url="/n/")
+        config = SiteConfig(root=root, raw_html=raw_html, math_macros=site_macros, base_url="/n/")
         setups.append((config, create_renderers(config, None), PageRenderer(config)))
+    engines: dict[tuple[tuple[str, str], ...], MathEngine] = {}  # by the input's site macros
     while True:
         try:
-            data, raw_html = connection.recv()
+            data, raw_html, macros = connection.recv()
         except EOFError:
             return
         config, renderers, pages = setups[0 if raw_html else 1]
         problems: list[str] = []
         started = time.monotonic()
         try:
+            if macros:
+                key = tuple(sorted(macros.items()))
+                if key not in engines:
+                    if len(engines) >= 4:  # each holds a process
+                        engines.pop(next(iter(engines))).close()
+                    try:
+                        engines[key] = MathEngine({**site_macros, **macros})
+                    except MathRenderError:  # a bad macro: the build says so, naming site.toml
+                        connection.send(([], time.monotonic() - started))
+                        continue
+                renderers = dataclasses.replace(renderers, engine=engines[key])
             post, warnings = load_post(root / "posts" / "fuzz.md", config, renderers, data)
             page = pages.render(
                 "post.html", post.output_file, post.source, post=post, older=None, newer=None
@@ -260,17 +360,23 @@ def main(argv: list[str] | None = None) -> int:
     crashes: list[dict[str, object]] = []
     last_report = started
 
-    def record(data: bytes, raw_html: bool, problem: str) -> None:
+    def record(data: bytes, raw_html: bool, macros: dict[str, str], problem: str) -> None:
         key = signature(problem)
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             return
         number = len(crashes) + 1
         (args.out / f"crash-{number}.md").write_bytes(data)
+        options = "" if raw_html else " --no-raw-html"
+        if macros:  # the site's macros, as site.toml would have them
+            toml = args.out / f"crash-{number}.toml"
+            lines = [f"{name} = {json.dumps(body)}" for name, body in macros.items()]
+            toml.write_text("[math.macros]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+            options += f" --macros {toml}"
         (args.out / f"crash-{number}.txt").write_text(
             f"{problem}\n\nraw_html = {str(raw_html).lower()}, input #{tried}, "
             f"seed {args.seed}\nreproduce: python fuzz/fuzz_render.py --replay "
-            f"{args.out / f'crash-{number}.md'}{'' if raw_html else ' --no-raw-html'}\n",
+            f"{args.out / f'crash-{number}.md'}{options}\n",
             encoding="utf-8",
         )
         crashes.append({"file": f"crash-{number}.md", "problem": key, "raw_html": raw_html})
@@ -278,10 +384,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         while time.monotonic() < deadline:
-            data = make_input(rng, corpus)
+            macros = random_site_macros(rng)
+            data = make_input(rng, corpus, list(macros))
             raw_html = rng.random() < 0.5
             tried += 1
-            child.connection.send((data, raw_html))
+            child.connection.send((data, raw_html, macros))
             if child.connection.poll(args.timeout):
                 try:
                     problems, seconds = child.connection.recv()
@@ -298,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
                 problems = [f"{problems[0]} (exit {code})"] if code and code < 0 else problems
                 child = start_child(context)
             for problem in problems:
-                record(data, raw_html, problem)
+                record(data, raw_html, macros, problem)
             now = time.monotonic()
             if now - last_report > 60:
                 last_report = now
@@ -326,11 +433,14 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if crashes else 0
 
 
-def replay(path: Path, raw_html: bool) -> int:
+def replay(path: Path, raw_html: bool, macros_file: Path | None) -> int:
     """Run one reproducer in this process and print what goes wrong."""
+    macros = {}
+    if macros_file is not None:
+        macros = tomllib.loads(macros_file.read_text(encoding="utf-8"))["math"]["macros"]
     context = multiprocessing.get_context("spawn")
     child = start_child(context)
-    child.connection.send((path.read_bytes(), raw_html))
+    child.connection.send((path.read_bytes(), raw_html, macros))
     try:
         problems, seconds = child.connection.recv()
     except EOFError:
@@ -725,5 +835,7 @@ if __name__ == "__main__":
         given = options.parse_args()
         sys.exit(fuzz_symlinks(given.minutes, given.seed, given.out, given.timeout))
     if len(sys.argv) >= 3 and sys.argv[1] == "--replay":
-        sys.exit(replay(Path(sys.argv[2]), "--no-raw-html" not in sys.argv))
+        given = sys.argv[3:]
+        macros_file = Path(given[given.index("--macros") + 1]) if "--macros" in given else None
+        sys.exit(replay(Path(sys.argv[2]), "--no-raw-html" not in given, macros_file))
     sys.exit(main())

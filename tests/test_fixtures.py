@@ -13,6 +13,9 @@ from blog.markdown import create_markdown, render_body
 from blog.math_engine import MathEngine
 
 BASE_PATH = "/notes/"
+# One engine each for the whole module: an engine converts in a process of its own.
+ENGINE = MathEngine({"R": r"\mathbb{R}"})
+PLAIN_ENGINE = MathEngine()
 
 
 def render(title: str, text: str) -> str:
@@ -23,7 +26,7 @@ def render(title: str, text: str) -> str:
         cjk_latin_spacing="[spacing]" in title,
         callout_titles=ui_strings("zh-CN" if "[zh]" in title else "en"),
     )
-    body = render_body(md, text, engine=MathEngine({"R": r"\mathbb{R}"}), first_line=1)
+    body = render_body(md, text, engine=ENGINE, first_line=1)
     warnings = "".join(f"<!-- {d.line}:{d.column}: {d.message} -->\n" for d in body.diagnostics)
     return body.html + warnings
 
@@ -32,7 +35,7 @@ def excerpt(title: str, text: str) -> str:
     match = re.search(r"\[limit=(\d+)\]", title)
     limit = int(match.group(1)) if match else 40
     md = create_markdown(raw_html=True, base_path=BASE_PATH)
-    body = render_body(md, text, engine=MathEngine())
+    body = render_body(md, text, engine=PLAIN_ENGINE)
     result = make_excerpt(md, body.tokens, limit)
     return result.html + f"<!-- truncated={result.truncated} -->\n"
 

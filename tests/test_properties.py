@@ -187,6 +187,14 @@ TEX_PIECES = [
     "\\right.", "&lt;", "\u200b", "\\nonumber",
 ]  # fmt: skip
 tex_text = st.lists(st.sampled_from(TEX_PIECES), max_size=40).map("".join)
+MACRO_PIECES = [
+    "\\def", "\\gdef", "\\newcommand", "\\renewcommand", "\\providecommand", "\\let", "\\a",
+    "\\b", "\\R", "\\S", "#1", "#2", "#", "=", "[", "]", "[2]", "{", "}", "(", "((((", "x",
+    "\\left(", "\\right)", "\\bigl|", "\\begin{matrix}", "\\end{matrix}", "%", "\n", " ",
+    "\\\\", "\\sqrt",
+]  # fmt: skip
+macro_tex = st.lists(st.sampled_from(MACRO_PIECES), max_size=60).map("".join)
+MACRO_ENGINE = MathEngine({"R": "\\mathbb{R}", "S": "\\S(#1"})
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -202,3 +210,15 @@ def test_any_formula_converts_or_fails_with_a_message(tex: str, display: bool) -
         return
     html, _ = numbering.finish(prepared, converted)
     assert html_problems(html, balanced=True) == []
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(macro_tex, st.booleans())
+def test_any_formula_with_macros_converts_or_fails_with_a_message(tex: str, display: bool) -> None:
+    """Whatever a formula defines, measuring its expansion ends (within its budget) and the
+    engine answers: the MathML, or a message."""
+    result = MACRO_ENGINE.render_all([(tex, display)])[0]
+    if isinstance(result, MathRenderError):
+        assert result.message
+    else:
+        assert html_problems(result, balanced=True) == []

@@ -2,9 +2,14 @@
 converted once, ever.
 
 One JSON file holds the conversions made under one *fingerprint*: the engine's version, the
-rewrites' version and the site's macros. Change any of them and the file no longer matches, so
-nothing stale is reused. The file is rewritten at the end of a build with only the formulas that
-build used, so it never grows past the site. Deleting `.blog-cache/` is always safe.
+rewrites' and the limits' versions and the site's macros. Change any of them and the file no longer
+matches, so nothing stale is reused. The file is rewritten at the end of a build with only the
+formulas that build used, so it never grows past the site. Deleting `.blog-cache/` is always safe.
+
+Cached HTML goes into pages as it is, so a value read from disk must look like what math-core
+makes before it is used: `<math>…</math>` with only the elements and attributes math-core writes
+(no `<script>`, no `on…` handler, a link only to `#an-equation`), or an error. Anything else (a
+file edited by hand, or by someone else) is ignored and the formula converted again.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,9 +31,38 @@ _FORMAT = 1
 Conversion = str | tuple[str, int | None]
 
 
-def fingerprint(engine_version: str, rewrites_version: str, macros: Mapping[str, str]) -> str:
+# What math-core writes (its source and output surveyed): MathML Core, and inside `<mtext>` the
+# few HTML elements of `\\textbf`, `\\emph`, `\\url`, `\\eqref` and the like.
+_ELEMENTS = (  # the m… ones first under one `m`, most frequent first: a cheaper alternation
+    "(?:m(?:i|o|n|row|sup|sub|text|space|frac|over|under|table|tr|td|sqrt|root|style|error|"
+    "padded|phantom|subsup|underover|multiscripts|prescripts|enclose|s)|"
+    "a|annotation|b|code|em|i|none|s|semantics|span|u)"
+)
+_ATTRIBUTES = (
+    "accent|accentunder|class|depth|display|displaystyle|encoding|form|height|id|linethickness|"
+    "lspace|mathvariant|maxsize|minsize|movablelimits|notation|rspace|scriptlevel|stretchy|"
+    "symmetric|title|voffset|width"
+)
+# A style only sets lengths, alignments and colours (`color:#FF0000;`); a link only goes to an
+# equation on the same page. Possessive quantifiers: no backtracking, one pass over the value.
+_ATTRIBUTE = rf'\s(?:(?:{_ATTRIBUTES})="[^"<>]*+"|style="[-\w\s:;.%#]*+"|href="#[^"<>]*+")'
+_MATHML = re.compile(
+    rf"<math(?:{_ATTRIBUTE})*+>(?:[^<]++|<(?:{_ELEMENTS}(?:{_ATTRIBUTE})*+/?|/{_ELEMENTS})>)*+"
+    r"</math>"
+)
+
+
+def looks_like_mathml(value: str) -> bool:
+    """True if `value` could be math-core's output: nothing in it can run a script."""
+    return _MATHML.fullmatch(value) is not None
+
+
+def fingerprint(
+    engine_version: str, rewrites_version: str, limits_version: str, macros: Mapping[str, str]
+) -> str:
     material = json.dumps(
-        [_FORMAT, engine_version, rewrites_version, sorted(macros.items())], ensure_ascii=False
+        [_FORMAT, engine_version, rewrites_version, limits_version, sorted(macros.items())],
+        ensure_ascii=False,
     )
     return hashlib.sha256(material.encode()).hexdigest()
 
@@ -64,8 +99,10 @@ class FormulaCache:
     def get(self, tex: str, display: bool) -> Conversion | None:
         key = _key(tex, display)
         value = self._used.get(key)
-        if value is None:
+        if value is None:  # not used yet in this build: from disk, so checked first
             value = self._stored.get(key)
+            if isinstance(value, str) and not looks_like_mathml(value):
+                return None
         if isinstance(value, str):
             self._used[key] = value
             return value

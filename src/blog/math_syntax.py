@@ -260,19 +260,22 @@ def _render_formulas(state: StateCore) -> None:
         (token, place, numbering.prepare(token.content, display=_is_display(token)))
         for token, place in _formulas(state.tokens, lines)
     ]
-    for token, place, prepared in formulas:
-        display = _is_display(token)
-        problems = list(prepared.problems)
-        if context.engine is None:
+    if context.engine is None:
+        for token, _, _ in formulas:
             token.meta["html"] = html.escape(token.content)
-            continue
-        try:
-            converted = None
-            if prepared.only_reference is None:
-                converted = context.engine.render(prepared.tex, display=display)
-            token.meta["html"], found = numbering.finish(prepared, converted)
-            problems += found
-        except MathRenderError as exc:
+        return
+    # All of them at once: the engine converts what it has not cached in one batch.
+    wanted = [
+        (prepared.tex, _is_display(token))
+        for token, _, prepared in formulas
+        if prepared.only_reference is None
+    ]
+    results = iter(context.engine.render_all(wanted))
+    for token, place, prepared in formulas:
+        problems = list(prepared.problems)
+        converted = None if prepared.only_reference is not None else next(results)
+        if isinstance(converted, MathRenderError):
+            exc = converted
             column = place.column
             exact = prepared.tex == token.content and token.type == "math_inline"
             if (
@@ -283,7 +286,10 @@ def _render_formulas(state: StateCore) -> None:
             ):
                 column += len(token.markup) + exc.offset  # point at the offending character
             context.report(f"math: {exc.message}", place.line, column, _hint(token))
-            token.meta["html"] = _error_html(token, exc.message, display)
+            token.meta["html"] = _error_html(token, exc.message, _is_display(token))
+        else:
+            token.meta["html"], found = numbering.finish(prepared, converted)
+            problems += found
         for problem in problems:
             context.report(f"math: {problem}", place.line, place.column, _hint(token))
 
