@@ -835,7 +835,7 @@ if __name__ == "__main__":
         given = options.parse_args()
         sys.exit(fuzz_symlinks(given.minutes, given.seed, given.out, given.timeout))
     if len(sys.argv) >= 3 and sys.argv[1] == "--replay":
-        given = sys.argv[3:]
-        macros_file = Path(given[given.index("--macros") + 1]) if "--macros" in given else None
-        sys.exit(replay(Path(sys.argv[2]), "--no-raw-html" not in given, macros_file))
+        flags = sys.argv[3:]
+        macros_file = Path(flags[flags.index("--macros") + 1]) if "--macros" in flags else None
+        sys.exit(replay(Path(sys.argv[2]), "--no-raw-html" not in flags, macros_file))
     sys.exit(main())
