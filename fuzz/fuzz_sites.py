@@ -205,8 +205,12 @@ def finish(run: Run, timeout: float, problems: list[str], label: str) -> None:
     if run.code not in allowed:
         problems.append(f"{label} ended with exit code {run.code}")
     if b"Traceback (most recent call last)" in run.output:
-        lines = run.output.decode("utf-8", "replace").strip().splitlines()
-        problems.append(f"{label} printed a traceback ending: {lines[-1][:200]}")
+        text = run.output.decode("utf-8", "replace").strip()
+        sent = f" (sent signal {run.signal_sent})" if run.signal_sent else ""
+        problems.append(
+            f"{label}{sent} printed a traceback ending: {text.splitlines()[-1][:200]}"
+            f"\n--- its output:\n{text[-6000:]}\n---"
+        )
 
 
 def check_output(site: Path, problems: list[str], *, user_files: bool) -> None:
@@ -277,7 +281,8 @@ def fuzz_one(rng: random.Random, folder: Path, timeout: float) -> tuple[list[str
 
 
 def signature(problem: str) -> str:
-    return re.sub(r"\d+", "N", problem)[:200]
+    """What makes two failures the same: the first line, numbers aside."""
+    return re.sub(r"\d+", "N", problem.splitlines()[0])[:200]
 
 
 def keep(folder: Path, target: Path, problems: list[str], made: list[str], seed: int) -> None:
