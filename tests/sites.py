@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 import textwrap
@@ -41,6 +42,12 @@ def run_blog(*args: str | Path, cwd: Path | None = None) -> subprocess.Completed
     )
 
 
+def without_progress(stderr: str) -> list[str]:
+    """What a build printed on stderr besides its progress lines, which a build that runs past a
+    second prints (as any build may on a busy machine)."""
+    return [line for line in stderr.splitlines() if not re.fullmatch(r"\w+: \d+/\d+", line)]
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """Every file under `folder` with the hash of its bytes."""
     return {
@@ -48,3 +55,24 @@ def tree_digest(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+BIG_SITE_BODY = (
+    "## 推导\n\nRoPE 让内积只依赖相对位置 $m - n$，见式 \\eqref{eq:a}。\n\n"
+    "\\begin{equation}\\label{eq:a}\nf(q, m) = q e^{i m \\theta}\n\\end{equation}\n\n"
+    "```python\nprint('hello')\n```\n\nSee [the first](/posts/p0/).\n"
+)
+
+
+def big_site(root: Path, posts: int) -> Path:
+    """A site of `posts` posts with a heading, a numbered equation, code and a link each: enough
+    work for a build to be caught part-way."""
+    return write_site(
+        root,
+        {
+            f"p{n}.md": post(f"Post {n}", f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}", BIG_SITE_BODY,
+                             tags=f"[t{n % 9}, 标签{n % 5}]")
+            for n in range(posts)
+        },
+        'title = "A"\n',
+    )  # fmt: skip

@@ -13,25 +13,8 @@ from pathlib import Path
 
 import pytest
 from build_processes import new_tag, start_blog, tagged, wait_until
-from sites import post, run_blog, tree_digest, write_site
-
-BODY = (
-    "## 推导\n\nRoPE 让内积只依赖相对位置 $m - n$，见式 \\eqref{eq:a}。\n\n"
-    "\\begin{equation}\\label{eq:a}\nf(q, m) = q e^{i m \\theta}\n\\end{equation}\n\n"
-    "```python\nprint('hello')\n```\n\nSee [the first](/posts/p0/).\n"
-)
-
-
-def big_site(root: Path, posts: int) -> Path:
-    return write_site(
-        root,
-        {
-            f"p{n}.md": post(f"Post {n}", f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}", BODY,
-                             tags=f"[t{n % 9}, 标签{n % 5}]")
-            for n in range(posts)
-        },
-        'title = "A"\n',
-    )  # fmt: skip
+from sites import BIG_SITE_BODY as BODY
+from sites import big_site, post, run_blog, tree_digest
 
 
 def workers_seen(tag: str, process: subprocess.Popen[bytes]) -> Callable[[], bool]:
