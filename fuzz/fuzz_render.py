@@ -336,6 +336,34 @@ def load_corpus(folder: Path) -> list[str]:
     return [path.read_text(encoding="utf-8") for path in sorted(folder.rglob("*.md"))]
 
 
+TIMING = ("slow", "hang")
+
+
+def run_one(
+    context: Any, child: Child, job: tuple[bytes, bool, dict[str, str]], args: argparse.Namespace
+) -> tuple[Child, list[str]]:
+    """Send one input to `child`; its problems, and the child to use next (a new one after a
+    hang or a death)."""
+    data = job[0]
+    child.connection.send(job)
+    if child.connection.poll(args.timeout):
+        try:
+            problems, seconds = child.connection.recv()
+        except EOFError:
+            problems, seconds = [f"child died (exit code {child.process.exitcode})"], 0.0
+        if seconds > args.slow:
+            problems.append(f"slow: {seconds:.0f} s for {len(data) // 1024} KB")
+    else:
+        problems = [f"hang: no answer in {args.timeout:.0f} s"]
+    if problems and problems[0].startswith(("child died", "hang")):
+        child.process.kill()
+        child.process.join()
+        code = child.process.exitcode
+        problems = [f"{problems[0]} (exit {code})"] if code and code < 0 else problems
+        child = start_child(context)
+    return child, problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=1.0, help="how long to run")
@@ -355,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     child = start_child(context)
     started = time.monotonic()
     deadline = started + args.minutes * 60
-    tried = 0
+    tried = retimed = 0
     seen: dict[str, int] = {}
     crashes: list[dict[str, object]] = []
     last_report = started
@@ -388,22 +416,12 @@ def main(argv: list[str] | None = None) -> int:
             data = make_input(rng, corpus, list(macros))
             raw_html = rng.random() < 0.5
             tried += 1
-            child.connection.send((data, raw_html, macros))
-            if child.connection.poll(args.timeout):
-                try:
-                    problems, seconds = child.connection.recv()
-                except EOFError:
-                    problems, seconds = [f"child died (exit code {child.process.exitcode})"], 0.0
-                if seconds > args.slow:
-                    problems.append(f"slow: {seconds:.0f} s for {len(data) // 1024} KB")
-            else:
-                problems = [f"hang: no answer in {args.timeout:.0f} s"]
-            if problems and problems[0].startswith(("child died", "hang")):
-                child.process.kill()
-                child.process.join()
-                code = child.process.exitcode
-                problems = [f"{problems[0]} (exit {code})"] if code and code < 0 else problems
-                child = start_child(context)
+            child, problems = run_one(context, child, (data, raw_html, macros), args)
+            if problems and all(problem.startswith(TIMING) for problem in problems):
+                # A busy machine makes any input slow now and then: time it once more, and
+                # report it only if it is slow (or hangs) again.
+                retimed += 1
+                child, problems = run_one(context, child, (data, raw_html, macros), args)
             for problem in problems:
                 record(data, raw_html, macros, problem)
             now = time.monotonic()
@@ -419,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "minutes": round((time.monotonic() - started) / 60, 1),
         "inputs": tried,
+        "retimed": retimed,
         "distinct_crashes": len(crashes),
         "crashes": crashes,
         "counts": seen,
