@@ -42,6 +42,7 @@ import tempfile
 import time
 import tomllib
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -317,9 +318,10 @@ class Child:
     connection: Connection
 
 
-def start_child(context: Any) -> Child:
+def start_child(context: Any, target: Callable[[Connection], None] | None = None) -> Child:
+    """A child process running `target` (the post checker by default) on one end of a pipe."""
     parent_end, child_end = context.Pipe()
-    process = context.Process(target=_child, args=(child_end,), daemon=True)
+    process = context.Process(target=target or _child, args=(child_end,), daemon=True)
     process.start()
     child_end.close()
     return Child(process, parent_end)
@@ -716,14 +718,6 @@ def _plants_and_requests(
     ]  # fmt: skip
 
 
-def _start_symlink_child(context: Any) -> Child:
-    parent_end, child_end = context.Pipe()
-    process = context.Process(target=_symlink_child, args=(child_end,), daemon=True)
-    process.start()
-    child_end.close()
-    return Child(process, parent_end)
-
-
 _Outcome = tuple[str, list[str]]  # ("ok" | "error" | "crash" | "hang" | "died", details)
 
 
@@ -793,7 +787,7 @@ def _fuzz_one_site(
             run.record(f"{outcome[0]}: {outcome[1][0]}", base, root)
             child.process.kill()
             child.process.join()
-            return _start_symlink_child(context)
+            return start_child(context, _symlink_child)
         run.count(outcome)
         planted.update(Path(link) for link, _ in plants)
         problems = _check_linked_build(root, base, outcome, must_refuse, before, planted)
@@ -814,7 +808,7 @@ def fuzz_symlinks(minutes: float, seed: int, out: Path, timeout: float) -> int:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     context = multiprocessing.get_context("spawn")
-    child = _start_symlink_child(context)
+    child = start_child(context, _symlink_child)
     run = _SymlinkRun(seed, out)
     started = time.monotonic()
     try:
