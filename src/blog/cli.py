@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -246,9 +248,31 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+# How long a Ctrl-C'd command may spend cleaning up before it is ended anyway.
+INTERRUPT_GRACE = 10.0
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """Ctrl-C: unwind as usual (workers are stopped, staging folders removed), but never for
+    longer than `INTERRUPT_GRACE`, so a clean-up that blocks (a pool's exit handler joining its
+    threads) cannot keep the command alive. Ending there is safe: the output is only ever swapped
+    in whole, and the workers die with this process."""
+
+    def give_up() -> None:
+        print("interrupted", file=sys.stderr, flush=True)
+        os._exit(130)
+
+    timer = threading.Timer(INTERRUPT_GRACE, give_up)
+    timer.daemon = True
+    timer.start()
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "serve": _serve, "init": _init, "new": _new}
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _interrupted) if in_main_thread else None
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:
@@ -264,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":
