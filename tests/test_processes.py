@@ -115,7 +115,9 @@ def test_ctrl_c_stops_a_build_and_its_workers_cleanly(
         if code == 0:  # done before Ctrl-C reached it
             before = tree_digest(root / "public")
             continue
-        assert code == 130, text
+        # 130, or death by SIGINT itself (-2) when it lands during the exit: a shell shows both
+        # as 130, the exit of a command stopped by Ctrl-C.
+        assert code in (130, -signal.SIGINT), text
         assert text.splitlines()[-1] == "interrupted"
         assert wait_until(gone(tag)), f"still running: {tagged(tag)}"
         assert tree_digest(root / "public") == before
