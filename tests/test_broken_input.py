@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,22 @@ def test_backslash_in_double_quotes_is_explained(site: Path) -> None:
         site, "error: posts/bad.md:2: front matter: found unknown escape character 'm'"
     )
     assert "write TeX in single quotes" in stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_named_not_a_traceback(site: Path) -> None:
+    (site / "posts" / os.fsdecode(b"caf\xe9.md")).write_text(GOOD, encoding="utf-8")
+    stderr = build_fails_with(
+        site, "error: posts/caf\\xe9.md: file name is not valid UTF-8 or holds a control character"
+    )
+    assert "hint: rename it" in stderr
+
+
+def test_a_newline_in_a_static_file_name_is_an_error(site: Path) -> None:
+    (site / "static").mkdir()
+    (site / "static" / "a\nb.png").write_bytes(b"x")
+    build_fails_with(
+        site, "error: static/a\\nb.png: file name is not valid UTF-8 or holds a control character"
+    )
 
 
 def test_tab_from_double_quoted_theta_is_caught(site: Path) -> None:

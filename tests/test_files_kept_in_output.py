@@ -81,6 +81,33 @@ def test_files_put_in_the_output_survive_every_build_with_a_warning(tmp_path: Pa
     assert "CNAME" not in warning and "posts/p1/notes.txt" in warning
     assert (out / "CNAME").read_text(encoding="utf-8") == "notes.example.org\n"
 
+    # So does a dotfile, as in Hugo and Zola: .nojekyll is published from static/.
+    (root / "static/.nojekyll").write_text("", encoding="utf-8")
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    warning = kept_warning(result.stderr)
+    assert ".nojekyll" not in warning and "posts/p1/notes.txt" in warning
+
+
+def test_static_dotfiles_are_published_but_not_version_control_or_editor_files(
+    tmp_path: Path,
+) -> None:
+    root = write_site(tmp_path / "site", {"p.md": post("P")})
+    static = root / "static"
+    published = (".nojekyll", ".well-known/security.txt")
+    left_behind = (".well-known/.gitkeep", ".gitignore", ".git/HEAD", ".DS_Store")
+    editor_leftovers = ("css/.site.css.swp", "css/.#site.css", "css/site.css~")
+    for name in published + left_behind + editor_leftovers:
+        (static / name).parent.mkdir(parents=True, exist_ok=True)
+        (static / name).write_text("x\n", encoding="utf-8")
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    out = root / "public"
+    assert all((out / name).is_file() for name in published)
+    for name in left_behind + editor_leftovers:
+        assert not (out / name).exists(), name
+    assert not (out / ".git").exists()
+
 
 def test_a_kept_file_deleted_by_hand_stays_deleted(tmp_path: Path) -> None:
     root = write_site(tmp_path / "site", {f"p{n}.md": post(f"P{n}") for n in range(3)})

@@ -152,6 +152,11 @@ def test_an_edit_sends_a_reload_and_the_page_changes(server: Server) -> None:
     assert stream.next() == ("reload", "css")
     assert b"navy" in server.request("/css/extra.css")[2]
 
+    (root / "static/.well-known").mkdir()  # a dotfile of static/ is published, so watched
+    (root / "static/.well-known/security.txt").write_text("Contact: a@b.c", encoding="utf-8")
+    assert stream.next()[0] == "reload"
+    assert server.request("/.well-known/security.txt")[2] == b"Contact: a@b.c"
+
     (root / "posts/b.md").unlink()  # gone without a restart
     assert stream.next() == ("reload", "page")
     assert server.request("/posts/b/")[0] == 404

@@ -3,8 +3,8 @@ event stream, and the checks that keep a local preview from being a hole.
 
 - Only GET and HEAD. Only regular files inside the output folder, after decoding the path once:
   `..`, `%2e%2e`, encoded slashes and backslashes, absolute paths, dot files (`.git/`, the
-  build marker) and symlinks all give 404. A build never writes a symlink, so one in the output
-  was put there by someone else, and is never followed, wherever it leads.
+  build marker; `.well-known/` is served) and symlinks all give 404. A build never writes a
+  symlink, so one in the output was put there by someone else, and is never followed.
 - A request whose `Host` is not this machine by name or address is refused (DNS rebinding), and
   the event stream refuses a foreign `Origin`: another host, or another port of this one (any
   other local server, or a page it serves, is a foreign origin).
@@ -132,6 +132,10 @@ def origin_allowed(origin: str, bound_host: str, port: int) -> bool:
     return parts.scheme == "http" and origin_port == port and host_allowed(parts.netloc, bound_host)
 
 
+# RFC 8615's folder, published from static/ like any file there; the only dotted name served
+WELL_KNOWN = ".well-known"
+
+
 def resolve_path(out: Path, base_path: str, request_path: str) -> Path | str | None:
     """The file to serve, a path to redirect to (a str), or None for 404."""
     path = urlsplit(request_path).path
@@ -143,7 +147,7 @@ def resolve_path(out: Path, base_path: str, request_path: str) -> Path | str | N
     parts = decoded.split("/")
     if parts and parts[-1] == "":
         parts.pop()  # a trailing slash
-    if any(part == "" or part.startswith(".") for part in parts):
+    if any(part == "" or (part.startswith(".") and part != WELL_KNOWN) for part in parts):
         return None  # `//`, `..`, `.` and dot files
     root = os.path.realpath(out)
     if _through_symlink(root, parts):

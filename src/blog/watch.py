@@ -30,7 +30,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .config import CONFIG_FILE
-from .discover import POSTS_DIR, STATIC_DIR, TEMPLATES_DIR, is_temporary
+from .discover import POSTS_DIR, STATIC_DIR, TEMPLATES_DIR, is_temporary, is_unpublished_static
 
 WATCHED_FOLDERS = (POSTS_DIR, TEMPLATES_DIR, STATIC_DIR)
 QUIET_SECONDS = 0.1  # how long the files must be still before a rebuild starts
@@ -83,7 +83,11 @@ class ChangeWatcher(FileSystemEventHandler):
             parts = path.resolve().relative_to(self.root).parts
         except ValueError:
             return False
-        if not parts or any(is_temporary(part) for part in parts):
+        if not parts:
+            return False
+        # static/ publishes dotfiles (.nojekyll, .well-known/); elsewhere they are not inputs
+        skipped = is_unpublished_static if parts[0] == STATIC_DIR else is_temporary
+        if any(skipped(part) for part in parts[1:]) or is_temporary(parts[0]):
             return False
         return parts == (CONFIG_FILE,) or (len(parts) > 1 and parts[0] in WATCHED_FOLDERS)
 
