@@ -3,10 +3,12 @@ once `blog build` has exited nothing of it runs or writes `.blog-cache/` any mor
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +17,9 @@ import pytest
 from build_processes import new_tag, start_blog, tagged, wait_until
 from sites import BIG_SITE_BODY as BODY
 from sites import big_site, post, run_blog, tree_digest
+
+from blog.config import load_config
+from blog.loading import load_posts
 
 
 def workers_seen(tag: str, process: subprocess.Popen[bytes]) -> Callable[[], bool]:
@@ -124,3 +129,19 @@ def test_ctrl_c_stops_a_build_and_its_workers_cleanly(
         assert not any(p.name.startswith(".public") for p in root.iterdir())
     result = run_blog("build", cwd=root)
     assert result.returncode == 0, result.stderr
+
+
+def test_workers_started_for_nothing_are_gone_when_loading_returns(tmp_path: Path) -> None:
+    """A post touched but not changed makes the build start a worker before it finds every
+    post in its cache. That worker is stopped and waited for then, not left to shut down in
+    the background, where on Python 3.11 its executor's thread races with the interpreter's
+    exit (a finished build printed `OSError: [Errno 9] Bad file descriptor`)."""
+    root = big_site(tmp_path / "site", 8)
+    assert run_blog("build", "--quiet", cwd=root).returncode == 0
+    later = time.time() + 60
+    os.utime(root / "posts/p0.md", (later, later))
+    config = load_config(root)
+    loaded = load_posts(config, drafts=False, jobs=2)
+    assert len(loaded.posts) == 8 and loaded.parsed == 0
+    assert multiprocessing.active_children() == []
+    assert not [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]

@@ -239,7 +239,7 @@ def load_posts(
         progress("posts", done, len(paths))
     wanted = jobs if len(todo) >= PARALLEL_MIN_POSTS else 1
     if pool is not None and (not todo or pool.workers < wanted):
-        pool.close()  # nothing to parse after all, or more than one worker can do
+        pool.stop()  # nothing to parse after all, or more than one worker can do
         pool = None
     if pool is None and todo and jobs > 1 and (wanted > 1 or while_parsing is not None):
         # Even one post goes to a worker when there is a spare core: importing the Markdown

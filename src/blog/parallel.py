@@ -91,9 +91,12 @@ class Pool:
             raise
         return _Draining(futures, self)
 
-    def close(self, *, wait: bool = False) -> None:
-        """No more work: the workers exit once they are idle."""
-        self._executor.shutdown(wait=wait, cancel_futures=True)
+    def close(self) -> None:
+        """No more work: wait for the workers to exit once they are idle."""
+        # Always waiting: an executor left shutting down in the background closes its wake-up
+        # pipe from its own thread, which on 3.11 races with the wake-up Python sends it at
+        # exit (`OSError: Bad file descriptor` printed by a build that had already finished).
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
     def stop(self) -> None:
         """Stop now, without waiting for the work in hand (an error or Ctrl-C)."""
@@ -133,7 +136,7 @@ class _Draining(Iterator[Result]):
         if self._pool is None:
             raise StopIteration
         if not self._waiting:
-            self._pool.close(wait=True)
+            self._pool.close()
             self._pool = None
             raise StopIteration
         try:
