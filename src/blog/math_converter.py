@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import BlogError
-from .parallel import FORKS, die_with_parent
+from .parallel import FORKS, die_with_parent, fork_holding_ctrl_c, ignore_ctrl_c
 
 # How long one formula may take. Real formulas take milliseconds; this is generous for a busy
 # machine, and it is what a formula that hangs the engine costs the build.
@@ -175,7 +175,7 @@ def _fork(setup: Setup) -> tuple[int, int, int]:
     parent = os.getpid()
     to_child, from_parent = os.pipe()[::-1]
     from_child, to_parent = os.pipe()
-    pid = os.fork()
+    pid = fork_holding_ctrl_c()
     if pid == 0:  # the child: never returns
         try:
             os.close(to_child)
@@ -237,8 +237,8 @@ def spawned_main() -> None:
 
 
 def _become_child(parent: int, keep: tuple[int, ...]) -> None:
+    ignore_ctrl_c()
     die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A forked child shares its parent's objects: collecting them would only copy their pages
     # (and run their finalizers here). What the child makes itself has no cycles.
     gc.disable()

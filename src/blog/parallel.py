@@ -76,8 +76,9 @@ class Pool:
             initializer=_start_worker,
             initargs=(os.getpid(), initializer, initargs),
         )
-        for _ in range(workers):
-            self._executor.submit(_nothing)
+        with ctrl_c_held():  # the first submit forks every worker
+            for _ in range(workers):
+                self._executor.submit(_nothing)
 
     def map(self, function: Callable[[Item], Result], chunks: Sequence[Item]) -> Iterator[Result]:
         """Results in order; the pool shuts down once they are read, and is stopped at once if
@@ -111,11 +112,49 @@ class Pool:
         self._executor.shutdown(wait=True)
 
 
-def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
-    die_with_parent(parent)
-    # Ctrl-C reaches the whole process group: the build decides what to do with it, and stops
-    # its workers; a worker interrupted on its own would only print a traceback.
+@contextlib.contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C back in this thread while it forks: children are born with it blocked, and
+    take it up only once they ignore it, and a KeyboardInterrupt cannot land in the handlers
+    Python runs around a fork (logging's, whose lock it would leave taken: "Exception ignored
+    in _releaseLock", and the Ctrl-C lost). Either printed a traceback. This thread gets a
+    Ctrl-C held back the moment the block ends."""
+    if not FORKS:
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def fork_holding_ctrl_c() -> int:
+    """`os.fork` with Ctrl-C held back around it, as `ctrl_c_held` does; the child (0 is
+    returned there) keeps it held until it calls `ignore_ctrl_c`."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        raise
+    if pid != 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    return pid
+
+
+def ignore_ctrl_c() -> None:
+    """In a child: ignore Ctrl-C, dropping one that came since the fork (held back by
+    `ctrl_c_held`). Ctrl-C reaches the whole process group: the parent decides what to do
+    with it, and stops its children."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if FORKS:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    ignore_ctrl_c()  # a worker interrupted on its own would only print a traceback
+    die_with_parent(parent)
     initializer(*initargs)
 
 
