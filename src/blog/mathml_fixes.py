@@ -18,13 +18,17 @@ FIXES_VERSION = "1"
 _COMBINING_VEC = ">\u20d7</mo>"
 _VEC = ">\u2192</mo>"
 
-# `\overline`: a stretched U+0332 (a combining low line) is drawn left of a narrow base
-# (`\overline{\epsilon}`), and without a math font it covers one letter of a wide one. A top
-# border is exactly as wide as what it covers, in any font.
-_OVERLINE_OPEN = '<mover accent="true">'
-_OVERLINE_MARK = '<mo stretchy="true">\u0332</mo>'
-_OVERLINE_CLOSE = _OVERLINE_MARK + "</mover>"
-_OVERLINED = '<mrow style="border-top:0.05em solid;padding-top:0.1em;">'
+# `\overline` and `\underline`: a stretched U+0332 (a combining low line) is drawn left of a
+# narrow base (`\overline{\epsilon}`), and without a math font it covers one letter of a wide
+# one. A border is exactly as wide as what it covers, in any font.
+_LINE_MARK = '<mo stretchy="true">\u0332</mo>'
+_LINES = {  # element: (its opening tag, the bordered row that replaces it)
+    "mover": ('<mover accent="true">', '<mrow style="border-top:0.05em solid;padding-top:0.1em;">'),
+    "munder": (
+        '<munder accentunder="true">',
+        '<mrow style="border-bottom:0.05em solid;padding-bottom:0.1em;">',
+    ),
+}
 
 # `\bigg]^\top`: Chromium does not size an <mo> that is the base of a script (`minsize` is
 # ignored there); inside an <mrow> of its own it is sized.
@@ -39,15 +43,16 @@ def fix_mathml(mathml: str) -> str:
     """`mathml` (math-core's output) as browsers draw what the TeX means."""
     if _COMBINING_VEC in mathml:
         mathml = mathml.replace(_COMBINING_VEC, _VEC)
-    if _OVERLINE_CLOSE in mathml:
-        mathml = _bordered_overlines(mathml)
+    if _LINE_MARK + "</mover>" in mathml or _LINE_MARK + "</munder>" in mathml:
+        mathml = _bordered_lines(mathml)
     if "minsize" in mathml:
         mathml = _SIZED_SCRIPT_BASE.sub(r"\1<mrow>\2</mrow>", mathml)
     return mathml
 
 
-def _bordered_overlines(mathml: str) -> str:
-    """Each `<mover accent="true">X<mo stretchy="true">̲</mo></mover>` → X with a top border."""
+def _bordered_lines(mathml: str) -> str:
+    """Each `<mover accent="true">X<mo stretchy="true">̲</mo></mover>` → X with a top border
+    (and the same `<munder>` → X with a bottom border)."""
     edits: list[tuple[int, int, str]] = []
     opened: list[re.Match[str]] = []
     for tag in _TAG.finditer(mathml):
@@ -59,13 +64,10 @@ def _bordered_overlines(mathml: str) -> str:
         if not opened:
             return mathml  # not what math-core writes: leave it alone
         start = opened.pop()
-        mark = tag.start() - len(_OVERLINE_MARK)
-        if (
-            tag.group(2) == "mover"
-            and start.group() == _OVERLINE_OPEN
-            and mathml.startswith(_OVERLINE_MARK, mark)
-        ):
-            edits.append((start.start(), start.end(), _OVERLINED))
+        mark = tag.start() - len(_LINE_MARK)
+        opening, bordered = _LINES.get(tag.group(2), ("", ""))
+        if mark >= 0 and start.group() == opening and mathml.startswith(_LINE_MARK, mark):
+            edits.append((start.start(), start.end(), bordered))
             edits.append((mark, tag.end(), "</mrow>"))
     for begin, end, replacement in sorted(edits, reverse=True):
         mathml = mathml[:begin] + replacement + mathml[end:]
