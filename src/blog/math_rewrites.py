@@ -327,9 +327,11 @@ _ROW_SPACING = re.compile(
 # A row break right before an environment's end ends the last row; it starts no empty one.
 _TRAILING_ROW_BREAK = re.compile(r"(?<!\\)((?:\\\\)*)\\\\\s*(\\end\{)")
 _NEWLINE = re.compile(r"\\newline(?![A-Za-z])")
-# `\pi*` is π times something, not a starred `\pi`: only these commands have a starred form.
+# `\pi*` is π times something, not a starred `\pi`: only these commands have a starred form,
+# and of those the engine knows only the first ones; the others mean the same without the star.
 _STARRED = re.compile(r"\\([A-Za-z]+)\*")
-_HAS_STAR_FORM = frozenset({"operatorname", "tag", "hspace", "vspace"})
+_HAS_STAR_FORM = frozenset({"operatorname", "tag"})
+_STAR_CHANGES_NOTHING = frozenset({"newcommand", "renewcommand", "providecommand", "hspace"})
 # Old font switches inside `\text{…}`, which the engine refuses in text mode.
 _TEXT_SWITCHES = {
     "rm": "",
@@ -365,9 +367,10 @@ def _newline_as_row_break(tex: str) -> str:
 
 def _unstar_symbols(tex: str) -> str:
     def unstar(match: re.Match[str]) -> str:
-        if match.group(1) in _HAS_STAR_FORM or is_escaped(tex, match.start()):
+        name = match.group(1)
+        if name in _HAS_STAR_FORM or is_escaped(tex, match.start()):
             return match.group()
-        return "\\" + match.group(1) + " *"
+        return "\\" + name + ("" if name in _STAR_CHANGES_NOTHING else " *")
 
     return _STARRED.sub(unstar, tex) if "*" in tex else tex
 
