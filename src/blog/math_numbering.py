@@ -211,6 +211,8 @@ class _Environment:
 def _outermost_environments(tex: str) -> list[_Environment] | None:
     """The numbered environments of `tex` not inside another one; None if they do not nest."""
     found: list[_Environment] = []
+    if "\\begin" not in tex:
+        return found
     open_ones: list[re.Match[str]] = []
     for edge in _EDGE.finditer(tex):
         if is_escaped(tex, edge.start()):
@@ -231,6 +233,8 @@ def _outermost_environments(tex: str) -> list[_Environment] | None:
 
 def _unnumbered(tex: str) -> str:
     """Every numbered environment in `tex` starred: where we number nothing, nobody does."""
+    if "\\begin" not in tex:
+        return tex
     return _EDGE.sub(lambda edge: f"\\{edge.group(1)}{{{edge.group(2)}*}}", tex)
 
 

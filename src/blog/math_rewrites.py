@@ -354,15 +354,15 @@ _EMPTY_ARRAY_COLUMNS = re.compile(r"\\begin\{array\}\s*\{\s*\}")
 
 
 def _drop_row_spacing(tex: str) -> str:
-    return _ROW_SPACING.sub(r"\1", tex) if "\\\\" in tex else tex
+    return _ROW_SPACING.sub(r"\1", tex) if "\\\\" in tex and "[" in tex else tex
 
 
 def _drop_trailing_row_breaks(tex: str) -> str:
-    return _TRAILING_ROW_BREAK.sub(r"\1\2", tex) if "\\\\" in tex else tex
+    return _TRAILING_ROW_BREAK.sub(r"\1\2", tex) if "\\\\" in tex and "\\end" in tex else tex
 
 
 def _newline_as_row_break(tex: str) -> str:
-    return _NEWLINE.sub(r"\\\\", tex)
+    return _NEWLINE.sub(r"\\\\", tex) if "\\newline" in tex else tex
 
 
 def _unstar_symbols(tex: str) -> str:
@@ -411,7 +411,7 @@ def _top_level_lines(tex: str) -> str:
 
 def _array_columns(tex: str) -> str:
     """`\\begin{array}{}` (no column spec, which MathJax allows) → one centred column per cell."""
-    while match := _EMPTY_ARRAY_COLUMNS.search(tex):
+    while "{array}" in tex and (match := _EMPTY_ARRAY_COLUMNS.search(tex)):
         close = tex.find("\\end{array}", match.end())
         body = tex[match.end() : close] if close >= 0 else ""
         width = max(len(split_top_level(row, "&")) for row in split_top_level(body, "\\\\"))
