@@ -4,7 +4,8 @@ math-core does the conversion. Its failures raise instead of emitting garbage, w
 chosen; we turn them into `MathRenderError` with the offset it reports, so callers can point at
 `file:line:col`. Before conversion, `math_rewrites` turns TeX that math-core does not know into TeX
 it does and `math_limits` refuses what would freeze or kill math-core; the conversion runs in a
-child process (`math_converter`), and its result is kept in a `FormulaCache`. Every conversion is
+child process (`math_converter`), `mathml_fixes` corrects what browsers would draw wrong, and the
+result is kept in a `FormulaCache`. Every conversion is
 stateless (numbering is `math_numbering`'s job), which is what makes caching it exact.
 """
 
@@ -28,6 +29,7 @@ from .math_limits import (
     written_refusal,
 )
 from .math_rewrites import REWRITES_VERSION, rewrite
+from .mathml_fixes import FIXES_VERSION, fix_mathml
 
 # The installed math-core (its version and files), for the formula cache's key.
 ENGINE = installed_library("math_core", "math_core")
@@ -47,7 +49,9 @@ class MathRenderError(Exception):
 
 
 def cache_fingerprint(macros: Mapping[str, str]) -> str:
-    return fingerprint(ENGINE, REWRITES_VERSION, LIMITS_VERSION, macros)
+    # The MathML fixes change cached output as the rewrites do: either version redoes it all.
+    rewrites = f"{REWRITES_VERSION}+{FIXES_VERSION}"
+    return fingerprint(ENGINE, rewrites, LIMITS_VERSION, macros)
 
 
 class MathEngine:
@@ -133,7 +137,7 @@ class MathEngine:
         if isinstance(answer, Lost):
             return answer  # not cached: it may go otherwise on an idle machine
         if isinstance(answer, str):
-            return self._keep(formula, answer)
+            return self._keep(formula, fix_mathml(answer))
         text = answer[0].strip()
         match = _OFFSET.match(text)
         # The offset points into the rewritten TeX; it is only meaningful if nothing moved.

@@ -12,13 +12,11 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from .tex import commands, read_argument, skip_spaces, split_top_level
+from .tex import commands, is_escaped, read_argument, skip_spaces, split_top_level
 
 _NUMBERED = ("equation", "align", "gather", "multline", "eqnarray", "alignat", "flalign")
 _ONE_NUMBER = ("equation", "multline")  # the others number each row
-_WHOLE_ENVIRONMENT = re.compile(
-    r"\\begin\{(" + "|".join(_NUMBERED) + r")(\*?)\}(.*)\\end\{\1\2\}", re.DOTALL
-)
+_EDGE = re.compile(r"\\(begin|end)\s*\{(" + "|".join(_NUMBERED) + r")(\*?)\}")
 _REF = re.compile(r"\\(eqref|ref)\s*\{([^{}]*)\}")
 _ONLY_REF = re.compile(r"\s*\\(eqref|ref)\s*\{([^{}]*)\}\s*")
 _NO_NUMBER = re.compile(r"\\(?:nonumber|notag)(?![A-Za-z])")
@@ -76,26 +74,63 @@ class EquationNumbering:
         if only := _ONLY_REF.fullmatch(tex):
             return PreparedFormula(tex, only_reference=Reference(only.group(1), only.group(2)))
         tex, references = _mark_references(tex)
-        if not display:
-            return PreparedFormula(tex, references=references)
+        if not display:  # inline math has no equation numbers
+            return PreparedFormula(_unnumbered(tex), references=references)
         stripped = tex.strip()
-        whole = _WHOLE_ENVIRONMENT.fullmatch(stripped)
-        if whole:
-            name, starred, body = whole.group(1), whole.group(2) == "*", whole.group(3)
+        found = _outermost_environments(stripped)
+        tags: list[str] = []
+        labels: list[str] = []
+        problems: list[str] = []
+        if found is None:  # unbalanced: the engine reports it
+            return PreparedFormula(tex, references=references)
+        if len(found) == 1 and found[0].start == 0 and found[0].end == len(stripped):
+            whole = found[0]
+            prepared = self._number(whole.name, whole.starred, whole.body, tags, labels, problems)
         elif _mentions(tex, "tag") or _mentions(tex, "label"):
             # `$$ … \tag{1} $$` as Typora and MathJax allow; a label asks for a number.
-            name, starred, body = "equation", not _mentions(tex, "label"), stripped
+            starred = not _mentions(tex, "label")
+            prepared = self._number("equation", starred, stripped, tags, labels, problems)
+        elif found:
+            # `$$ x = \begin{align}…\end{align} $$`: each environment numbered where it is.
+            pieces: list[str] = []
+            last = 0
+            for environment in found:
+                pieces.append(stripped[last : environment.start])
+                pieces.append(
+                    self._number(
+                        environment.name,
+                        environment.starred,
+                        environment.body,
+                        tags,
+                        labels,
+                        problems,
+                    )
+                )
+                last = environment.end
+            prepared = "".join(pieces) + stripped[last:]
         else:
             return PreparedFormula(tex, references=references)
+        return PreparedFormula(
+            prepared, tuple(tags), tuple(labels), references, problems=tuple(problems)
+        )
 
+    def _number(
+        self,
+        name: str,
+        starred: bool,
+        body: str,
+        tags: list[str],
+        labels: list[str],
+        problems: list[str],
+    ) -> str:
+        """`\\begin{name*}…\\end{name*}` with an explicit tag on each numbered row: the engine
+        numbers nothing itself, so an environment nested inside loses its numbers too."""
+        body = _unnumbered(body)
         numbered = not starred
         if name in _ONE_NUMBER:
             rows = [_read_row(body)]
         else:
             rows = [_read_row(piece) for piece in split_top_level(body, "\\\\")]
-        tags: list[str] = []
-        labels: list[str] = []
-        problems: list[str] = []
         texts: list[str] = []
         for position, row in enumerate(rows):
             text = row.text
@@ -117,10 +152,7 @@ class EquationNumbering:
                     text += "\\label{" + _label_marker(len(labels)) + "}"
                     labels.append(row.label)
             texts.append(text)
-        prepared = "\\begin{" + name + "*}" + "\\\\".join(texts) + "\\end{" + name + "*}"
-        return PreparedFormula(
-            prepared, tuple(tags), tuple(labels), references, problems=tuple(problems)
-        )
+        return "\\begin{" + name + "*}" + "\\\\".join(texts) + "\\end{" + name + "*}"
 
     def _define(self, label: str, number: str | None, problems: list[str]) -> None:
         if label in self.numbers:
@@ -165,6 +197,45 @@ class EquationNumbering:
         shown = f"({number})" if reference.kind == "eqref" else number
         target = html.escape(self.ids[reference.label])
         return f'<a class="eqref" href="#{target}">{html.escape(shown, quote=False)}</a>'
+
+
+@dataclass(frozen=True, slots=True)
+class _Environment:
+    name: str
+    starred: bool
+    body: str
+    start: int
+    end: int
+
+
+def _outermost_environments(tex: str) -> list[_Environment] | None:
+    """The numbered environments of `tex` not inside another one; None if they do not nest."""
+    found: list[_Environment] = []
+    if "\\begin" not in tex:
+        return found
+    open_ones: list[re.Match[str]] = []
+    for edge in _EDGE.finditer(tex):
+        if is_escaped(tex, edge.start()):
+            continue
+        if edge.group(1) == "begin":
+            open_ones.append(edge)
+            continue
+        if not open_ones or open_ones[-1].group(2, 3) != edge.group(2, 3):
+            return None
+        begin = open_ones.pop()
+        if not open_ones:
+            body = tex[begin.end() : edge.start()]
+            found.append(
+                _Environment(begin.group(2), begin.group(3) == "*", body, begin.start(), edge.end())
+            )
+    return None if open_ones else found
+
+
+def _unnumbered(tex: str) -> str:
+    """Every numbered environment in `tex` starred: where we number nothing, nobody does."""
+    if "\\begin" not in tex:
+        return tex
+    return _EDGE.sub(lambda edge: f"\\{edge.group(1)}{{{edge.group(2)}*}}", tex)
 
 
 def _mentions(tex: str, name: str) -> bool:

@@ -13,13 +13,21 @@ import html
 import re
 from collections.abc import Callable
 
-from .tex import Argument, commands, read_argument, read_optional, skip_spaces, split_top_level
+from .tex import (
+    Argument,
+    commands,
+    is_escaped,
+    read_argument,
+    read_optional,
+    skip_spaces,
+    split_top_level,
+)
 from .text import CJK_CHAR
 
 # A command, a control symbol, or a lone `\\` at the very end.
 _COMMAND_OR_SYMBOL = re.compile(r"\\([A-Za-z]+)|\\.|\\\Z", re.DOTALL)
 
-REWRITES_VERSION = "1"
+REWRITES_VERSION = "2"
 
 # Same meaning, another name.
 _RENAMED = {
@@ -203,7 +211,9 @@ def _one_argument_commands(tex: str) -> str:
 
 
 def _mathop_limits(tex: str) -> str:
-    """`\\mathop{X}\\limits_a^b` → `\\underset{a}{\\overset{b}{\\mathop{X}}}`."""
+    """`\\mathop{X}\\limits_a^b` → `\\mathop{\\underset{a}{\\overset{b}{X}}}`: the scripts go under
+    and over, and the `\\mathop` stays outermost so the engine still spaces it from its
+    neighbours as an operator (`\\min_G \\max_D V`, not `minmaxV`)."""
 
     def build(source: str, pos: int) -> tuple[str, int] | None:
         operator = read_argument(source, pos)
@@ -213,9 +223,9 @@ def _mathop_limits(tex: str) -> str:
         match = re.compile(r"\\(no)?limits(?![A-Za-z])").match(source, after)
         if match is None:
             return None
-        base = "\\mathop{" + operator.text + "}"
         if match.group(1):  # \nolimits: scripts stay at the side, which \mathop already does
-            return base, match.end()
+            return "\\mathop{" + operator.text + "}", match.end()
+        base = "{" + operator.text + "}"
         end = match.end()
         scripts: dict[str, str] = {}
         while (at := skip_spaces(source, end)) < len(source) and source[at] in "_^":
@@ -225,10 +235,10 @@ def _mathop_limits(tex: str) -> str:
             scripts[source[at]] = script.text
             end = script.end
         if "^" in scripts:
-            base = "\\overset{" + scripts["^"] + "}{" + base + "}"
+            base = "{\\overset{" + scripts["^"] + "}" + base + "}"
         if "_" in scripts:
-            base = "\\underset{" + scripts["_"] + "}{" + base + "}"
-        return "{" + base + "}", end
+            base = "{\\underset{" + scripts["_"] + "}" + base + "}"
+        return "\\mathop" + base, end
 
     return _replace_command(tex, "mathop", build)
 
@@ -310,15 +320,168 @@ def _inside_text(tex: str, index: int) -> bool:
     return bool(stack) and stack[-1]
 
 
+# `\\[4pt]`: extra space under a row, which the engine would print as the text "[4pt]".
+_ROW_SPACING = re.compile(
+    r"(?<!\\)((?:\\\\)*\\\\)\s*\[\s*-?(?:\d+\.?\d*|\.\d+)\s*(?:pt|em|ex|mm|cm|in|mu|px|bp|pc)\s*\]"
+)
+# A row break right before an environment's end ends the last row; it starts no empty one.
+_TRAILING_ROW_BREAK = re.compile(r"(?<!\\)((?:\\\\)*)\\\\\s*(\\end\{)")
+_NEWLINE = re.compile(r"\\newline(?![A-Za-z])")
+# `\pi*` is π times something, not a starred `\pi`: only these commands have a starred form,
+# and of those the engine knows only the first ones; the others mean the same without the star.
+_STARRED = re.compile(r"\\([A-Za-z]+)\*")
+_HAS_STAR_FORM = frozenset({"operatorname", "tag"})
+_STAR_CHANGES_NOTHING = frozenset({"newcommand", "renewcommand", "providecommand", "hspace"})
+# Old font switches inside `\text{…}`, which the engine refuses in text mode.
+_TEXT_SWITCHES = {
+    "rm": "",
+    "normalfont": "",
+    "upshape": "",
+    "mdseries": "",
+    "bf": "textbf",
+    "bfseries": "textbf",
+    "it": "textit",
+    "itshape": "textit",
+    "sl": "textit",
+    "em": "textit",
+    "sf": "textsf",
+    "tt": "texttt",
+}
+_TEXT_SWITCH = re.compile(r"\\(" + "|".join(_TEXT_SWITCHES) + r")(?![A-Za-z])\s*")
+_LINES_CONTAINERS = re.compile(r"\\begin\{(equation\*?)\}")
+_TAG_OR_LABEL = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}")
+_EMPTY_ARRAY_COLUMNS = re.compile(r"\\begin\{array\}\s*\{\s*\}")
+
+
+def _drop_row_spacing(tex: str) -> str:
+    return _ROW_SPACING.sub(r"\1", tex) if "\\\\" in tex and "[" in tex else tex
+
+
+def _drop_trailing_row_breaks(tex: str) -> str:
+    return _TRAILING_ROW_BREAK.sub(r"\1\2", tex) if "\\\\" in tex and "\\end" in tex else tex
+
+
+def _newline_as_row_break(tex: str) -> str:
+    return _NEWLINE.sub(r"\\\\", tex) if "\\newline" in tex else tex
+
+
+def _unstar_symbols(tex: str) -> str:
+    def unstar(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in _HAS_STAR_FORM or is_escaped(tex, match.start()):
+            return match.group()
+        return "\\" + name + ("" if name in _STAR_CHANGES_NOTHING else " *")
+
+    return _STARRED.sub(unstar, tex) if "*" in tex else tex
+
+
+def _lines(tex: str) -> str | None:
+    """`tex` as centred lines if it breaks lines outside any environment (None if it does not):
+    the engine drops a `\\\\` there, which would run the lines together."""
+    rows = split_top_level(tex, "\\\\")
+    while len(rows) > 1 and not rows[-1].strip():
+        rows.pop()  # a trailing `\\` breaks no line
+    if len(rows) < 2 or any(not _balanced_fences(row) for row in rows):
+        return None
+    return "\\begin{gathered}" + "\\\\".join(rows) + "\\end{gathered}"
+
+
+def _balanced_fences(row: str) -> bool:
+    return len(list(commands(row, "left"))) == len(list(commands(row, "right")))
+
+
+def _top_level_lines(tex: str) -> str:
+    if "\\\\" not in tex:
+        return tex
+    match = _LINES_CONTAINERS.match(tex.strip())
+    if match is None:
+        return _lines(tex) or tex
+    # An `equation*` made for a `\tag`: its lines go into the equation, its tag stays outside.
+    stripped = tex.strip()
+    end_marker = "\\end{" + match.group(1) + "}"
+    if not stripped.endswith(end_marker):
+        return tex
+    body = stripped[match.end() : -len(end_marker)]
+    numbers = "".join(found.group() for found in _TAG_OR_LABEL.finditer(body))
+    lines = _lines(_TAG_OR_LABEL.sub("", body))
+    if lines is None:
+        return tex
+    return match.group() + lines + numbers + end_marker
+
+
+def _array_columns(tex: str) -> str:
+    """`\\begin{array}{}` (no column spec, which MathJax allows) → one centred column per cell."""
+    while "{array}" in tex and (match := _EMPTY_ARRAY_COLUMNS.search(tex)):
+        close = tex.find("\\end{array}", match.end())
+        body = tex[match.end() : close] if close >= 0 else ""
+        width = max(len(split_top_level(row, "&")) for row in split_top_level(body, "\\\\"))
+        tex = tex[: match.start()] + "\\begin{array}{" + "c" * width + "}" + tex[match.end() :]
+    return tex
+
+
+def _text_font_switches(tex: str) -> str:
+    r"""`\text{a {\bf b} c}` → `\text{a {\textbf{b}} c}`: a switch sets the rest of its group."""
+    if not _TEXT_SWITCH.search(tex):
+        return tex
+    for name in ("text", "textrm", "textbf", "textit", "textsf", "texttt", "textnormal"):
+
+        def build(source: str, pos: int, name: str = name) -> tuple[str, int] | None:
+            argument = read_argument(source, pos)
+            if argument is None or not source.startswith("{", argument.start):
+                return None
+            text = _unswitch(argument.text)
+            if text == argument.text:
+                return None
+            return "\\" + name + "{" + text + "}", argument.end
+
+        tex = _replace_command(tex, name, build)
+    return tex
+
+
+def _unswitch(text: str) -> str:
+    while (match := _TEXT_SWITCH.search(text)) and not is_escaped(text, match.start()):
+        end = _group_close(text, match.end())
+        command = _TEXT_SWITCHES[match.group(1)]
+        rest = text[match.end() : end]
+        replacement = "\\" + command + "{" + rest + "}" if command else rest
+        text = text[: match.start()] + replacement + text[end:]
+    return text
+
+
+def _group_close(text: str, pos: int) -> int:
+    """The index of the `}` that closes the group `pos` is in (or the end of `text`)."""
+    depth = 0
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return pos
+            depth -= 1
+        pos += 1
+    return len(text)
+
+
 _STEPS: tuple[Callable[[str], str], ...] = (
     _decode_entities,
     _undouble_row_breaks,
     _remove_invisible,
     _rename_commands,
+    _text_font_switches,
     _drop_switches,
+    _unstar_symbols,
     _unwrap,
     _one_argument_commands,
     _mathop_limits,
     _environments,
+    _newline_as_row_break,
+    _drop_row_spacing,
+    _drop_trailing_row_breaks,
+    _top_level_lines,
+    _array_columns,
     _cjk_as_text,
 )
