@@ -21,9 +21,16 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 from .errors import Diagnostic
+from .math_delimiters import (
+    Verdict,
+    backslash_verdict,
+    dollar_verdict,
+    is_blank,
+    reads_as_text,
+)
 from .math_engine import MathEngine, MathRenderError
 from .math_numbering import EquationNumbering
-from .tex import find_unescaped
+from .tex import find_unescaped, is_escaped
 
 MATH_ENVIRONMENTS = (
     "equation",
@@ -71,10 +78,40 @@ def math_plugin(md: MarkdownIt) -> None:
         _math_block,
         {"alt": ["paragraph", "reference", "blockquote", "list"]},
     )
+    md.core.ruler.after("normalize", "math_backslash_usage", _note_backslash_usage)
     md.inline.ruler.before("escape", "math_inline", _math_inline)
     md.core.ruler.after("inline", "math_render", _render_formulas)
     md.add_render_rule("math_inline", _render_inline)
     md.add_render_rule("math_block", _render_block)
+
+
+# --- single-backslash delimiters ---------------------------------------------------------------
+
+_USES_BACKSLASH_MATH = "math_single_backslash"
+
+
+def _note_backslash_usage(state: StateCore) -> None:
+    """A note that writes `\\(\\sqrt5\\)` elsewhere means `\\(1\\)` as math too, not as "(1)"."""
+    state.env[_USES_BACKSLASH_MATH] = _has_tex_in_single_backslashes(state.src)
+
+
+def _has_tex_in_single_backslashes(src: str) -> bool:
+    start = src.find("\\(")
+    while start >= 0:
+        close = src.find("\\)", start + 2)
+        if close < 0:
+            return False
+        if not is_escaped(src, start) and backslash_verdict(src[start + 2 : close]) is Verdict.MATH:
+            return True
+        start = src.find("\\(", close + 2)
+    return False
+
+
+def _single_backslash_verdict(env: EnvType, content: str) -> Verdict:
+    verdict = backslash_verdict(content)
+    if verdict is not Verdict.MATH and env.get(_USES_BACKSLASH_MATH) and not reads_as_text(content):
+        return Verdict.MATH
+    return verdict
 
 
 # --- block rule -------------------------------------------------------------------------------
@@ -116,6 +153,8 @@ def _math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     tex = "\n".join(pieces)
     if not keep_delimiters:
         tex = tex[len(opener) :].strip()
+    if opener == "\\[" and _single_backslash_verdict(state.env, tex) is not Verdict.MATH:
+        return False  # `\[解析\]` on a line of its own: escaped brackets, read as a paragraph
     token = state.push("math_block", "math", 0)
     token.block = True
     token.content = tex
@@ -138,22 +177,30 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
                 return False
             content, display, after, markup = src[pos + 2 : close], True, close + 2, "$$"
         else:
-            # Pandoc's rule, so prices stay text: `$` then a non-space opens; the first unescaped
-            # `$` after it closes only if a non-space precedes it and no digit follows it.
-            if pos + 1 >= stop or src[pos + 1].isspace():
+            not_openers: set[int] = state.__dict__.setdefault("_math_not_openers", set())
+            if pos in not_openers:
                 return False
             close = _find_closer(state, "$", pos + 1, stop)
-            if close < 0 or src[close - 1].isspace():
+            if close < 0:
                 return False
-            if close + 1 < stop and src[close + 1].isdigit():
+            content = src[pos + 1 : close]
+            digit_after = close + 1 < stop and src[close + 1].isdigit()
+            verdict = dollar_verdict(content, digit_after=digit_after)
+            if verdict is not Verdict.MATH:
+                if verdict is Verdict.AMBIGUOUS and not silent:
+                    _note_ambiguous(state, pos, src[pos : close + 1], AMBIGUOUS_DOLLARS)
+                if not content[0].isdigit() and (close + 1 >= stop or is_blank(src[close + 1])):
+                    # `$a to b $ end, a $`: the closer of prose opens nothing, or the prose after
+                    # it pairs up shifted. After a price (`$5 and $ x $`) it opens as usual.
+                    not_openers.add(close)
                 return False
-            content, display, after, markup = src[pos + 1 : close], False, close + 1, "$"
+            display, after, markup = False, close + 1, "$"
     elif char == "\\" and (reference := _BARE_REFERENCE.match(src, pos, stop)):
         # `如式 \eqref{eq:loss} 所示`: a reference written in prose, as MathJax allows.
         content, display, after, markup = reference.group(), False, reference.end(), ""
     elif char == "\\" and (opener := _BACKSLASH_OPENER.match(src, pos, stop)):
-        # `\(x\)` too: Hugo, Hexo and Jekyll users double the backslash so that their markdown
-        # hands `\(x\)` to MathJax; here it means the same formula.
+        # `\\(x\\)`: Hugo, Hexo and Jekyll users double the backslash so that their markdown
+        # hands `\(x\)` to MathJax; here it means the same formula, whatever it holds.
         markup = opener.group()
         closer = markup[:-1] + (")" if markup.endswith("(") else "]")
         close = _find_closer(state, closer, opener.end(), stop, escapes=False)
@@ -161,6 +208,15 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
             return False
         content, after = src[opener.end() : close], close + len(closer)
         display = markup.endswith("[")
+        single = len(markup) == 2
+        if (
+            single
+            and (verdict := _single_backslash_verdict(state.env, content)) is not Verdict.MATH
+        ):
+            # A single backslash is CommonMark's escape: `\(1\)` is "(1)", `\[解析\]` "[解析]".
+            if verdict is Verdict.AMBIGUOUS and not silent:
+                _note_ambiguous(state, pos, src[pos:after], AMBIGUOUS_BACKSLASH)
+            return False
     else:
         return False
     if not silent:
@@ -170,6 +226,29 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
         token.meta = {"offset": pos, "display": display}
     state.pos = after
     return True
+
+
+AMBIGUOUS_DOLLARS = (
+    "math: `{text}` is left as text: with a space inside the dollars (or a digit after them) it "
+    "could be a price or prose"
+)
+AMBIGUOUS_BACKSLASH = (
+    "math: `{text}` is left as text: a single backslash before a bracket is a markdown escape "
+    "unless the formula is clearly TeX"
+)
+_AMBIGUOUS_HINTS = {
+    AMBIGUOUS_DOLLARS: "write \\$ for a dollar sign, or drop the spaces inside the dollars if "
+    "it is a formula",
+    AMBIGUOUS_BACKSLASH: "write $…$ if it is a formula, or leave out the backslashes if not",
+}
+_AMBIGUOUS_KEY = "math_ambiguous"
+
+
+def _note_ambiguous(state: StateInline, pos: int, text: str, message: str) -> None:
+    """Remembered per inline text and offset; the core rule reports it at its file:line."""
+    notes: dict[str, set[tuple[int, str, str]]] = state.env.setdefault(_AMBIGUOUS_KEY, {})
+    snippet = text if len(text) <= 40 else text[:37] + "…"
+    notes.setdefault(state.src, set()).add((pos, message.format(text=snippet), message))
 
 
 def _find_closer(
@@ -263,6 +342,7 @@ def _render_formulas(state: StateCore) -> None:
     if context.engine is None:
         for token, _, _ in formulas:
             token.meta["html"] = html.escape(token.content)
+        _report_ambiguous(state, context, lines)
         return
     # All of them at once: the engine converts what it has not cached in one batch.
     wanted = [
@@ -292,6 +372,30 @@ def _render_formulas(state: StateCore) -> None:
             problems += found
         for problem in problems:
             context.report(f"math: {problem}", place.line, place.column, _hint(token))
+    _report_ambiguous(state, context, lines)
+
+
+def _report_ambiguous(state: StateCore, context: MathContext, lines: list[str]) -> None:
+    """Delimiters the inline rule could not call math or text, at their file:line."""
+    notes = state.env.get(_AMBIGUOUS_KEY)
+    if not isinstance(notes, dict):
+        return
+    for token in state.tokens:
+        found = notes.get(token.content) if token.type == "inline" else None
+        for offset, message, kind in sorted(found or ()):
+            place = _place_in(token, offset, lines)
+            context.report(message, place.line, place.column, _AMBIGUOUS_HINTS[kind])
+
+
+def _place_in(token: Token, offset: int, lines: list[str]) -> _Place:
+    if not token.map:
+        return _Place(None, None)
+    content = token.content
+    line = token.map[0] + content.count("\n", 0, offset)
+    line_start = content.rfind("\n", 0, offset) + 1
+    line_end = content.find("\n", offset)
+    column = _column(lines, line, content[line_start : line_end if line_end >= 0 else None])
+    return _Place(line, None if column is None else column + offset - line_start)
 
 
 def _is_display(token: Token) -> bool:
