@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererProtocol
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import table as gfm_table
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -80,9 +82,11 @@ def math_plugin(md: MarkdownIt) -> None:
     )
     md.core.ruler.after("normalize", "math_backslash_usage", _note_backslash_usage)
     md.inline.ruler.before("escape", "math_inline", _math_inline)
+    md.block.ruler.at("table", _table_keeping_formulas, {"alt": ["paragraph", "reference"]})
     md.core.ruler.after("inline", "math_render", _render_formulas)
     md.add_render_rule("math_inline", _render_inline)
     md.add_render_rule("math_block", _render_block)
+    md.add_render_rule("image", _render_image)
 
 
 # --- single-backslash delimiters ---------------------------------------------------------------
@@ -112,6 +116,90 @@ def _single_backslash_verdict(env: EnvType, content: str) -> Verdict:
     if verdict is not Verdict.MATH and env.get(_USES_BACKSLASH_MATH) and not reads_as_text(content):
         return Verdict.MATH
     return verdict
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def _table_keeping_formulas(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """GFM's table rule, but `|` and `\\|` inside a formula belong to the formula: `$|x|$` does
+    not split the row and `$\\|x\\|$` keeps its backslash (a norm, as outside a table).
+
+    Those pipes are swapped for a character the text lacks while the rule splits the rows
+    (same length, so every offset holds) and swapped back in the cells it made."""
+    guarded = _guard_formula_pipes(state, start, end)
+    if guarded is None:
+        return gfm_table(state, start, end, silent)
+    original, (state.src, stand_in) = state.src, guarded
+    first_new = len(state.tokens)
+    try:
+        return gfm_table(state, start, end, silent)
+    finally:
+        state.src = original
+        for token in state.tokens[first_new:]:
+            token.content = token.content.replace(stand_in, "|")
+
+
+def _guard_formula_pipes(state: StateBlock, start: int, end: int) -> tuple[str, str] | None:
+    if start + 1 >= end or not _is_delimiter_row(_line_text(state, start + 1)):
+        return None  # not a table: the cheap check first, it runs at every paragraph line
+    spans: list[tuple[int, int]] = []
+    line = start
+    while line < end and (text := _line_text(state, line)).strip():
+        if "|" in text:
+            offset = state.bMarks[line] + state.tShift[line]
+            spans += [(offset + a, offset + b) for a, b in _formula_spans(text, state.env)]
+        line += 1
+    src = state.src
+    if not any("|" in src[a:b] for a, b in spans):
+        return None
+    stand_in = next(chr(code) for code in range(0xE000, 0xF900) if chr(code) not in src)
+    pieces, last = [], 0
+    for a, b in spans:
+        pieces += [src[last:a], src[a:b].replace("|", stand_in)]
+        last = b
+    return "".join([*pieces, src[last:]]), stand_in
+
+
+def _line_text(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+
+
+def _is_delimiter_row(text: str) -> bool:
+    return "-" in text and not text.strip(" \t|:-")
+
+
+def _formula_spans(text: str, env: EnvType) -> Iterator[tuple[int, int]]:
+    """Where the inline rule would find formulas in one table row, delimiters included."""
+    pos = 0
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\" and (opener := _BACKSLASH_OPENER.match(text, pos)):
+            closer = opener.group()[:-1] + (")" if opener.group().endswith("(") else "]")
+            close = text.find(closer, opener.end())
+            content = text[opener.end() : close]
+            single = len(opener.group()) == 2
+            if close >= 0 and (
+                not single or _single_backslash_verdict(env, content) is Verdict.MATH
+            ):
+                yield pos, close + len(closer)
+                pos = close + len(closer)
+                continue
+        if char == "\\":
+            pos += 2
+            continue
+        if char == "$":
+            closer = "$$" if text.startswith("$$", pos) else "$"
+            close = find_unescaped(text, closer, pos + len(closer))
+            content = text[pos + len(closer) : close]
+            digit_after = text[close + len(closer) : close + len(closer) + 1].isdigit()
+            if close >= 0 and (
+                closer == "$$" or dollar_verdict(content, digit_after=digit_after) is Verdict.MATH
+            ):
+                yield pos, close + len(closer)
+                pos = close + len(closer)
+                continue
+        pos += 1
 
 
 # --- block rule -------------------------------------------------------------------------------
@@ -440,3 +528,25 @@ def _render_block(
     if inner.startswith("<div"):
         return inner + "\n"
     return f'<div class="math-display">{inner}</div>\n'
+
+
+def _render_image(
+    self: RendererProtocol, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """An image whose alt text holds a formula keeps its TeX there (`![$x$](a.png)` → alt "x"),
+    written as the plain text of titles is: markdown's own alt text would drop the formula."""
+    token = tokens[idx]
+    token.attrSet("alt", _alt_text(token.children or []))
+    return str(self.renderToken(tokens, idx, options, env))  # type: ignore[attr-defined]
+
+
+def _alt_text(children: list[Token]) -> str:
+    pieces: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline", "math_inline"):
+            pieces.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            pieces.append("\n")
+        elif child.type == "image":
+            pieces.append(_alt_text(child.children or []))
+    return "".join(pieces)
