@@ -28,11 +28,11 @@ _PROSE = re.compile(
 _STRONG = re.compile(r"\\[A-Za-z]|[\^_{}]")
 _RELATION = re.compile(r"[=<>]")
 _OPERATOR = re.compile(r"[=<>+\-*/|(),']")
-# An operator between operands (`x+y`, `a = b`), a call (`f(x)`), a list of symbols (`x, y`),
-# an absolute value (`|y|`).
+# An operator between operands (`x+y`, `a = b`), a call (`f(x)`, `softmax(z)`), a list of
+# symbols (`x, y`), an absolute value (`|y|`).
 _FORMULA = re.compile(
     r"[A-Za-z0-9)]\s*[=<>+\-*/|]\s*[A-Za-z0-9(\\]"
-    r"|(?<![A-Za-z])[A-Za-z]\([^()]*\)"
+    r"|[A-Za-z]\([^()]*\)"
     r"|(?<![A-Za-z])[A-Za-z]\s*,\s*[A-Za-z](?![A-Za-z])"
     r"|\|[^|\s][^|]*\|"
 )
