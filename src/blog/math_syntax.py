@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererProtocol
@@ -125,9 +126,11 @@ def _table_keeping_formulas(state: StateBlock, start: int, end: int, silent: boo
     """GFM's table rule, but `|` and `\\|` inside a formula belong to the formula: `$|x|$` does
     not split the row and `$\\|x\\|$` keeps its backslash (a norm, as outside a table).
 
-    Those pipes are swapped for a character the text lacks while the rule splits the rows
-    (same length, so every offset holds) and swapped back in the cells it made."""
-    guarded = _guard_formula_pipes(state, start, end)
+    The rule reads a copy of the text whose formula pipes are a character the text lacks (same
+    length, so every offset holds); the cells it makes get their pipes back."""
+    if start + 1 >= end or not _is_delimiter_row(_line_text(state, start + 1)):
+        return gfm_table(state, start, end, silent)  # the cheap check first: most lines
+    guarded = _guarded_source(state)
     if guarded is None:
         return gfm_table(state, start, end, silent)
     original, (state.src, stand_in) = state.src, guarded
@@ -140,25 +143,30 @@ def _table_keeping_formulas(state: StateBlock, start: int, end: int, silent: boo
             token.content = token.content.replace(stand_in, "|")
 
 
-def _guard_formula_pipes(state: StateBlock, start: int, end: int) -> tuple[str, str] | None:
-    if start + 1 >= end or not _is_delimiter_row(_line_text(state, start + 1)):
-        return None  # not a table: the cheap check first, it runs at every paragraph line
-    spans: list[tuple[int, int]] = []
-    line = start
-    while line < end and (text := _line_text(state, line)).strip():
-        if "|" in text:
-            offset = state.bMarks[line] + state.tShift[line]
-            spans += [(offset + a, offset + b) for a, b in _formula_spans(text, state.env)]
-        line += 1
+def _guarded_source(state: StateBlock) -> tuple[str, str] | None:
+    """The text with every pipe inside a formula swapped out, made once per parse."""
+    cached = state.__dict__.get("_math_guarded_source")
+    if cached is not None and cached[0] is state.src:
+        return cast(tuple[str, str] | None, cached[1])
     src = state.src
-    if not any("|" in src[a:b] for a, b in spans):
-        return None
-    stand_in = next(chr(code) for code in range(0xE000, 0xF900) if chr(code) not in src)
-    pieces, last = [], 0
-    for a, b in spans:
-        pieces += [src[last:a], src[a:b].replace("|", stand_in)]
-        last = b
-    return "".join([*pieces, src[last:]]), stand_in
+    spans = [
+        (offset + a, offset + b)
+        for line in range(state.lineMax)
+        if "|" in (text := src[(offset := state.bMarks[line]) : state.eMarks[line]])
+        and ("$" in text or "\\" in text)
+        for a, b in _formula_spans(text, state.env)
+        if "|" in text[a:b]
+    ]
+    guarded: tuple[str, str] | None = None
+    if spans:
+        stand_in = next(chr(code) for code in range(0xE000, 0xF900) if chr(code) not in src)
+        pieces, last = [], 0
+        for a, b in spans:
+            pieces += [src[last:a], src[a:b].replace("|", stand_in)]
+            last = b
+        guarded = "".join([*pieces, src[last:]]), stand_in
+    state.__dict__["_math_guarded_source"] = (src, guarded)
+    return guarded
 
 
 def _line_text(state: StateBlock, line: int) -> str:
@@ -172,11 +180,14 @@ def _is_delimiter_row(text: str) -> bool:
 def _formula_spans(text: str, env: EnvType) -> Iterator[tuple[int, int]]:
     """Where the inline rule would find formulas in one table row, delimiters included."""
     pos = 0
+    missing: set[str] = set()  # a closer not found once is not after any later opener either
     while pos < len(text):
         char = text[pos]
         if char == "\\" and (opener := _BACKSLASH_OPENER.match(text, pos)):
             closer = opener.group()[:-1] + (")" if opener.group().endswith("(") else "]")
-            close = text.find(closer, opener.end())
+            close = -1 if closer in missing else text.find(closer, opener.end())
+            if close < 0:
+                missing.add(closer)
             content = text[opener.end() : close]
             single = len(opener.group()) == 2
             if close >= 0 and (
@@ -190,7 +201,9 @@ def _formula_spans(text: str, env: EnvType) -> Iterator[tuple[int, int]]:
             continue
         if char == "$":
             closer = "$$" if text.startswith("$$", pos) else "$"
-            close = find_unescaped(text, closer, pos + len(closer))
+            close = -1 if closer in missing else find_unescaped(text, closer, pos + len(closer))
+            if close < 0:
+                missing.add(closer)
             content = text[pos + len(closer) : close]
             digit_after = text[close + len(closer) : close + len(closer) + 1].isdigit()
             if close >= 0 and (
