@@ -42,6 +42,7 @@ def excerpt(title: str, text: str) -> str:
 
 PRODUCERS = {
     "math.md": render,
+    "delimiters.md": render,
     "markdown.md": render,
     "math_rewrites.md": render,
     "equations.md": render,

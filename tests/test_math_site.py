@@ -200,3 +200,23 @@ def test_formulas_cached_before_the_mathml_fixes_are_converted_again(tmp_path: P
     page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
     assert '<mo stretchy="false">\u2192</mo>' in page
     assert "\u20d7" not in page
+
+
+def test_ambiguous_delimiters_are_warnings_at_file_line_and_text_on_the_page(
+    tmp_path: Path,
+) -> None:
+    body = "Prices $5 and $10, $ W_2 $ is the width.\n\nsay $5 = x $ here, and \\(x+y\\) there\n"
+    root = write_site(tmp_path, {"a.md": post("A", body=body)})
+    expected = [
+        "warning: posts/a.md:7:5: math: `$5 = x $` is left as text",
+        "warning: posts/a.md:7:24: math: `\\(x+y\\)` is left as text",
+    ]
+    for _ in range(2):  # the second build reads the post from the cache and warns again
+        result = run_blog("build", cwd=root)
+        assert result.returncode == 0, result.stderr
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+        assert [w.split(" is left")[0] + " is left as text" for w in warnings] == expected
+    page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+    assert "Prices $5 and $10, <math><msub><mi>W</mi><mn>2</mn></msub></math> is" in page
+    assert "say $5 = x $ here, and (x+y) there" in page
+    assert run_blog("build", "--strict", cwd=root).returncode != 0

@@ -12,18 +12,28 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererProtocol
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import table as gfm_table
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 from .errors import Diagnostic
+from .math_delimiters import (
+    Verdict,
+    backslash_verdict,
+    dollar_verdict,
+    is_blank,
+    reads_as_text,
+)
 from .math_engine import MathEngine, MathRenderError
 from .math_numbering import EquationNumbering
-from .tex import find_unescaped
+from .tex import find_unescaped, is_escaped
 
 MATH_ENVIRONMENTS = (
     "equation",
@@ -71,10 +81,138 @@ def math_plugin(md: MarkdownIt) -> None:
         _math_block,
         {"alt": ["paragraph", "reference", "blockquote", "list"]},
     )
+    md.core.ruler.after("normalize", "math_backslash_usage", _note_backslash_usage)
     md.inline.ruler.before("escape", "math_inline", _math_inline)
+    md.block.ruler.at("table", _table_keeping_formulas, {"alt": ["paragraph", "reference"]})
     md.core.ruler.after("inline", "math_render", _render_formulas)
     md.add_render_rule("math_inline", _render_inline)
     md.add_render_rule("math_block", _render_block)
+    md.add_render_rule("image", _render_image)
+
+
+# --- single-backslash delimiters ---------------------------------------------------------------
+
+_USES_BACKSLASH_MATH = "math_single_backslash"
+
+
+def _note_backslash_usage(state: StateCore) -> None:
+    """A note that writes `\\(\\sqrt5\\)` elsewhere means `\\(1\\)` as math too, not as "(1)"."""
+    state.env[_USES_BACKSLASH_MATH] = _has_tex_in_single_backslashes(state.src)
+
+
+def _has_tex_in_single_backslashes(src: str) -> bool:
+    start = src.find("\\(")
+    while start >= 0:
+        close = src.find("\\)", start + 2)
+        if close < 0:
+            return False
+        if not is_escaped(src, start) and backslash_verdict(src[start + 2 : close]) is Verdict.MATH:
+            return True
+        start = src.find("\\(", close + 2)
+    return False
+
+
+def _single_backslash_verdict(env: EnvType, content: str) -> Verdict:
+    verdict = backslash_verdict(content)
+    if verdict is not Verdict.MATH and env.get(_USES_BACKSLASH_MATH) and not reads_as_text(content):
+        return Verdict.MATH
+    return verdict
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def _table_keeping_formulas(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """GFM's table rule, but `|` and `\\|` inside a formula belong to the formula: `$|x|$` does
+    not split the row and `$\\|x\\|$` keeps its backslash (a norm, as outside a table).
+
+    The rule reads a copy of the text whose formula pipes are a character the text lacks (same
+    length, so every offset holds); the cells it makes get their pipes back."""
+    if start + 1 >= end or not _is_delimiter_row(_line_text(state, start + 1)):
+        return gfm_table(state, start, end, silent)  # the cheap check first: most lines
+    guarded = _guarded_source(state)
+    if guarded is None:
+        return gfm_table(state, start, end, silent)
+    original, (state.src, stand_in) = state.src, guarded
+    first_new = len(state.tokens)
+    try:
+        return gfm_table(state, start, end, silent)
+    finally:
+        state.src = original
+        for token in state.tokens[first_new:]:
+            token.content = token.content.replace(stand_in, "|")
+
+
+def _guarded_source(state: StateBlock) -> tuple[str, str] | None:
+    """The text with every pipe inside a formula swapped out, made once per parse."""
+    cached = state.__dict__.get("_math_guarded_source")
+    if cached is not None and cached[0] is state.src:
+        return cast(tuple[str, str] | None, cached[1])
+    src = state.src
+    spans = [
+        (offset + a, offset + b)
+        for line in range(state.lineMax)
+        if "|" in (text := src[(offset := state.bMarks[line]) : state.eMarks[line]])
+        and ("$" in text or "\\" in text)
+        for a, b in _formula_spans(text, state.env)
+        if "|" in text[a:b]
+    ]
+    guarded: tuple[str, str] | None = None
+    if spans:
+        stand_in = next(chr(code) for code in range(0xE000, 0xF900) if chr(code) not in src)
+        pieces, last = [], 0
+        for a, b in spans:
+            pieces += [src[last:a], src[a:b].replace("|", stand_in)]
+            last = b
+        guarded = "".join([*pieces, src[last:]]), stand_in
+    state.__dict__["_math_guarded_source"] = (src, guarded)
+    return guarded
+
+
+def _line_text(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+
+
+def _is_delimiter_row(text: str) -> bool:
+    return "-" in text and not text.strip(" \t|:-")
+
+
+def _formula_spans(text: str, env: EnvType) -> Iterator[tuple[int, int]]:
+    """Where the inline rule would find formulas in one table row, delimiters included."""
+    pos = 0
+    missing: set[str] = set()  # a closer not found once is not after any later opener either
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\" and (opener := _BACKSLASH_OPENER.match(text, pos)):
+            closer = opener.group()[:-1] + (")" if opener.group().endswith("(") else "]")
+            close = -1 if closer in missing else text.find(closer, opener.end())
+            if close < 0:
+                missing.add(closer)
+            content = text[opener.end() : close]
+            single = len(opener.group()) == 2
+            if close >= 0 and (
+                not single or _single_backslash_verdict(env, content) is Verdict.MATH
+            ):
+                yield pos, close + len(closer)
+                pos = close + len(closer)
+                continue
+        if char == "\\":
+            pos += 2
+            continue
+        if char == "$":
+            closer = "$$" if text.startswith("$$", pos) else "$"
+            close = -1 if closer in missing else find_unescaped(text, closer, pos + len(closer))
+            if close < 0:
+                missing.add(closer)
+            content = text[pos + len(closer) : close]
+            digit_after = text[close + len(closer) : close + len(closer) + 1].isdigit()
+            if close >= 0 and (
+                closer == "$$" or dollar_verdict(content, digit_after=digit_after) is Verdict.MATH
+            ):
+                yield pos, close + len(closer)
+                pos = close + len(closer)
+                continue
+        pos += 1
 
 
 # --- block rule -------------------------------------------------------------------------------
@@ -116,6 +254,8 @@ def _math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     tex = "\n".join(pieces)
     if not keep_delimiters:
         tex = tex[len(opener) :].strip()
+    if opener == "\\[" and _single_backslash_verdict(state.env, tex) is not Verdict.MATH:
+        return False  # `\[解析\]` on a line of its own: escaped brackets, read as a paragraph
     token = state.push("math_block", "math", 0)
     token.block = True
     token.content = tex
@@ -138,22 +278,30 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
                 return False
             content, display, after, markup = src[pos + 2 : close], True, close + 2, "$$"
         else:
-            # Pandoc's rule, so prices stay text: `$` then a non-space opens; the first unescaped
-            # `$` after it closes only if a non-space precedes it and no digit follows it.
-            if pos + 1 >= stop or src[pos + 1].isspace():
+            not_openers: set[int] = state.__dict__.setdefault("_math_not_openers", set())
+            if pos in not_openers:
                 return False
             close = _find_closer(state, "$", pos + 1, stop)
-            if close < 0 or src[close - 1].isspace():
+            if close < 0:
                 return False
-            if close + 1 < stop and src[close + 1].isdigit():
+            content = src[pos + 1 : close]
+            digit_after = close + 1 < stop and src[close + 1].isdigit()
+            verdict = dollar_verdict(content, digit_after=digit_after)
+            if verdict is not Verdict.MATH:
+                if verdict is Verdict.AMBIGUOUS and not silent:
+                    _note_ambiguous(state, pos, src[pos : close + 1], AMBIGUOUS_DOLLARS)
+                if not content[0].isdigit() and (close + 1 >= stop or is_blank(src[close + 1])):
+                    # `$a to b $ end, a $`: the closer of prose opens nothing, or the prose after
+                    # it pairs up shifted. After a price (`$5 and $ x $`) it opens as usual.
+                    not_openers.add(close)
                 return False
-            content, display, after, markup = src[pos + 1 : close], False, close + 1, "$"
+            display, after, markup = False, close + 1, "$"
     elif char == "\\" and (reference := _BARE_REFERENCE.match(src, pos, stop)):
         # `如式 \eqref{eq:loss} 所示`: a reference written in prose, as MathJax allows.
         content, display, after, markup = reference.group(), False, reference.end(), ""
     elif char == "\\" and (opener := _BACKSLASH_OPENER.match(src, pos, stop)):
-        # `\(x\)` too: Hugo, Hexo and Jekyll users double the backslash so that their markdown
-        # hands `\(x\)` to MathJax; here it means the same formula.
+        # `\\(x\\)`: Hugo, Hexo and Jekyll users double the backslash so that their markdown
+        # hands `\(x\)` to MathJax; here it means the same formula, whatever it holds.
         markup = opener.group()
         closer = markup[:-1] + (")" if markup.endswith("(") else "]")
         close = _find_closer(state, closer, opener.end(), stop, escapes=False)
@@ -161,6 +309,15 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
             return False
         content, after = src[opener.end() : close], close + len(closer)
         display = markup.endswith("[")
+        single = len(markup) == 2
+        if (
+            single
+            and (verdict := _single_backslash_verdict(state.env, content)) is not Verdict.MATH
+        ):
+            # A single backslash is CommonMark's escape: `\(1\)` is "(1)", `\[解析\]` "[解析]".
+            if verdict is Verdict.AMBIGUOUS and not silent:
+                _note_ambiguous(state, pos, src[pos:after], AMBIGUOUS_BACKSLASH)
+            return False
     else:
         return False
     if not silent:
@@ -170,6 +327,29 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
         token.meta = {"offset": pos, "display": display}
     state.pos = after
     return True
+
+
+AMBIGUOUS_DOLLARS = (
+    "math: `{text}` is left as text: with a space inside the dollars (or a digit after them) it "
+    "could be a price or prose"
+)
+AMBIGUOUS_BACKSLASH = (
+    "math: `{text}` is left as text: a single backslash before a bracket is a markdown escape "
+    "unless the formula is clearly TeX"
+)
+_AMBIGUOUS_HINTS = {
+    AMBIGUOUS_DOLLARS: "write \\$ for a dollar sign, or drop the spaces inside the dollars if "
+    "it is a formula",
+    AMBIGUOUS_BACKSLASH: "write $…$ if it is a formula, or leave out the backslashes if not",
+}
+_AMBIGUOUS_KEY = "math_ambiguous"
+
+
+def _note_ambiguous(state: StateInline, pos: int, text: str, message: str) -> None:
+    """Remembered per inline text and offset; the core rule reports it at its file:line."""
+    notes: dict[str, set[tuple[int, str, str]]] = state.env.setdefault(_AMBIGUOUS_KEY, {})
+    snippet = text if len(text) <= 40 else text[:37] + "…"
+    notes.setdefault(state.src, set()).add((pos, message.format(text=snippet), message))
 
 
 def _find_closer(
@@ -263,6 +443,7 @@ def _render_formulas(state: StateCore) -> None:
     if context.engine is None:
         for token, _, _ in formulas:
             token.meta["html"] = html.escape(token.content)
+        _report_ambiguous(state, context, lines)
         return
     # All of them at once: the engine converts what it has not cached in one batch.
     wanted = [
@@ -292,6 +473,30 @@ def _render_formulas(state: StateCore) -> None:
             problems += found
         for problem in problems:
             context.report(f"math: {problem}", place.line, place.column, _hint(token))
+    _report_ambiguous(state, context, lines)
+
+
+def _report_ambiguous(state: StateCore, context: MathContext, lines: list[str]) -> None:
+    """Delimiters the inline rule could not call math or text, at their file:line."""
+    notes = state.env.get(_AMBIGUOUS_KEY)
+    if not isinstance(notes, dict):
+        return
+    for token in state.tokens:
+        found = notes.get(token.content) if token.type == "inline" else None
+        for offset, message, kind in sorted(found or ()):
+            place = _place_in(token, offset, lines)
+            context.report(message, place.line, place.column, _AMBIGUOUS_HINTS[kind])
+
+
+def _place_in(token: Token, offset: int, lines: list[str]) -> _Place:
+    if not token.map:
+        return _Place(None, None)
+    content = token.content
+    line = token.map[0] + content.count("\n", 0, offset)
+    line_start = content.rfind("\n", 0, offset) + 1
+    line_end = content.find("\n", offset)
+    column = _column(lines, line, content[line_start : line_end if line_end >= 0 else None])
+    return _Place(line, None if column is None else column + offset - line_start)
 
 
 def _is_display(token: Token) -> bool:
@@ -336,3 +541,25 @@ def _render_block(
     if inner.startswith("<div"):
         return inner + "\n"
     return f'<div class="math-display">{inner}</div>\n'
+
+
+def _render_image(
+    self: RendererProtocol, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """An image whose alt text holds a formula keeps its TeX there (`![$x$](a.png)` → alt "x"),
+    written as the plain text of titles is: markdown's own alt text would drop the formula."""
+    token = tokens[idx]
+    token.attrSet("alt", _alt_text(token.children or []))
+    return str(self.renderToken(tokens, idx, options, env))  # type: ignore[attr-defined]
+
+
+def _alt_text(children: list[Token]) -> str:
+    pieces: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline", "math_inline"):
+            pieces.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            pieces.append("\n")
+        elif child.type == "image":
+            pieces.append(_alt_text(child.children or []))
+    return "".join(pieces)
