@@ -585,7 +585,34 @@ def normalise(element: Element, style: Style) -> Row:
     for child in element.children:
         if isinstance(child, Element):
             items += _element_items(child, style)
-    return tuple(items)
+    return tuple(_ellipses(items))
+
+
+def _is_dot(item: Item) -> bool:
+    return (
+        isinstance(item, Op | Glyph) and (item.text if isinstance(item, Op) else item.char) == "."
+    )
+
+
+def _ellipses(items: list[Item]) -> list[Item]:
+    """Ours writes `\\dots` as three spaced `.` operators, KaTeX as `…`: they draw alike."""
+    kept: list[Item] = []
+    index = 0
+    while index < len(items):
+        run = [i for i in range(index, min(index + 5, len(items))) if _is_dot(items[i])][:3]
+        between = items[index : run[-1] + 1] if len(run) == 3 else []
+        if (
+            run[:1] == [index]
+            and between
+            and all(_is_dot(i) or isinstance(i, Space) for i in between)
+        ):
+            first = items[index]
+            kept.append(Glyph("…", "normal", first.level if isinstance(first, Op | Glyph) else 0))
+            index = run[-1] + 1
+            continue
+        kept.append(items[index])
+        index += 1
+    return kept
 
 
 def _element_items(element: Element, style: Style) -> list[Item]:
@@ -791,12 +818,14 @@ def _kinds(row: Row) -> list[str]:
             # operator or at the start (a sign) is ordinary: Chromium spaces KaTeX's `<mo>` there
             # anyway, but that is KaTeX's MathML, not what its readers see.
             spaced = item.spaced and item.level == 0 and not _is_sign(item, before)
-            found += [f"{'mo' if spaced else 'mi'} {char}" for char in item.text]
-        elif isinstance(item, Glyph):
+            found += [f"{'mo' if spaced else 'mi'} {c}" for c in item.text if c not in ELLIPSES]
+        elif isinstance(item, Glyph) and item.char not in ELLIPSES:
             found.append(f"mi {item.char}")
     return found
 
 
+# TeX spaces `\\dots` and `\\cdots` as inner atoms; in `<mo>` or not, they draw alike.
+ELLIPSES = set("…⋯⋮⋱")
 BINARY = set("+−±∓×⋅∗∘⊗⊕⊙÷")
 CLOSING = set(")]}|‖⟩⌉⌋")
 
