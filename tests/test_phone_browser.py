@@ -24,10 +24,10 @@ from math_browser import (
     png_rows,
     static_server,
 )
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 from sites import REPO, post, run_blog, write_site
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 CORPUS_NOTES = REPO / "tests/corpus/notes"
 
 WIDE_FORMULA = " + ".join(f"a_{{{n}}} x^{{{n}}}" for n in range(30))

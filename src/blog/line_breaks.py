@@ -13,31 +13,40 @@ the text inside the span is unchanged, so copying, search and feeds see the same
 
 from __future__ import annotations
 
-import re
-
 import markupsafe
 
 # Punctuation that must not start a line (closing) or end one (opening), full-width and ASCII.
 _CLOSING = "，。、；：？！）》」』】〉〕］｝”’…,.;:!?)]}"
 _OPENING = "（《「『【〈〔［｛“‘([{"
 
-# An inline <math> element (not display="block"), then what touches it. <math> does not nest,
-# and each repeat of the body starts at a "<" that is not "</math>", so no backtracking blows up.
-_INLINE_MATH_WITH_PUNCTUATION = re.compile(
-    rf"(?P<before>[{re.escape(_OPENING)}]*)"
-    r"(?P<math><math(?:>|\s(?![^>]*\bdisplay=\"block\")[^>]*>)[^<]*(?:<(?!/math>)[^<]*)*</math>)"
-    rf"(?P<after>[{re.escape(_CLOSING)}]*)"
-)
-
-
-def _wrap(match: re.Match[str]) -> str:
-    if not match["before"] and not match["after"]:
-        return match[0]
-    return f'<span class="math-nobreak">{match[0]}</span>'
+_END = "</math>"
 
 
 def keep_punctuation_with_math(html: str) -> markupsafe.Markup:
-    """`html` (trusted page HTML) with each inline formula that touches punctuation wrapped."""
-    if "<math" not in html:
-        return markupsafe.Markup(html)
-    return markupsafe.Markup(_INLINE_MATH_WITH_PUNCTUATION.sub(_wrap, str(html)))
+    """`html` (trusted page HTML) with each inline formula that touches punctuation wrapped.
+    <math> does not nest, so a formula runs from `<math` to the next `</math>`; plain string
+    searches keep this far cheaper than the page's rendering."""
+    text = str(html)
+    pieces: list[str] = []
+    done = 0  # text[:done] is in pieces
+    begin = text.find("<math")
+    while begin != -1:
+        tag_end = text.find(">", begin)
+        end = text.find(_END, begin)
+        if tag_end == -1 or end == -1:
+            break
+        end += len(_END)
+        tag = text[begin : tag_end + 1]
+        if tag in ("<math>", "<math/>") or (tag[5].isspace() and 'display="block"' not in tag):
+            start, stop = begin, end
+            while start > done and text[start - 1] in _OPENING:
+                start -= 1
+            while stop < len(text) and text[stop] in _CLOSING:
+                stop += 1
+            if start < begin or stop > end:
+                pieces += [text[done:start], '<span class="math-nobreak">', text[start:stop]]
+                pieces.append("</span>")
+                done = stop
+        begin = text.find("<math", end)
+    pieces.append(text[done:])
+    return markupsafe.Markup("".join(pieces))
