@@ -165,8 +165,14 @@ def open_settled(page: Page, url: str) -> None:
     """Open `url` and wait until every font it asked for has loaded or failed."""
     response = page.goto(url)
     assert response is not None and response.ok, f"GET {url}: {response and response.status}"
-    page.wait_for_function("document.fonts.status === 'loaded'")
-    page.evaluate("document.fonts.ready.then(() => true)")
+    # Laying the page out starts the load of every font it uses; then wait for all of them.
+    page.wait_for_function(
+        """async () => {
+          document.body.getBoundingClientRect();
+          await document.fonts.ready;
+          return [...document.fonts].every(face => face.status !== 'loading');
+        }"""
+    )
 
 
 # ---------------------------------------------------------------------------------------------

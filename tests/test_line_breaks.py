@@ -15,8 +15,8 @@ def test_closing_and_opening_punctuation_join_their_formula() -> None:
     assert keep_punctuation_with_math(f"<p>（{X}）。</p>") == (
         f'<p><span class="math-nobreak">（{X}）。</span></p>'
     )
-    assert keep_punctuation_with_math(f"<p>so {X}, and</p>") == (
-        f'<p>so <span class="math-nobreak">{X},</span> and</p>'
+    assert keep_punctuation_with_math(f"<p>“{X}”…</p>") == (
+        f'<p><span class="math-nobreak">“{X}”…</span></p>'
     )
 
 
@@ -26,6 +26,7 @@ def test_formulas_without_punctuation_and_display_math_are_left_alone() -> None:
         '<div class="math-display"><math display="block"><mi>x</mi></math></div>',
         '<p>see <math display="block"><mi>y</mi></math>。</p>',
         "<p>no math。</p>",
+        f"<p>ASCII punctuation is left alone: {X}, ({X}).</p>",
         "<pre><code>&lt;math&gt;&lt;/math&gt;，</code></pre>",
     ]
     for html in untouched:

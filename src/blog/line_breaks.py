@@ -1,7 +1,7 @@
 """Punctuation stays on the line of the inline formula it touches.
 
 A browser lays an inline `<math>` out as one atomic box and allows a line break on either side
-of it, even where the text rule would forbid one: before `，` `。` `)` or `,`, after `（` or `(`.
+of it, even where the text rule would forbid one: before `，` `。` or `）`, after `（`.
 Neither CSS nor a word joiner (U+2060) stops that in Chromium, so a reader sees a line that
 starts with `，`. Wrapping the formula and the punctuation that touches it in a
 `<span class="math-nobreak">` (`white-space: nowrap` in the theme) does. Display math is left
@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import markupsafe
 
-# Punctuation that must not start a line (closing) or end one (opening), full-width and ASCII.
-_CLOSING = "，。、；：？！）》」』】〉〕］｝”’…,.;:!?)]}"
-_OPENING = "（《「『【〈〔［｛“‘([{"
+# Punctuation that must not start a line (closing) or end one (opening): the full-width kind
+# of Chinese text, curly quotes and the ellipsis. ASCII `,` `.` `)` are left as they are for now
+# (a break before them is rarer in English text, and would change every English page).
+_CLOSING = "，。、；：？！）》」』】〉〕］｝”’…"
+_OPENING = "（《「『【〈〔［｛“‘"
 
 _END = "</math>"
 
