@@ -11,16 +11,18 @@ from sites import REPO, run_blog
 
 GOLDEN = REPO / "tests/sites/golden"
 EXPECTED = GOLDEN / "expected"
-# Stylesheets come from the theme and Pygments; the golden test is about the pages, the search
-# index and robots.txt.
+# Stylesheets and fonts (with its licence) come from the theme and Pygments; the golden test is
+# about the pages, the search index and robots.txt.
 COMPARED = ("*.html", "*.xml", "*.json", "*.txt")
+THEME_ASSETS = ("fonts/",)
 
 
 def pages(folder: Path) -> dict[str, str]:
     return {
-        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
+        name: path.read_text(encoding="utf-8")
         for pattern in COMPARED
         for path in sorted(folder.rglob(pattern))
+        if not (name := path.relative_to(folder).as_posix()).startswith(THEME_ASSETS)
     }
 
 

@@ -23,6 +23,7 @@ from .errors import BlogError, Diagnostic
 from .fingerprints import template_files
 from .html_urls import absolute_links
 from .i18n import ui_strings
+from .line_breaks import keep_punctuation_with_math
 from .pages import PageJob
 from .parallel import chunked, run_chunks
 from .structured_data import blog_posting, script_json
@@ -85,6 +86,7 @@ def create_environment(config: SiteConfig) -> jinja2.Environment:
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda moment: moment.isoformat()
     env.filters["script_json"] = lambda value: markupsafe.Markup(script_json(value))
+    env.filters["keep_punctuation_with_math"] = keep_punctuation_with_math
     # Plain text, not Markup: a feed writes post HTML escaped, as the text of <content>.
     env.filters["absolute_links"] = lambda fragment, page: absolute_links(
         str(fragment), config.site_url + page
