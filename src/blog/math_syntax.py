@@ -271,7 +271,9 @@ def _math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 def _math_inline(state: StateInline, silent: bool) -> bool:
     src, pos, stop = state.src, state.pos, state.posMax
     char = src[pos]
-    if char == "$":
+    if char == "$" and (github := _github_math(src, pos, stop)) is not None:
+        content, display, after, markup = github[0], False, github[1], "$`"
+    elif char == "$":
         if src.startswith("$$", pos):
             close = _find_closer(state, "$$", pos + 2, stop)
             if close < 0 or not src[pos + 2 : close].strip():
@@ -327,6 +329,23 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
         token.meta = {"offset": pos, "display": display}
     state.pos = after
     return True
+
+
+def _github_math(src: str, pos: int, stop: int) -> tuple[str, int] | None:
+    """GitHub's inline math, ``$`\\sqrt{2}`$`` (a code span between dollars, so that other
+    markdown shows the TeX as code): its TeX and where it ends, or None."""
+    ticks = pos + 1
+    while ticks < stop and src[ticks] == "`":
+        ticks += 1
+    fence = src[pos + 1 : ticks]
+    if not fence:
+        return None
+    close = src.find(fence + "$", ticks, stop)
+    while close > 0 and src[close - 1] == "`":  # a longer run of backticks closes nothing
+        close = src.find(fence + "$", close + len(fence) + 1, stop)
+    if close < 0 or not src[ticks:close].strip():
+        return None
+    return src[ticks:close].strip(), close + len(fence) + 1
 
 
 AMBIGUOUS_DOLLARS = (
