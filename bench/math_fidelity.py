@@ -377,7 +377,10 @@ FENCES = set("()[]{}|‖⟨⟩⌈⌉⌊⌋")
 # Stretched under/over a base: their script level changes only the stroke, not the size.
 HORIZONTAL = set("⏟⏞⎵⎴︸︷→←↔⟶⟵⟷⇒⇐‾¯_^~ˇ˘˙¨⃗")
 # Different code points that draw the same in a math font (KaTeX's choice first).
-ALIKE = {'"': "”", "∣": "|", "∥": "‖", "⟂": "⊥", "ˉ": "¯", "ˆ": "^", "˜": "~", "ˇ": "ˇ"}
+ALIKE = {'"': "”", "∣": "|", "∥": "‖", "⟂": "⊥", "ˉ": "¯", "ˆ": "^", "˜": "~", "ˇ": "ˇ", "⃗": "→"}
+# Our MathML draws `\overline`/`\underline` as a bordered row (blog/mathml_fixes.py): the same
+# line KaTeX draws with a stretched ‾ over or under the content.
+BORDERS = {"border-top": "mover", "border-bottom": "munder"}
 LARGE_OPERATORS = set("∑∏∐∫∬∭∮∯∰⋃⋂⋁⋀⨀⨁⨂⨄⨆")
 TALL = {"mfrac", "mtable", "munderover", "munder", "mover", "mroot"}
 _VARIANT_NAMES = {
@@ -630,6 +633,12 @@ def _element_items(element: Element, style: Style) -> list[Item]:
     if tag == "semantics":
         first = next((c for c in element.children if isinstance(c, Element)), None)
         return _element_items(first, style) if first is not None else []
+    css = element.attrs.get("style", "")
+    line = next((under for border, under in BORDERS.items() if border in css), None)
+    if tag == "mrow" and line is not None:
+        content = Element("mrow", {}, element.children)
+        stroke = Element("mo", {"stretchy": "true"}, ["‾"])
+        return _element_items(Element(line, {"accent": "true"}, [content, stroke]), outer)
     if tag in ("mrow", "mstyle", "mpadded", "math"):
         return list(normalise(element, style))
     if tag == "mtable":

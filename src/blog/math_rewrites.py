@@ -27,7 +27,7 @@ from .text import CJK_CHAR
 # A command, a control symbol, or a lone `\\` at the very end.
 _COMMAND_OR_SYMBOL = re.compile(r"\\([A-Za-z]+)|\\.|\\\Z", re.DOTALL)
 
-REWRITES_VERSION = "2"
+REWRITES_VERSION = "3"
 
 # Same meaning, another name.
 _RENAMED = {
@@ -75,6 +75,8 @@ _ENVIRONMENTS = {
     "alignat": "align",
     "alignat*": "align*",
     "smallmatrix": "matrix",
+    # mathtools' starred matrices take a column alignment, `[r]`, which is dropped
+    **{f"{kind}matrix*": f"{kind}matrix" for kind in ("", "p", "b", "B", "v", "V")},
 }
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|nbsp|#[0-9]{1,6}|#x[0-9A-Fa-f]{1,6});")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
@@ -256,6 +258,8 @@ def _environments(tex: str) -> str:
         body = tex[match.end() : close]
         if name.startswith("alignat") and (columns := read_argument(body, 0)) is not None:
             body = body[columns.end :]
+        if name.endswith("matrix*") and (alignment := read_optional(body, 0)) is not None:
+            body = body[alignment.end :]
         if name.startswith("eqnarray"):
             body = "\\\\".join(
                 _merge_eqnarray_columns(row) for row in split_top_level(body, "\\\\")
@@ -438,6 +442,45 @@ def _text_font_switches(tex: str) -> str:
     return tex
 
 
+_TEXT_WITH_MATH = ("text", "textrm", "textbf", "textit", "textsf", "texttt", "textnormal")
+
+
+def _math_in_text(tex: str) -> str:
+    r"""`\text{$X,Y$ are $d$-separated}` → `{X,Y}\text{ are }{d}\text{-separated}`:
+    math-core has no math inside text, so the text is cut around it."""
+    if "$" not in tex:
+        return tex
+    for name in _TEXT_WITH_MATH:
+
+        def build(source: str, pos: int, name: str = name) -> tuple[str, int] | None:
+            argument = read_argument(source, pos)
+            if argument is None or not source.startswith("{", argument.start):
+                return None
+            pieces = _split_at_dollars(argument.text)
+            if len(pieces) < 3 or len(pieces) % 2 == 0:
+                return None  # no `$`, or one left open: math-core says what is wrong
+            cut = "".join(
+                "{" + piece + "}" if index % 2 else "\\" + name + "{" + piece + "}"
+                for index, piece in enumerate(pieces)
+                if piece
+            )
+            return cut, argument.end
+
+        tex = _replace_command(tex, name, build)
+    return tex
+
+
+def _split_at_dollars(text: str) -> list[str]:
+    """`text` cut at each unescaped `$`: text, math, text, …"""
+    pieces, start = [], 0
+    for index, char in enumerate(text):
+        if char == "$" and not is_escaped(text, index):
+            pieces.append(text[start:index])
+            start = index + 1
+    pieces.append(text[start:])
+    return pieces
+
+
 def _unswitch(text: str) -> str:
     while (match := _TEXT_SWITCH.search(text)) and not is_escaped(text, match.start()):
         end = _group_close(text, match.end())
@@ -472,6 +515,7 @@ _STEPS: tuple[Callable[[str], str], ...] = (
     _remove_invisible,
     _rename_commands,
     _text_font_switches,
+    _math_in_text,
     _drop_switches,
     _unstar_symbols,
     _unwrap,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-FIXES_VERSION = "1"
+FIXES_VERSION = "2"
 
 # `\vec`: U+20D7 is a combining arrow; on its own in an <mo> it is drawn left of the letter in
 # every font. A plain arrow sits over the letter.
@@ -36,6 +36,11 @@ _SIZED_SCRIPT_BASE = re.compile(
     r"(<m(?:sub|sup|subsup)>)(<mo\b[^>]*\bminsize=\"[^\"]*\"[^>]*>[^<]*</mo>)"
 )
 
+# `\Big`, `\bigg`, `\Bigg`: math-core sizes them as MathJax does (1.623, 2.047, 2.470 em);
+# KaTeX, like TeX with its own fonts, makes them 1.8, 2.4 and 3 em (`\big` is 1.2 em in both).
+_DELIMITER_SIZES = {"1.623em": "1.8em", "2.047em": "2.4em", "2.470em": "3em"}
+_DELIMITER_SIZE = re.compile(r'(min|max)size="(1\.623em|2\.047em|2\.470em)"')
+
 _TAG = re.compile(r"<(/?)([a-z]+)\b[^>]*?(/?)>")
 
 
@@ -46,6 +51,9 @@ def fix_mathml(mathml: str) -> str:
     if _LINE_MARK + "</mover>" in mathml or _LINE_MARK + "</munder>" in mathml:
         mathml = _bordered_lines(mathml)
     if "minsize" in mathml:
+        mathml = _DELIMITER_SIZE.sub(
+            lambda match: f'{match.group(1)}size="{_DELIMITER_SIZES[match.group(2)]}"', mathml
+        )
         mathml = _SIZED_SCRIPT_BASE.sub(r"\1<mrow>\2</mrow>", mathml)
     return mathml
 
