@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-FIXES_VERSION = "2"
+FIXES_VERSION = "3"
 
 # `\vec`: U+20D7 is a combining arrow; on its own in an <mo> it is drawn left of the letter in
 # every font. A plain arrow sits over the letter.
@@ -41,6 +41,12 @@ _SIZED_SCRIPT_BASE = re.compile(
 _DELIMITER_SIZES = {"1.623em": "1.8em", "2.047em": "2.4em", "2.470em": "3em"}
 _DELIMITER_SIZE = re.compile(r'(min|max)size="(1\.623em|2\.047em|2\.470em)"')
 
+# `\mathrm{\varphi}`: in TeX (and KaTeX) a roman font leaves lowercase Greek italic, since
+# those letters come from the math italic font whatever the family; math-core makes it upright.
+_UPRIGHT_LOWER_GREEK = re.compile(
+    '<mi mathvariant="normal">([\u03b1-\u03c9\u03d1\u03d5\u03d6\u03f1\u03f5])</mi>'
+)
+
 _TAG = re.compile(r"<(/?)([a-z]+)\b[^>]*?(/?)>")
 
 
@@ -50,6 +56,8 @@ def fix_mathml(mathml: str) -> str:
         mathml = mathml.replace(_COMBINING_VEC, _VEC)
     if _LINE_MARK + "</mover>" in mathml or _LINE_MARK + "</munder>" in mathml:
         mathml = _bordered_lines(mathml)
+    if '<mi mathvariant="normal">' in mathml:
+        mathml = _UPRIGHT_LOWER_GREEK.sub(r"<mi>\1</mi>", mathml)
     if "minsize" in mathml:
         mathml = _DELIMITER_SIZE.sub(
             lambda match: f'{match.group(1)}size="{_DELIMITER_SIZES[match.group(2)]}"', mathml
