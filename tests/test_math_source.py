@@ -15,7 +15,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from search_lookup import postings
-from sites import post, run_blog, write_site
+from sites import REPO, post, run_blog, write_site
+
+from blog.markdown import create_markdown
+from blog.math_engine import MathEngine
+from blog.math_lines import split_inline
 
 # `<`, `&`, `]]>` and something that looks like a link attribute, which must stay TeX.
 TRICKY_TEX = r'\mathcal{L} < b \& c_{]]>} + \text{ href="/x" }'
@@ -57,3 +61,38 @@ def test_search_and_description_hold_the_tex_once(tmp_path: Path) -> None:
     description = re.search(r'<meta name="description" content="([^"]*)">', page)
     assert description is not None
     assert html.unescape(description.group(1)) == f"Loss {TRICKY_TEX} here."
+
+
+def test_a_split_formula_is_the_whole_one_cut_between_its_top_level_children() -> None:
+    """Over every inline formula of the example posts: the pieces put back together are the
+    formula as math-core wrote it, but for the `form="infix"` of each piece's last operator."""
+    md = create_markdown(raw_html=True)
+    texs = {
+        child.content
+        for path in (REPO / "posts").rglob("*.md")
+        for token in md.parse(path.read_text(encoding="utf-8"), {})
+        for child in token.children or ()
+        if child.type == "math_inline" and not child.meta.get("display")
+    }
+    engine = MathEngine()
+    try:
+        rendered = [
+            m for m in engine.render_all([(tex, False) for tex in texs]) if isinstance(m, str)
+        ]
+    finally:
+        engine.close()
+    split = 0
+    for mathml in rendered:
+        pieces = split_inline(mathml)
+        if not pieces:
+            continue
+        split += 1
+        inner = [piece.removeprefix("<math>").removesuffix("</math>") for piece in pieces]
+        for number, piece in enumerate(inner[:-1]):
+            last_operator = piece.rindex("<mo")
+            assert piece.startswith('<mo form="infix"', last_operator), piece
+            inner[number] = piece[:last_operator] + piece[last_operator:].replace(
+                ' form="infix"', "", 1
+            )
+        assert "<math>" + "".join(inner) + "</math>" == mathml
+    assert split >= 5  # the example posts do have long inline formulas

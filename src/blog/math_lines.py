@@ -35,11 +35,11 @@ _PUNCTUATION = frozenset(",;")
 _BREAKING = _RELATIONS | _BINARY | _PUNCTUATION
 _SPACE_LIKE = ("mspace", "mtext")
 
-_TAG = re.compile(
-    r"""<(/?)([A-Za-z][\w.:-]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'))?)*)\s*(/?)>"""
-)
+# Tags of math-core's MathML: its attribute values never hold `<` or `>` (they are escaped).
+_OPEN = re.compile(r"<([a-z][a-z0-9]*)([^<>]*?)(/?)>")
+_ANY_TAG = re.compile(r"<[^<>]*>")
+_LEAVES = frozenset(("mi", "mn", "mo", "mtext", "ms"))
 _FORM = re.compile(r"""\sform\s*=""")
-_MARKUP = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,21 +49,21 @@ class _Child:
     name: str
     start: int
     end: int
-    text: str  # its content as characters (for an `<mo>`, the operator)
+    text: str  # an `<mo>`'s operator (else empty)
     zero_spaced: bool  # lspace="0" and rspace="0": an ordinary symbol, not an operator
 
 
 def split_inline(mathml: str) -> list[str]:
     """`mathml` (one inline `<math>`) as the `<math>` pieces to put side by side, or `[]` when
     it stays whole."""
-    if len(_MARKUP.sub("", mathml)) < LONG:  # at least as long as its characters: most formulas
+    if len(mathml) - 4 * mathml.count("<") < LONG:  # every tag takes 4 characters or more
+        return []  # short for sure, without reading it
+    if _text_length(mathml) < LONG:
         return []
     parsed = _children(mathml)
     if parsed is None:
         return []
     open_tag, children = parsed
-    if sum(len(child.text) for child in children) < LONG:
-        return []
     breaks = _break_points(children)
     if not breaks:
         return []
@@ -74,41 +74,55 @@ def split_inline(mathml: str) -> list[str]:
     ]
 
 
+def _text_length(mathml: str) -> int:
+    text = _ANY_TAG.sub("", mathml)
+    return len(html.unescape(text) if "&" in text else text)
+
+
 def _children(mathml: str) -> tuple[str, list[_Child]] | None:
-    """The opening tag and top-level children of `mathml`, or None if it is not as expected."""
-    first = _TAG.match(mathml)
-    if not first or first.group(2) != "math" or first.group(4) or not mathml.endswith("</math>"):
+    """The opening tag and top-level children of `mathml`, or None if it is not as expected.
+    This runs for every long inline formula: it steps from child to child, and looks inside one
+    only for its closing tag."""
+    first = _OPEN.match(mathml)
+    if not first or first.group(1) != "math" or first.group(3) or not mathml.endswith("</math>"):
         return None
     stop = len(mathml) - len("</math>")
     children: list[_Child] = []
-    depth = 0
     pos = first.end()
-    start = pos
-    name = ""
-    attributes = ""
     while pos < stop:
-        tag = _TAG.search(mathml, pos, stop)
-        if tag is None or (depth == 0 and tag.start() != pos):
-            return None  # text outside any element: leave the formula alone
-        closing, tag_name, tag_attributes, empty = tag.groups()
-        if depth == 0:
-            if closing:
-                return None
-            start, name, attributes = tag.start(), tag_name, tag_attributes
-        if closing:
-            depth -= 1
-        elif not empty:
-            depth += 1
-        pos = tag.end()
-        if depth == 0:
-            content = html.unescape(_MARKUP.sub("", mathml[start:pos]))
-            zero = 'lspace="0"' in attributes and 'rspace="0"' in attributes
-            children.append(_Child(name, start, pos, content, zero))
-        elif depth < 0:
+        tag = _OPEN.match(mathml, pos)
+        if tag is None:
+            return None  # text or a closing tag outside any element: leave the formula alone
+        name, attributes, empty = tag.groups()
+        end = tag.end() if empty else _closing_end(mathml, name, tag.end(), stop)
+        if end < 0:
             return None
-    if depth != 0:
+        text = ""
+        if name == "mo" and not empty:
+            text = mathml[tag.end() : end - len("</mo>")]
+            text = html.unescape(text) if "&" in text else text
+        zero = 'lspace="0"' in attributes and 'rspace="0"' in attributes
+        children.append(_Child(name, pos, end, text, zero))
+        pos = end
+    if pos != stop:
         return None
     return first.group(), children
+
+
+def _closing_end(mathml: str, name: str, start: int, stop: int) -> int:
+    """Where the element `name` opened just before `start` ends, or -1."""
+    if name in _LEAVES:  # hold text (an `<mtext>` also links), never another of their kind
+        found = mathml.find(f"</{name}>", start, stop)
+        return found + len(name) + 3 if found >= 0 else -1
+    depth = 1
+    for tag in re.compile(f"<(/?){name}(?=[\\s/>])").finditer(mathml, start, stop):
+        if tag.group(1):
+            depth -= 1
+            if depth == 0:
+                return tag.start() + len(name) + 3
+        elif mathml[mathml.find(">", tag.end()) - 1] != "/":
+            depth += 1
+    return -1
 
 
 def _is_breaking(child: _Child) -> bool:
@@ -139,8 +153,8 @@ def _piece(mathml: str, children: list[_Child], *, last: bool) -> str:
     if last:
         return text
     operator = next(child for child in reversed(children) if child.name not in _SPACE_LIKE)
-    tag = _TAG.match(mathml, operator.start)
-    if operator.name != "mo" or tag is None or _FORM.search(tag.group(3)):
+    tag = _OPEN.match(mathml, operator.start)
+    if operator.name != "mo" or tag is None or _FORM.search(tag.group(2)):
         return text
     at = operator.start + len("<mo") - children[0].start
     return f'{text[:at]} form="infix"{text[at:]}'
