@@ -51,7 +51,8 @@ def _with_source(rendered_by: RenderRule) -> Callable[..., str]:
         cached = token.meta.get(_CACHE_KEY)
         if cached is not None and cached[0] == rendered:  # an excerpt renders tokens again
             return str(cached[1])
-        result = with_source(rendered, token.content, inline=token.type == "math_inline")
+        inline = token.type == "math_inline" and not token.meta.get("display")
+        result = with_source(rendered, token.content, inline=inline)
         token.meta[_CACHE_KEY] = (rendered, result)
         return result
 
@@ -59,16 +60,17 @@ def _with_source(rendered_by: RenderRule) -> Callable[..., str]:
 
 
 def with_source(rendered: str, tex: str, *, inline: bool) -> str:
-    """`rendered` (HTML holding at most one `<math>`) with `tex` in its `<math>`; a long inline
-    formula is split into several `<math>` in a `<span class="math-split">`. HTML without a
-    `<math>` (a formula that failed, a bare `\\eqref`) is returned as it is."""
+    """`rendered` (HTML holding at most one `<math>`) with `tex` in its `<math>`; a long
+    `inline` (not display) formula is split into several `<math>` in a `<span
+    class="math-split">`. HTML without a `<math>` (a formula that failed, a bare `\\eqref`) is
+    returned as it is."""
     start = rendered.find("<math")
     end = rendered.rfind("</math>")
     if start < 0 or end < start:
         return rendered
     end += len("</math>")
     mathml = rendered[start:end]
-    pieces = split_inline(mathml) if inline and 'display="block"' not in mathml[:40] else []
+    pieces = split_inline(mathml) if inline else []
     if len(pieces) > 1:
         annotated = "".join([annotate(pieces[0], tex), *pieces[1:]])
         annotated = f'<span class="math-split">{annotated}</span>'
