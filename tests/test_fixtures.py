@@ -6,6 +6,7 @@ import re
 
 import pytest
 from fixtures import UPDATE, case_id, cases, rewrite
+from mathml import without_source
 
 from blog.excerpt import make_excerpt
 from blog.i18n import ui_strings
@@ -19,7 +20,9 @@ PLAIN_ENGINE = MathEngine()
 
 
 def render(title: str, text: str) -> str:
-    """The body HTML, then any warnings as an HTML comment, so fixtures show them too."""
+    """The body HTML, then any warnings as an HTML comment, so fixtures show them too. Each
+    `<math>` carries its TeX (`math_source`); a case shows it only if its title says
+    `[annotation]`, so that the others show just the MathML."""
     md = create_markdown(
         raw_html=True,
         base_path=BASE_PATH,
@@ -28,7 +31,8 @@ def render(title: str, text: str) -> str:
     )
     body = render_body(md, text, engine=ENGINE, first_line=1)
     warnings = "".join(f"<!-- {d.line}:{d.column}: {d.message} -->\n" for d in body.diagnostics)
-    return body.html + warnings
+    shown = body.html if "[annotation]" in title else without_source(body.html)
+    return shown + warnings
 
 
 def excerpt(title: str, text: str) -> str:
@@ -37,7 +41,7 @@ def excerpt(title: str, text: str) -> str:
     md = create_markdown(raw_html=True, base_path=BASE_PATH)
     body = render_body(md, text, engine=PLAIN_ENGINE)
     result = make_excerpt(md, body.tokens, limit)
-    return result.html + f"<!-- truncated={result.truncated} -->\n"
+    return without_source(result.html) + f"<!-- truncated={result.truncated} -->\n"
 
 
 PRODUCERS = {
@@ -48,6 +52,7 @@ PRODUCERS = {
     "equations.md": render,
     "cjk.md": render,
     "callouts.md": render,
+    "math_source.md": render,
     "excerpts.md": excerpt,
 }
 

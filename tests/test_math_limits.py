@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from mathml import without_source
 from serving import EventStream, serving
 from sites import post, run_blog, write_site
 
@@ -102,7 +103,7 @@ def assert_built_around(root: Path, name: str, stderr: str, warnings: list[str])
     for warning in warnings:
         assert warning in lines, f"{warning!r} not in:\n{stderr}"
     assert "Traceback" not in stderr
-    page = (root / "public/posts" / name / "index.html").read_text(encoding="utf-8")
+    page = without_source((root / "public/posts" / name / "index.html").read_text("utf-8"))
     assert "Before <math><mi>x</mi></math>." in page
     assert "After <math><mi>y</mi></math>." in page
     assert page.count('class="math-error') == len(warnings)
@@ -135,11 +136,13 @@ def test_the_server_keeps_serving_after_the_engine_crashes_or_hangs(tmp_path: Pa
         assert stream.next() == ("hello", "1")
         (root / "posts/a.md").write_text(post("A", body=KILLERS), encoding="utf-8")
         assert stream.next(timeout=120) == ("reload", "page")
-        page = server.request("/posts/a/")[2].decode("utf-8")
+        page = without_source(server.request("/posts/a/")[2].decode("utf-8"))
         assert "After <math><mi>y</mi></math>." in page
         (root / "posts/a.md").write_text(post("A", body="Fixed $z$."), encoding="utf-8")
         assert stream.next(timeout=120) == ("reload", "page")
-        assert "Fixed <math><mi>z</mi></math>." in server.request("/posts/a/")[2].decode()
+        assert "Fixed <math><mi>z</mi></math>." in without_source(
+            server.request("/posts/a/")[2].decode()
+        )
         stream.close()
         assert server.process.poll() is None
 
@@ -217,7 +220,7 @@ def test_a_tampered_formula_cache_is_not_pasted_into_pages(tmp_path: Path) -> No
 
     result = run_blog("build", cwd=root)
     assert result.returncode == 0, result.stderr
-    page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+    page = without_source((root / "public/posts/a/index.html").read_text(encoding="utf-8"))
     assert "alert" not in page and "url(" not in page and "<svg" not in page
     for n in range(len(HOSTILE_VALUES)):
         assert f"<math><msub><mi>v</mi><mn>{n}</mn></msub></math>" in page

@@ -27,6 +27,7 @@ from .highlight import highlight_code
 from .html_urls import rewrite_urls
 from .i18n import ui_strings
 from .math_engine import MathEngine
+from .math_source import math_source_plugin
 from .math_syntax import ENV_KEY, MathContext, math_plugin
 from .model import TocEntry
 from .urls import heading_id, unique
@@ -70,6 +71,7 @@ def create_markdown(
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
     md.use(math_plugin)
+    md.use(math_source_plugin)  # after it: wraps its render rules
     md.use(callout_plugin, callout_titles or ui_strings("en"))
     md.block.ruler.before(
         "html_block", MORE_MARKER, _more_marker, {"alt": ["paragraph", "reference", "blockquote"]}
