@@ -33,8 +33,14 @@ def test_formulas_without_punctuation_and_display_math_are_left_alone() -> None:
         assert keep_punctuation_with_math(html) == html
 
 
-def test_each_formula_of_a_split_one_is_wrapped_only_where_it_touches_punctuation() -> None:
-    first, last = "<math><mi>a</mi><mo>=</mo></math>", "<math><mi>b</mi></math>"
-    assert keep_punctuation_with_math(f"{first}{last}。") == (
-        f'{first}<span class="math-nobreak">{last}。</span>'
+def test_a_split_formula_keeps_its_punctuation_with_its_first_and_last_pieces() -> None:
+    # math_source.py wraps the pieces of a long formula in a span; the punctuation goes in
+    # there with the piece it touches, so the pieces still break apart but not from it
+    first, middle, last = (f"<math><mi>{x}</mi><mo>=</mo></math>" for x in "abc")
+    split = f"{first}{middle}{last}"
+    assert keep_punctuation_with_math(f'文（<span class="math-split">{split}</span>）。') == (
+        f'文<span class="math-split"><span class="math-nobreak">（{first}</span>{middle}'
+        f'<span class="math-nobreak">{last}）。</span></span>'
     )
+    plain = f'文<span class="math-split">{split}</span> b'
+    assert keep_punctuation_with_math(plain) == plain

@@ -38,6 +38,8 @@ $$f(x) = {WIDE_FORMULA}$$
 
 一行里的公式 $x_t$，后面紧跟逗号；括号（$y$）也一样。
 
+长公式 $L = a_1 + a_2 + a_3 + a_4 + a_5 + a_6 + a_7 + a_8 + a_9 + a_{10}$。分段也不丢句号。
+
 | 列一 | 列二 | 列三 | 列四 | 列五 | 列六 | 列七 | 列八 | 列九 | 列十 | 十一 | 十二 | 十三 |
 |------|------|------|------|------|------|------|------|------|------|------|------|------|
 | 内容 | 内容 | 内容 | 内容 | 内容 | 内容 | 内容 | 内容 | 内容 | 内容 | 内容 | 内容 | 内容 |
@@ -214,8 +216,11 @@ def test_tables_and_bare_pre_blocks_scroll_inside_themselves(phone: Page, phone_
 # or "before" it.
 APART = """([marker, index, side]) => {
   const p = [...document.querySelectorAll('.content p')].find(p => p.textContent.includes(marker));
-  const math = p.querySelectorAll('math')[index];
-  const text = side === 'after' ? math.nextSibling : math.previousSibling;
+  const all = p.querySelectorAll('math');
+  const math = all[index < 0 ? all.length + index : index];
+  const box = math.parentElement.closest('.math-split') || math;  // a split formula's last piece
+  const text = side === 'after' ? math.nextSibling || box.nextSibling
+                               : math.previousSibling || box.previousSibling;
   const at = side === 'after' ? 0 : text.length - 1;
   const widths = [];
   for (let width = 60; width <= 300; width++) {
@@ -241,6 +246,9 @@ def test_punctuation_stays_on_the_line_of_its_formula(phone: Page, phone_site: P
         assert phone.evaluate(APART, [marker, 0, "after"]) == ["，", []]
         assert phone.evaluate(APART, [marker, 1, "before"]) == ["（", []]
         assert phone.evaluate(APART, [marker, 1, "after"]) == ["）", []]
+        # the last piece of a long formula split for line breaks keeps its full stop too
+        assert phone.evaluate("document.querySelectorAll('.math-split').length") >= 1
+        assert phone.evaluate(APART, ["分段也不丢", -1, "after"]) == ["。", []]
 
 
 def test_two_formulas_side_by_side_may_break_between_them(phone: Page, phone_site: Path) -> None:

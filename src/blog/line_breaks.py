@@ -22,6 +22,10 @@ _CLOSING = "，。、；：？！）》」』】〉〕］｝”’…"
 _OPENING = "（《「『【〈〔［｛“‘"
 
 _END = "</math>"
+# A long formula split for line breaks (math_source.py): the punctuation joins its first or last
+# piece inside its span, which the copy script copies as the formula's TeX and the text in it.
+_SPLIT_START = '<span class="math-split">'
+_SPLIT_END = "</math></span>"
 
 
 def keep_punctuation_with_math(html: str) -> markupsafe.Markup:
@@ -40,15 +44,49 @@ def keep_punctuation_with_math(html: str) -> markupsafe.Markup:
         end += len(_END)
         tag = text[begin : tag_end + 1]
         if tag in ("<math>", "<math/>") or (tag[5].isspace() and 'display="block"' not in tag):
-            start, stop = begin, end
+            unit_start = begin
+            if (
+                text.endswith(_SPLIT_START, 0, begin)
+                and (split := text.find(_SPLIT_END, begin)) > 0
+            ):
+                unit_start, end = begin - len(_SPLIT_START), split + len(_SPLIT_END)
+            start, stop = unit_start, end
             while start > done and text[start - 1] in _OPENING:
                 start -= 1
             while stop < len(text) and text[stop] in _CLOSING:
                 stop += 1
-            if start < begin or stop > end:
-                pieces += [text[done:start], '<span class="math-nobreak">', text[start:stop]]
-                pieces.append("</span>")
+            if start < unit_start or stop > end:
+                pieces.append(text[done:start])
+                opening, unit, closing = (
+                    text[start:unit_start],
+                    text[unit_start:end],
+                    text[end:stop],
+                )
+                if unit_start == begin:
+                    pieces.append(_nobreak(opening + unit + closing))
+                else:
+                    pieces.append(_split_nobreak(opening, unit, closing))
                 done = stop
         begin = text.find("<math", end)
     pieces.append(text[done:])
     return markupsafe.Markup("".join(pieces))
+
+
+def _nobreak(html: str) -> str:
+    return f'<span class="math-nobreak">{html}</span>'
+
+
+def _split_nobreak(opening: str, split: str, closing: str) -> str:
+    """A split formula's span, with `opening` kept with its first piece and `closing` with its
+    last: the pieces still break apart, but not from their punctuation."""
+    inner = split[len(_SPLIT_START) : -len("</span>")]
+    first_end = inner.find(_END) + len(_END)
+    last_start = inner.rfind("<math")
+    if last_start < first_end:  # one piece only
+        return _SPLIT_START + _nobreak(opening + inner + closing) + "</span>"
+    first, middle, last = inner[:first_end], inner[first_end:last_start], inner[last_start:]
+    if opening:
+        first = _nobreak(opening + first)
+    if closing:
+        last = _nobreak(last + closing)
+    return _SPLIT_START + first + middle + last + "</span>"

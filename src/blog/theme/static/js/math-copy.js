@@ -1,7 +1,8 @@
 // Copying a selection that holds math puts each formula's TeX on the clipboard: `$…$` inline,
 // `$$…$$` display, the text around it as text. The TeX is the <annotation> the build put in each
-// <math>; a formula split for line breaks (span.math-split) is copied once, whole, and a
-// selection that starts or ends inside a formula takes all of it. The HTML copy keeps the MathML.
+// <math>; a formula split for line breaks (span.math-split) is copied once, whole (with the
+// punctuation the theme keeps inside it, as text), and a selection that starts or ends inside a
+// formula takes all of it. The HTML copy keeps the MathML.
 // Included only on pages with math; the math itself is drawn without any script.
 (function () {
   "use strict";
@@ -33,7 +34,15 @@
       if (!root.contains(formula)) continue; // inside a split formula replaced already
       var tex = texOf(formula);
       if (tex === null) continue;
-      formula.replaceWith(document.createTextNode(tex));
+      if (formula.matches(".math-split")) {
+        // its first piece becomes the TeX, the other pieces go; text beside them stays
+        var pieces = formula.querySelectorAll("math");
+        pieces[0].replaceWith(document.createTextNode(tex));
+        for (var j = 1; j < pieces.length; j++) pieces[j].remove();
+        formula.replaceWith.apply(formula, Array.prototype.slice.call(formula.childNodes));
+      } else {
+        formula.replaceWith(document.createTextNode(tex));
+      }
       found = true;
     }
     return found;
