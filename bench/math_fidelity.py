@@ -725,7 +725,24 @@ def equation_numbers(markup: str) -> list[str]:
 
 
 def canonical(markup: str, display: bool) -> Row:
-    return normalise(Element("mrow", {}, [parse_mathml(markup)]), Style(display, 0))
+    row = normalise(Element("mrow", {}, [parse_mathml(markup)]), Style(display, 0))
+    return _lines_as_table(row) if display else row
+
+
+def _lines_as_table(row: Row) -> Row:
+    """A display formula whose top level is cut by line breaks (KaTeX's `\\\\` outside an
+    environment) draws as a one-column table of centred lines, which is how ours writes it."""
+    if not any(isinstance(item, Glyph) and item.char == "⏎" for item in row):
+        return row
+    lines: list[Row] = [()]
+    for item in row:
+        if isinstance(item, Glyph) and item.char == "⏎":
+            lines.append(())
+        else:
+            lines[-1] += (item,)
+    while len(lines) > 1 and not lines[-1]:  # a break at the very end starts no line
+        lines.pop()
+    return (Table(tuple((line,) for line in lines)),) if len(lines) > 1 else lines[0]
 
 
 # --- comparing --------------------------------------------------------------------------------
