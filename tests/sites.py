@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -76,3 +77,15 @@ def big_site(root: Path, posts: int) -> Path:
         },
         'title = "A"\n',
     )  # fmt: skip
+
+
+def copy_example_site(root: Path) -> Path:
+    """The repository's example site (site.toml, posts/, static/, templates/) copied to `root`."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("site.toml", "posts", "static", "templates"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        elif source.is_file():
+            shutil.copy(source, root / name)
+    return root

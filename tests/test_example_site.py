@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sitecheck import broken_references, parse_page
-from sites import REPO, run_blog, tree_digest
+from sites import REPO, copy_example_site, run_blog, tree_digest
 
 # JSON-LD is data for search engines, not a script that runs.
 JSON_LD = re.compile(r'<script type="application/ld\+json">[^<]*</script>')
@@ -22,12 +21,7 @@ MATH_DELIMITERS = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\$[^\s$][^$]*\$")
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("example")
-    for name in ("site.toml", "posts", "static", "templates"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        elif source.is_file():
-            shutil.copy(source, root / name)
+    copy_example_site(root)
     result = run_blog("build", cwd=root)
     assert result.returncode == 0, result.stderr
     assert "built" in result.stdout

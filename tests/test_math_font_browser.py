@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from browser import find_browser
 from math_browser import (
     Box,
     browser_with_fonts,
-    hidden_fonts_config,
     ink_box,
     open_settled,
     static_server,
@@ -56,16 +54,6 @@ $$\left(\frac{a}{b}\right) \quad \text{(loss)}$$
 class Site:
     base: str  # http://127.0.0.1:port
     language: str
-
-
-@pytest.fixture(scope="module")
-def browser_path() -> str:
-    return find_browser()
-
-
-@pytest.fixture(scope="module")
-def fonts_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return hidden_fonts_config(tmp_path_factory.mktemp("fonts"))
 
 
 def build_site(root: Path, language: str, body: str) -> Path:

@@ -11,21 +11,18 @@ Without Chromium the tests are skipped, except under CI (`CI` set), where they f
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import find_browser
 from math_browser import (
     browser_with_fonts,
-    hidden_fonts_config,
     open_settled,
     png_rows,
     static_server,
 )
 from playwright.sync_api import Page, ViewportSize
-from sites import REPO, post, run_blog, write_site
+from sites import REPO, copy_example_site, post, run_blog, write_site
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 CORPUS_NOTES = REPO / "tests/corpus/notes"
@@ -52,16 +49,6 @@ $$f(x) = {WIDE_FORMULA}$$
 """
 
 
-@pytest.fixture(scope="module")
-def browser_path() -> str:
-    return find_browser()
-
-
-@pytest.fixture(scope="module")
-def fonts_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return hidden_fonts_config(tmp_path_factory.mktemp("fonts"))
-
-
 @pytest.fixture
 def phone(browser_path: str, fonts_config: Path) -> Iterator[Page]:
     with browser_with_fonts(browser_path, fonts_config) as page:
@@ -78,12 +65,7 @@ def built(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("example")
-    for name in ("site.toml", "posts", "static", "templates"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        elif source.is_file():
-            shutil.copy(source, root / name)
+    copy_example_site(root)
     return built(root)
 
 

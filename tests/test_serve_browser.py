@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import browser_page, find_browser
+from browser import browser_page
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from serving import Server, serving
@@ -24,11 +24,6 @@ UPDATE_SECONDS = 60  # a deadline for a busy machine, not a measure of speed
 
 SLUG = "hello"
 OLD_TEXT = "The first version of this post."
-
-
-@pytest.fixture
-def browser_path() -> str:
-    return find_browser()
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from .errors import Diagnostic
 from .highlight import highlight_code
 from .html_urls import rewrite_urls
 from .i18n import ui_strings
+from .inline_text import inline_text
 from .math_engine import MathEngine
 from .math_source import math_source_plugin
 from .math_syntax import ENV_KEY, MathContext, math_plugin
@@ -130,15 +131,7 @@ def render_inline_math(
 
 def plain_text(children: Iterable[Token]) -> str:
     """Inline tokens as plain text, formulas as their TeX: for `<title>` and meta descriptions."""
-    pieces: list[str] = []
-    for child in children:
-        if child.type in ("text", "code_inline", "math_inline"):
-            pieces.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            pieces.append(" ")
-        elif child.type == "image":
-            pieces.append(plain_text(child.children or ()))
-    return re.sub(r"\s+", " ", "".join(pieces)).strip()
+    return re.sub(r"\s+", " ", inline_text(children)).strip()
 
 
 def render_tokens(md: MarkdownIt, tokens: list[Token]) -> str:

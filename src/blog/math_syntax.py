@@ -24,6 +24,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 from .errors import Diagnostic
+from .inline_text import inline_text
 from .math_delimiters import (
     Verdict,
     backslash_verdict,
@@ -568,17 +569,5 @@ def _render_image(
     """An image whose alt text holds a formula keeps its TeX there (`![$x$](a.png)` → alt "x"),
     written as the plain text of titles is: markdown's own alt text would drop the formula."""
     token = tokens[idx]
-    token.attrSet("alt", _alt_text(token.children or []))
+    token.attrSet("alt", inline_text(token.children or []))
     return str(self.renderToken(tokens, idx, options, env))  # type: ignore[attr-defined]
-
-
-def _alt_text(children: list[Token]) -> str:
-    pieces: list[str] = []
-    for child in children:
-        if child.type in ("text", "code_inline", "math_inline"):
-            pieces.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            pieces.append("\n")
-        elif child.type == "image":
-            pieces.append(_alt_text(child.children or []))
-    return "".join(pieces)
