@@ -233,7 +233,7 @@ def png_rows(data: bytes) -> tuple[int, int, list[bytes], int]:
 
 # Only `target` (and what is inside it) keeps its colour; everything else on the page, text,
 # borders, backgrounds, is made transparent, so the only ink left in a screenshot is the target's.
-_ISOLATE = """([selector, index]) => {
+_ISOLATE = """([selector, index, borderOnly]) => {
   const all = document.querySelectorAll(selector);
   const target = all[index < 0 ? all.length + index : index];
   if (!target) return null;
@@ -247,7 +247,9 @@ _ISOLATE = """([selector, index]) => {
       text-decoration-color: transparent !important; text-emphasis-color: transparent !important;
     }
     html { background: #fff !important; }
-    [data-ink], [data-ink] * { color: #000 !important; }`;
+    [data-ink], [data-ink] * { color: #000 !important; }
+    ${borderOnly ? `[data-ink] { border-color: #000 !important; }
+                    [data-ink] * { color: transparent !important; }` : ''}`;
   document.head.append(style);
   target.closest('.math-display')?.scrollTo(0, 0);
   const box = target.closest('math').getBoundingClientRect();
@@ -262,9 +264,10 @@ MARGIN = 12  # CSS px around the formula's box: ink may reach outside it
 INK = 160  # a channel below this, on white, is ink; anti-aliasing's faint fringe is not
 
 
-def ink_box(page: Page, selector: str, index: int = 0) -> Box:
-    """Where the `index`-th element matching `selector` draws, in CSS px of the page."""
-    area = page.evaluate(_ISOLATE, [selector, index])
+def ink_box(page: Page, selector: str, index: int = 0, *, border_only: bool = False) -> Box:
+    """Where the `index`-th element matching `selector` draws, in CSS px of the page: its text,
+    or with `border_only` its own border and nothing else."""
+    area = page.evaluate(_ISOLATE, [selector, index, border_only])
     assert area is not None, f"no element {selector!r} #{index} in {page.url}"
     try:
         clip: FloatRect = {

@@ -218,7 +218,7 @@ def test_ambiguous_delimiters_are_warnings_at_file_line_and_text_on_the_page(
         assert result.returncode == 0, result.stderr
         warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
         assert [w.split(" is left")[0] + " is left as text" for w in warnings] == expected
-    page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+    page = without_source((root / "public/posts/a/index.html").read_text(encoding="utf-8"))
     assert "Prices $5 and $10, <math><msub><mi>W</mi><mn>2</mn></msub></math> is" in page
     assert "say $5 = x $ here, and (x+y) there" in page
     assert run_blog("build", "--strict", cwd=root).returncode != 0
