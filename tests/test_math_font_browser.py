@@ -4,11 +4,11 @@ Two real sites (zh-CN and en) are built with `blog build` and served over HTTP o
 headless Chromium opens them with every system math font hidden (see math_browser.py). The
 formulas must then be drawn with the font the theme ships: a `\\left(…\\right)` paren as tall
 as its fraction, a display `\\sum` larger than an inline one, `\\overline{abc}` over all three
-letters, measured on the ink in a screenshot. The same pages with the font's file refused by
-the browser fail the paren and sum checks: that shows the system fonts really are hidden
-(else `local()` would find one) and that the checks can fail. The overline passes there too,
-as it should: it is a border, which needs no font. A page without math neither preloads
-nor fetches the font.
+letters, the bar of `\\bar{\\mathbf{x}}` clear of its bold letter, measured on the ink in a
+screenshot. The same pages with the font's file refused by the browser fail the paren and sum
+checks: that shows the system fonts really are hidden (else `local()` would find one) and that
+the checks can fail. The overline passes there too, as it should: it is a border, which needs
+no font. A page without math neither preloads nor fetches the font.
 
 Without Chromium the tests are skipped, except under CI (`CI` set), where they fail.
 """
@@ -34,13 +34,15 @@ FONT_FILE = "fonts/DejaVuMathTeXGyre.woff2"
 FONT_FAMILY = "DejaVu Math TeX Gyre"
 
 # The formulas, in this order on each page (numbered in the page by `number_formulas`).
-INLINE_PAREN, INLINE_SUM, OVERLINE, DISPLAY_SUM, DISPLAY_PAREN = range(5)
+INLINE_PAREN, INLINE_SUM, OVERLINE, DISPLAY_SUM, DISPLAY_PAREN, BOLD_BAR = range(6)
 ZH_BODY = r"""
 括号 $\left(\frac{a}{b}\right)$ 与求和 $\sum_{i=1}^{n} x_i$，上划线 $\overline{abc}$。
 
 $$\sum_{i=1}^{n} x_i$$
 
 $$\left(\frac{a}{b}\right) \quad \text{（损失）}$$
+
+均值 $\bar{\mathbf{x}}$。
 """
 EN_BODY = r"""
 A paren $\left(\frac{a}{b}\right)$, a sum $\sum_{i=1}^{n} x_i$, a bar $\overline{abc}$.
@@ -48,6 +50,8 @@ A paren $\left(\frac{a}{b}\right)$, a sum $\sum_{i=1}^{n} x_i$, a bar $\overline
 $$\sum_{i=1}^{n} x_i$$
 
 $$\left(\frac{a}{b}\right) \quad \text{(loss)}$$
+
+The mean $\bar{\mathbf{x}}$.
 """
 
 
@@ -96,7 +100,7 @@ def number_formulas(page: Page) -> None:
           return all.length;
         }"""
     )
-    assert count == 5, f"{page.url} has {count} formulas, not 5"
+    assert count == 6, f"{page.url} has {count} formulas, not 6"
 
 
 def ink(page: Page, formula: int, part: str, index: int = 0, *, border_only: bool = False) -> Box:
@@ -113,6 +117,7 @@ class Geometry:
     display_to_inline_sum: float  # ink height of the display sum over the inline one
     bar_to_base: float  # ink width of the overline over that of `abc`
     bar_above_base: bool
+    accent_above_bold: bool  # `\bar{\mathbf{x}}`: the bar clear of the bold letter
 
 
 def measure(page: Page) -> Geometry:
@@ -126,11 +131,14 @@ def measure(page: Page) -> Geometry:
     display_sum = ink(page, DISPLAY_SUM, "mo", 0)
     base = ink(page, OVERLINE, OVERLINED)
     bar = ink(page, OVERLINE, OVERLINED, border_only=True)
+    bold = ink(page, BOLD_BAR, "mover > :first-child")
+    accent = ink(page, BOLD_BAR, "mover > :last-child")
     return Geometry(
         paren_to_fraction=ratios,
         display_to_inline_sum=display_sum.height / inline_sum.height,
         bar_to_base=bar.width / base.width,
         bar_above_base=bar.top + bar.height <= base.top + 1,
+        accent_above_bold=accent.top + accent.height <= bold.top + 1,
     )
 
 
@@ -165,6 +173,7 @@ def test_formulas_are_drawn_with_the_shipped_math_font(page: Page, site: Site) -
     assert geometry.display_to_inline_sum >= 1.3, geometry
     assert geometry.bar_to_base >= 0.9, geometry
     assert geometry.bar_above_base, geometry
+    assert geometry.accent_above_bold, geometry
 
     # Operators come from the shipped font, fetched as no local copy is left, not from a CJK
     # or text font (which has no MATH table).
