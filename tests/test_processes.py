@@ -18,6 +18,7 @@ from build_processes import new_tag, start_blog, tagged, wait_until
 from sites import BIG_SITE_BODY as BODY
 from sites import big_site, post, run_blog, tree_digest
 
+from blog.cli import main
 from blog.config import load_config
 from blog.loading import load_posts
 
@@ -155,5 +156,20 @@ def test_workers_started_for_nothing_are_gone_when_loading_returns(tmp_path: Pat
     config = load_config(root)
     loaded = load_posts(config, drafts=False, jobs=2)
     assert len(loaded.posts) == 8 and loaded.parsed == 0
+    assert multiprocessing.active_children() == []
+    assert not [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]
+
+
+def test_a_failed_build_leaves_no_pool_for_python_exit_to_trip_over(tmp_path: Path) -> None:
+    """A build that fails while its workers parse (a static/ symlink out of the site, found
+    meanwhile) leaves their pool with results nobody reads. The command stops it before it
+    returns, so Python's exit has no executor to wake (on 3.11 that raced with the executor's
+    own thread: `OSError: [Errno 9] Bad file descriptor`, found by the site fuzzer)."""
+    root = big_site(tmp_path / "site", 60)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "static").mkdir()
+    (root / "static/out").symlink_to(outside)
+    assert main(["build", "--quiet", "-s", str(root), "-j", "2"]) == 1
     assert multiprocessing.active_children() == []
     assert not [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]

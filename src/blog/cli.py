@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__
 from .build import BuildOptions, build
 from .errors import BlogError, Diagnostic
+from .parallel import stop_pools
 from .progress import ProgressReporter
 
 
@@ -289,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
     finally:
+        stop_pools()  # a failed build may leave one whose results nobody read
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 

@@ -17,6 +17,7 @@ import ctypes
 import os
 import signal
 import sys
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -57,6 +58,18 @@ def chunked(items: Sequence[Item], jobs: int, *, smallest: int = 4) -> list[Sequ
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+# Every pool not yet stopped, so a command can stop them all before Python's exit: on 3.11 the
+# exit wakes each executor's thread while that thread may be closing its wake-up pipe (a build
+# that had failed printed `OSError: Bad file descriptor`).
+_LIVE_POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()
+
+
+def stop_pools() -> None:
+    """Stop every pool still running (its results unread): at the end of a command."""
+    for pool in list(_LIVE_POOLS):
+        pool.stop()
+
+
 class Pool:
     """Worker processes started ahead of their work, so their set-up (imports, `initializer`)
     overlaps with what this process does meanwhile. They die with this process, whatever kills
@@ -79,6 +92,7 @@ class Pool:
         with ctrl_c_held():  # the first submit forks every worker
             for _ in range(workers):
                 self._executor.submit(_nothing)
+        _LIVE_POOLS.add(self)
 
     def map(self, function: Callable[[Item], Result], chunks: Sequence[Item]) -> Iterator[Result]:
         """Results in order; the pool shuts down once they are read, and is stopped at once if
@@ -98,6 +112,7 @@ class Pool:
         # pipe from its own thread, which on 3.11 races with the wake-up Python sends it at
         # exit (`OSError: Bad file descriptor` printed by a build that had already finished).
         self._executor.shutdown(wait=True, cancel_futures=True)
+        _LIVE_POOLS.discard(self)
 
     def stop(self) -> None:
         """Stop now, without waiting for the work in hand (an error or Ctrl-C)."""
@@ -110,6 +125,7 @@ class Pool:
             with contextlib.suppress(OSError, ValueError):
                 process.kill()
         self._executor.shutdown(wait=True)
+        _LIVE_POOLS.discard(self)
 
 
 @contextlib.contextmanager
