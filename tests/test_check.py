@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from sites import REPO, post, run_blog, write_site
+from sites import copy_example_site, post, run_blog, write_site
 
 BROKEN = """\
 ## 基本思路
@@ -156,12 +155,7 @@ def test_a_clean_site_passes_and_nothing_is_written(tmp_path: Path) -> None:
 
 
 def test_the_example_site_passes(tmp_path: Path) -> None:
-    for name in ("site.toml", "posts", "static", "templates"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
-        elif source.is_file():
-            shutil.copy(source, tmp_path / name)
+    copy_example_site(tmp_path)
     result = run_blog("check", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (tmp_path / "public").exists()
