@@ -46,8 +46,8 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
-from blog.markdown import create_markdown, render_body
-from blog.math_engine import MathEngine
+from blog.markdown.parser import create_markdown, render_body
+from blog.math.engine import MathEngine
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus" / "notes"

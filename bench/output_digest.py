@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from build_speed import generate_site  # noqa: E402
+from build_speed import generate_site
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = ("site.toml", "posts", "static", "templates")

@@ -11,7 +11,7 @@ pieces that stress the delimiter rules (`$`, `\\`, `{`, `*`, `_`, `[`, backticks
 nesting), and formulas that define macros (`\\def`, `\\newcommand`, `\\let`: nested, recursive,
 expanding to brackets) and use them many times or nested deep. About 30% of the inputs come
 with site macros of their own (`[math.macros]`), which may call each other. It goes through
-`blog.posts.load_post`, the post page is rendered with the theme, and the result is checked:
+`blog.content.post.load_post`, the post page is rendered with the theme, and the result is checked:
 
 - nothing but `BlogError` may be raised;
 - with `raw_html = false`, every element the output opens is closed, in order;
@@ -243,11 +243,11 @@ def make_input(rng: random.Random, corpus: list[str], site_names: list[str]) -> 
 def _child(connection: Connection) -> None:
     """Render posts sent over `connection` until it closes; answer each with problems found."""
     from blog.config import SiteConfig, load_config
+    from blog.content.post import load_post
     from blog.errors import BlogError
-    from blog.loading import create_renderers
-    from blog.math_engine import MathEngine, MathRenderError
-    from blog.posts import load_post
-    from blog.render import PageRenderer
+    from blog.math.engine import MathEngine, MathRenderError
+    from blog.render.templates import PageRenderer
+    from blog.site.loading import create_renderers
 
     sys.path.insert(0, str(REPO / "tests"))
     from htmlcheck import duplicate_ids, html_problems
@@ -600,8 +600,8 @@ def _reachable_bad_link(root: Path, allowed: list[Path]) -> bool:
 def _symlink_child(connection: Connection) -> None:
     """Build the sites sent over `connection`; answer with the outcome of each."""
     from blog.build import BuildOptions, build
-    from blog.dev_server import resolve_path
     from blog.errors import BlogError
+    from blog.serve.http import resolve_path
 
     while True:
         try:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from blog.search_index import shard_of
-from blog.search_tokens import tokens
+from blog.search.index import shard_of
+from blog.search.tokens import tokens
 
 
 def postings(site: Path, term: str) -> dict[int, int]:

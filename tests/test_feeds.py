@@ -13,13 +13,13 @@ from sitecheck import ATOM, broken_absolute_urls, feed_urls, parse_page
 from sites import post, run_blog, write_site
 
 from blog.config import load_config
-from blog.markdown import create_markdown
-from blog.math_engine import MathEngine
+from blog.content.post import Renderers, create_title_markdown, load_post
+from blog.markdown.parser import create_markdown
+from blog.math.engine import MathEngine
 from blog.model import collect_tags
-from blog.pages import plan_pages
-from blog.posts import Renderers, create_title_markdown, load_post
-from blog.render import PageRenderer
-from blog.search_index import SearchIndex
+from blog.render.templates import PageRenderer
+from blog.search.index import SearchIndex
+from blog.site.pages import plan_pages
 
 BASE = "https://example.org/blog/"
 HOSTILE = "A & B <c> ]]> "  # and a form feed, which XML cannot hold

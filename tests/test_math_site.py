@@ -11,9 +11,9 @@ from mathml import without_source
 from sitecheck import broken_references
 from sites import post, run_blog, tree_digest, without_progress, write_site
 
-from blog.math_cache import fingerprint
-from blog.math_engine import ENGINE
-from blog.math_limits import LIMITS_VERSION
+from blog.math.cache import fingerprint
+from blog.math.engine import ENGINE
+from blog.math.limits import LIMITS_VERSION
 
 EQUATIONS = r"""
 As \eqref{eq:elbo} shows, and $\ref{eq:elbo}$ again.

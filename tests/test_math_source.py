@@ -17,9 +17,9 @@ from pathlib import Path
 from search_lookup import postings
 from sites import REPO, post, run_blog, write_site
 
-from blog.markdown import create_markdown
-from blog.math_engine import MathEngine
-from blog.math_lines import split_inline
+from blog.markdown.parser import create_markdown
+from blog.math.engine import MathEngine
+from blog.math.lines import split_inline
 
 # `<`, `&`, `]]>` and something that looks like a link attribute, which must stay TeX.
 TRICKY_TEX = r'\mathcal{L} < b \& c_{]]>} + \text{ href="/x" }'

@@ -20,7 +20,7 @@ from sites import big_site, post, run_blog, tree_digest
 
 from blog.cli import main
 from blog.config import load_config
-from blog.loading import load_posts
+from blog.site.loading import load_posts
 
 
 def workers_seen(tag: str, process: subprocess.Popen[bytes]) -> Callable[[], bool]:

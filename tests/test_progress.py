@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from blog.progress import ProgressReporter
+from blog.util.progress import ProgressReporter
 
 
 def reporter(*, terminal: bool) -> tuple[ProgressReporter, io.StringIO]:

@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blog.config import SiteConfig
+from blog.content.post import load_post
 from blog.errors import BlogError
-from blog.excerpt import make_excerpt
-from blog.loading import create_renderers
-from blog.markdown import create_markdown, render_body
-from blog.math_engine import MathEngine, MathRenderError
-from blog.math_numbering import EquationNumbering
-from blog.posts import load_post
+from blog.markdown.excerpt import make_excerpt
+from blog.markdown.parser import create_markdown, render_body
+from blog.math.engine import MathEngine, MathRenderError
+from blog.math.numbering import EquationNumbering
+from blog.site.loading import create_renderers
 
 # Pieces that stress the delimiter rules far more than uniform random text would.
 PIECES = [

@@ -14,9 +14,9 @@ from search_lookup import lookup, postings
 from sites import post, write_site
 
 from blog.build import BuildOptions, build
-from blog.search_index import Postings, shard_count, shard_of
-from blog.search_tokens import all_terms, decode_terms, encode_terms, tokens, weighted_terms
-from blog.structured_data import script_json
+from blog.search.index import Postings, shard_count, shard_of
+from blog.search.tokens import all_terms, decode_terms, encode_terms, tokens, weighted_terms
+from blog.util.script_json import script_json
 
 # --- Terms -------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from sites import post, tree_digest, write_site
 
 from blog.build import BuildOptions, BuildReport, build
-from blog.session import RACY_NANOSECONDS, BuildSession
+from blog.incremental.session import RACY_NANOSECONDS, BuildSession
 
 
 def stat_result(size: int, ctime_ns: int, inode: int = 7) -> os.stat_result:

@@ -10,20 +10,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import SiteConfig, check_output_dir, load_config, normalize_base_url
-from .discover import STATIC_DIR, THEME_DIR, Boundary, find_static
-from .errors import BlogError, Diagnostic
-from .fingerprints import code_fingerprint, digest, page_fingerprint
-from .loading import load_posts
-from .model import Post, Tag, collect_tags
-from .output import Output, is_repository
-from .pages import PageJob, page_keys, plan_pages
-from .parallel import FORKS, default_jobs
-from .post_cache import CacheDamaged
-from .search_index import SearchIndex
-from .session import BuildSession
-from .site_lock import site_lock
-from .write import MARKER, OutputFile, collect, is_copy_of, put_bytes, put_copy
+from blog.config import SiteConfig, check_output_dir, load_config, normalize_base_url
+from blog.content.discover import STATIC_DIR, THEME_DIR, Boundary, find_static
+from blog.errors import BlogError, Diagnostic
+from blog.incremental.fingerprints import code_fingerprint, page_fingerprint
+from blog.incremental.post_cache import CacheDamaged
+from blog.incremental.session import BuildSession
+from blog.incremental.site_lock import site_lock
+from blog.model import Post, Tag, collect_tags
+from blog.output.files import MARKER, OutputFile, collect, is_copy_of, put_bytes, put_copy
+from blog.output.generation import Output, is_repository
+from blog.search.index import SearchIndex
+from blog.site.loading import load_posts
+from blog.site.pages import PageJob, page_keys, plan_pages
+from blog.util.digests import digest
+from blog.util.parallel import FORKS, default_jobs
 
 SYNTAX_CSS = "css/syntax.css"
 
@@ -143,13 +144,13 @@ def generated_files(pages: list[PageJob], search: SearchIndex) -> list[OutputFil
 
 
 def _prepare_rendering(config: SiteConfig) -> None:
-    from .render import prepare
+    from blog.render.templates import prepare
 
     prepare(config)
 
 
 def _syntax_css() -> bytes:
-    from .highlight import stylesheet
+    from blog.markdown.highlight import stylesheet
 
     return stylesheet().encode("utf-8")
 
@@ -174,7 +175,7 @@ def _write(
 ) -> _Written:
     """Prepare what changed, carry the rest over, and swap the result in; or, when nothing at
     all changed, leave the output as it is."""
-    from .render import render_pages
+    from blog.render.templates import render_pages
 
     out = config.output_path
     index_files = list(search.files())

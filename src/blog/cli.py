@@ -11,11 +11,11 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .build import BuildOptions, build
-from .errors import BlogError, Diagnostic
-from .parallel import stop_pools
-from .progress import ProgressReporter
+from blog import __version__
+from blog.build import BuildOptions, build
+from blog.errors import BlogError, Diagnostic
+from blog.util.parallel import stop_pools
+from blog.util.progress import ProgressReporter
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,7 +90,7 @@ def _port(text: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .serve import PortInUse, ServeOptions, serve
+    from blog.serve.loop import PortInUse, ServeOptions, serve
 
     options = ServeOptions(
         root=args.source.resolve(),
@@ -119,7 +119,7 @@ def _shown(path: Path) -> str:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .scaffold import REQUIREMENTS, init_site
+    from blog.commands.init import REQUIREMENTS, init_site
 
     site = init_site(args.folder)
     folder = _shown(args.folder)
@@ -134,8 +134,8 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from .config import CONFIG_FILE, load_config
-    from .new_post import create_post
+    from blog.commands.new import create_post
+    from blog.config import CONFIG_FILE, load_config
 
     if not (args.source / CONFIG_FILE).is_file():
         raise BlogError.at(
@@ -223,7 +223,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check import check_site
+    from blog.commands.check import check_site
 
     try:
         report = check_site(args.source, drafts=args.drafts)

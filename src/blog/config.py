@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import BlogError, Diagnostic
+from blog.errors import BlogError, Diagnostic
 
 CONFIG_FILE = "site.toml"
 LANGUAGES = ("zh-CN", "en")

@@ -6,10 +6,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from .urls import file_path, url_path
+from blog.util.urls import file_path, url_path
 
 
 @dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
@@ -20,40 +19,23 @@ class TocEntry:
     children: tuple[TocEntry, ...] = ()
 
 
-class PostBody:
-    """A post's rendered HTML and TOC: held in memory, or at `offset` in a pack file of the post
-    cache, read only when a page shows it (so a build of 10,000 cached posts holds their
-    metadata, not their bodies)."""
+class Body(Protocol):
+    """A post's rendered HTML and TOC, wherever they are kept: `load` gives them when a page
+    shows them (the post cache keeps them on disk, so a build of 10,000 cached posts holds
+    their metadata, not their bodies)."""
 
-    __slots__ = ("_content", "_toc", "file", "length", "offset")
+    def load(self) -> tuple[str, tuple[TocEntry, ...]]: ...
 
-    def __init__(
-        self,
-        content: str = "",
-        toc: tuple[TocEntry, ...] = (),
-        *,
-        file: Path | None = None,
-        offset: int = 0,
-        length: int = 0,
-    ) -> None:
-        self._content = content
-        self._toc = toc
-        self.file = file
-        self.offset = offset
-        self.length = length
+
+@dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
+class InMemoryBody:
+    """A body just rendered, or one a cache could not store."""
+
+    content: str = ""
+    toc: tuple[TocEntry, ...] = ()
 
     def load(self) -> tuple[str, tuple[TocEntry, ...]]:
-        if self.file is None:
-            return self._content, self._toc
-        from .post_cache import read_body  # the cache imports this module
-
-        return read_body(self.file, self.offset, self.length)
-
-    def __getstate__(self) -> tuple[object, ...]:
-        return self._content, self._toc, self.file, self.offset, self.length
-
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        self._content, self._toc, self.file, self.offset, self.length = state  # type: ignore[assignment]
+        return self.content, self.toc
 
 
 @dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
@@ -72,7 +54,7 @@ class Post:
     title: str
     title_html: str
     date: datetime
-    body: PostBody
+    body: Body
     excerpt: str
     excerpt_truncated: bool
     title_text: str = ""  # the title as plain text, formulas as TeX: <title>, feeds, meta tags

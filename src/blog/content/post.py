@@ -1,0 +1,173 @@
+"""One post file → a `Post`: front matter, body HTML, TOC, excerpt, reading time."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from blog.config import SiteConfig
+from blog.content.frontmatter import split_post, validate_front_matter
+from blog.errors import BlogError, Diagnostic
+from blog.markdown.excerpt import make_excerpt, plain_description
+from blog.markdown.math_syntax import math_plugin
+from blog.markdown.parser import render_body, render_inline_math
+from blog.math.engine import MathEngine
+from blog.model import InMemoryBody, Post, TagRef
+from blog.search.tokens import encode_terms, weighted_terms
+from blog.util.html_urls import rewrite_urls
+from blog.util.text import count_units, reading_minutes
+from blog.util.urls import slugify, url_path
+
+
+@dataclass(frozen=True, slots=True)
+class Renderers:
+    """Everything a build needs to turn text into HTML, made once per build."""
+
+    body: MarkdownIt
+    title: MarkdownIt
+    engine: MathEngine
+    summary: MarkdownIt | None = None  # the body's without raw HTML; None: the body's own
+
+
+def create_title_markdown() -> MarkdownIt:
+    """Titles get math and backslash escapes, nothing else: `C++ *ptr*` stays as written."""
+    md = MarkdownIt("zero")
+    md.enable("escape")
+    md.use(math_plugin)
+    return md
+
+
+DESCRIPTION_LENGTH = 150
+
+
+_ID_ATTRIBUTE = re.compile(r'\sid="[^"]*"')
+
+
+def _standalone(excerpt_html: str, post_url: str) -> str:
+    """An excerpt shown on another page: its relative links (`#eq-1`, `../other/`, `a.png`)
+    resolve against the post, and ids are dropped (they belong to the post page and would
+    repeat across cards)."""
+    return rewrite_urls(_ID_ATTRIBUTE.sub("", excerpt_html), lambda url: urljoin(post_url, url))
+
+
+def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:
+    slug = slugify(name)
+    return TagRef(name, slug, url_path(base_path, "tags", slug), line)
+
+
+def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
+    cjk = words = 0
+    for token in tokens:
+        pieces = [token] if token.type in ("fence", "code_block", "math_block") else []
+        pieces += token.children or []
+        for piece in pieces:
+            if piece.type in ("math_inline", "math_block"):
+                words += 1
+            elif piece.type in ("text", "code_inline", "fence", "code_block"):
+                c, w = count_units(piece.content)
+                cjk, words = cjk + c, words + w
+    return cjk, words
+
+
+_SEARCHED_BLOCKS = ("fence", "code_block", "math_block")
+_SEARCHED_INLINE = ("text", "code_inline", "math_inline")
+
+
+def _search_text(tokens: list[Token]) -> str:
+    """The words a search finds the post by: prose, code, and each formula's TeX source."""
+    pieces: list[str] = []
+    pending = list(reversed(tokens))
+    while pending:
+        token = pending.pop()
+        if token.type in _SEARCHED_BLOCKS or token.type in _SEARCHED_INLINE:
+            pieces.append(token.content)
+        elif token.children:
+            pending += reversed(token.children)  # inline tokens; an image's alt text
+    return "\n".join(pieces)
+
+
+def load_post(
+    path: Path, config: SiteConfig, renderers: Renderers, raw: bytes | None = None
+) -> tuple[Post, tuple[Diagnostic, ...]]:
+    """Render one post (from `raw`, the file's bytes, if given); raises `BlogError` for
+    mistakes, returns math warnings. The body is held in memory."""
+    source = path.relative_to(config.root).as_posix()
+    if raw is None:
+        raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise BlogError.at(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            source,
+            line,
+            hint="save the file as UTF-8 (in VS Code: Save with Encoding → UTF-8)",
+        ) from None
+    split = split_post(text, source)
+    meta = validate_front_matter(split, source, config.tz)
+    slug = meta.slug or slugify(path.stem)
+    url = url_path(config.base_path, "posts", slug)
+
+    body = render_body(
+        renderers.body,
+        split.body,
+        engine=renderers.engine,
+        path=source,
+        first_line=split.body_line,
+    )
+    title_line = split.key_lines.get("title", 2)
+    title = render_inline_math(
+        renderers.title, meta.title, engine=renderers.engine, path=source, line=title_line
+    )
+    if meta.summary is not None:
+        summary_line = split.key_lines.get("summary", 2)
+        summary = render_inline_math(
+            renderers.summary or renderers.body,
+            meta.summary,
+            engine=renderers.engine,
+            path=source,
+            line=summary_line,
+        )
+        excerpt_html, truncated = f"<p>{summary.html}</p>\n", False
+        description, summary_warnings = summary.text, summary.diagnostics
+    else:
+        excerpt = make_excerpt(renderers.body, body.tokens, config.excerpt_length)
+        excerpt_html, truncated = excerpt.html, excerpt.truncated
+        description = plain_description(body.tokens, DESCRIPTION_LENGTH)
+        summary_warnings = ()
+    cjk, words = _reading_counts(body.tokens)
+    post = Post(
+        source=source,
+        slug=slug,
+        url=url,
+        title=meta.title,
+        title_html=title.html,
+        title_text=title.text,
+        description=description,
+        date=meta.date,
+        updated=meta.updated,
+        tags=tuple(
+            tag_ref(name, config.base_path, split.key_lines.get("tags", 1)) for name in meta.tags
+        ),
+        summary=meta.summary,
+        draft=meta.draft,
+        body=InMemoryBody(body.html, body.toc),
+        excerpt=_standalone(excerpt_html, url),
+        excerpt_truncated=truncated,
+        reading_minutes=reading_minutes(cjk, words),
+        cjk_chars=cjk,
+        words=words,
+        extra=meta.extra,
+        search_terms=encode_terms(
+            weighted_terms(
+                title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
+            )
+        ),
+    )
+    return post, (*title.diagnostics, *body.diagnostics, *summary_warnings)

@@ -1,0 +1,301 @@
+"""Jinja rendering: the environment (autoescape, StrictUndefined, theme + site overrides) and
+turning the site model into output pages."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+import markupsafe
+
+from blog.config import SiteConfig
+from blog.content.discover import TEMPLATES_DIR, THEME_DIR, Boundary
+from blog.errors import BlogError, Diagnostic
+from blog.incremental.fingerprints import template_files
+from blog.output.files import put_bytes
+from blog.render.line_breaks import keep_punctuation_with_math
+from blog.site.pages import PageJob
+from blog.site.structured_data import blog_posting
+from blog.util.html_urls import absolute_links
+from blog.util.i18n import ui_strings
+from blog.util.parallel import chunked, run_chunks
+from blog.util.script_json import script_json
+from blog.util.xml_text import xml_safe
+
+# Below this many pages to render, a worker pool costs more than it saves.
+PARALLEL_MIN_PAGES = 200
+
+THEME_TEMPLATES = THEME_DIR / "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One output file: where it goes, its text, and what it was made from (for errors)."""
+
+    path: str
+    text: str
+    source: str
+
+
+class SiteTemplateLoader(jinja2.FileSystemLoader):
+    """The site's `templates/`, then the theme's. A site template that really lives outside the
+    site (through a symlink `allow_symlinks_to` does not allow) is refused before it is read:
+    this also covers a dot file, which the walk in `template_files` skips."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.site_folder = str(config.root / TEMPLATES_DIR)
+        self.boundary = Boundary.of(config)
+        super().__init__([self.site_folder, str(THEME_TEMPLATES)])
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)
+        filename = posixpath.join(self.site_folder, *pieces)
+        if os.path.isfile(filename):
+            self.boundary.check(filename)
+        return super().get_source(environment, template)
+
+
+def create_environment(config: SiteConfig) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=SiteTemplateLoader(config),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    strings = ui_strings(config.language)
+    env.globals.update(
+        site=config,
+        t=strings,
+        heading=config.index_heading or strings["latest"],
+        url=lambda path="": config.base_path + path.lstrip("/"),
+        absolute=lambda path: config.site_url + path,
+    )
+    env.globals["json_ld"] = lambda post: markupsafe.Markup(script_json(blog_posting(post, config)))
+    env.filters["date"] = _format_date
+    env.filters["isodate"] = lambda moment: moment.isoformat()
+    env.filters["script_json"] = lambda value: markupsafe.Markup(script_json(value))
+    env.filters["keep_punctuation_with_math"] = keep_punctuation_with_math
+    # Plain text, not Markup: a feed writes post HTML escaped, as the text of <content>.
+    env.filters["absolute_links"] = lambda fragment, page: absolute_links(
+        str(fragment), config.site_url + page
+    )
+    return env
+
+
+def _format_date(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+def _template_location(exc: BaseException, config: SiteConfig) -> tuple[str, int | None]:
+    """The template file and line an error came from: the site's own, else the theme's."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return _display_name(exc.filename or exc.name or "", config), exc.lineno
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml")):
+            return _display_name(frame.filename, config), frame.lineno
+    return "", None
+
+
+def _display_name(filename: str, config: SiteConfig) -> str:
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(config.root).as_posix()
+    except ValueError:
+        pass
+    try:
+        return "theme/" + path.resolve().relative_to(THEME_TEMPLATES).as_posix()
+    except ValueError:
+        return filename
+
+
+class PageRenderer:
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self.env = create_environment(config)
+        self.overrides: tuple[Path, ...] = ()  # the site's template files it was made with
+
+    def render(self, template: str, output: str, source: str, **context: Any) -> Page:
+        page_url = self.config.base_path + quote(output.removesuffix("index.html"))
+        try:
+            text = self.env.get_template(template).render(page_url=page_url, **context)
+            if output.endswith(".xml"):
+                text = xml_safe(text)
+        except jinja2.TemplateNotFound as exc:
+            file, line = _template_location(exc, self.config)
+            raise BlogError.at(
+                f"template {exc.name!r} not found (rendering {output} from {source})",
+                file or f"{TEMPLATES_DIR}/{template}",
+                line,
+                hint=f"add it to {TEMPLATES_DIR}/ or fix the name in the include",
+            ) from None
+        except jinja2.TemplateError as exc:
+            file, line = _template_location(exc, self.config)
+            raise BlogError.at(
+                f"template error: {exc.message} (rendering {output} from {source})",
+                file,
+                line,
+                hint="see the Jinja docs: https://jinja.palletsprojects.com/templates/",
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise _undecodable_template(self.config, exc, f"rendering {output}") from None
+        except RecursionError as exc:
+            raise _endless_template(exc, self.config, f"rendering {output} from {source}") from None
+        except (BlogError, OSError):
+            raise  # the site's own error, or the disk's: reported as they are
+        # A template's own expression failed: {{ 1 / 0 }}, a filter given a wrong argument, a
+        # string too large for memory, a dict changed while a loop walks it.
+        except Exception as exc:
+            file, line = _template_location(exc, self.config)
+            failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise BlogError.at(
+                f"template error: {failure} (rendering {output} from {source})",
+                file,
+                line,
+                hint="an expression in the template failed on this page's data",
+            ) from None
+        return Page(output, text, source)
+
+
+def _endless_template(exc: RecursionError, config: SiteConfig, doing: str) -> BlogError:
+    """Templates that include or extend each other in a loop recurse while rendering, through
+    template lines; one nested thousands of blocks deep recurses in Jinja's compiler, through
+    none. The theme's templates do not loop by themselves, so the line shown is the site's,
+    an `include` if the loop has one (an `extends` loop has none)."""
+    frames = [
+        frame
+        for frame in reversed(traceback.extract_tb(exc.__traceback__))
+        if frame.filename.endswith((".html", ".xml"))
+    ]
+    site_templates = str(config.root / TEMPLATES_DIR) + "/"
+    frames = [f for f in frames if f.filename.startswith(site_templates)] or frames
+    shown = next((f for f in frames if "include" in (f.line or "")), frames[0] if frames else None)
+    if shown is not None:
+        file, line = _display_name(shown.filename, config), shown.lineno
+        return BlogError.at(
+            f"template error: templates include or extend each other without end ({doing})",
+            file,
+            line,
+            hint="an {% include %} or {% extends %} here leads back to this template; "
+            "break the loop",
+        )
+    return BlogError.at(
+        f"template error: a template nests blocks too deep to compile ({doing})",
+        TEMPLATES_DIR,
+        hint="move the deepest {% if %} or {% for %} blocks into a macro or an include",
+    )
+
+
+def _undecodable_template(config: SiteConfig, exc: UnicodeDecodeError, doing: str) -> BlogError:
+    """Jinja does not say which file it could not decode: find it."""
+    for path in template_files(config):
+        raw = path.read_bytes()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return BlogError.at(
+                f"not valid UTF-8 (byte 0x{raw[bad.start]:02x}; {doing})",
+                path.relative_to(config.root).as_posix(),
+                raw.count(b"\n", 0, bad.start) + 1,
+                hint="save the template as UTF-8",
+            )
+    return BlogError.at(f"a template is not valid UTF-8 ({exc.reason}; {doing})", TEMPLATES_DIR)
+
+
+_worker: tuple[PageRenderer, Sequence[PageJob], Path, Path] | None = None
+
+
+_prepared: PageRenderer | None = None
+
+# Every template a build renders; `prepare` compiles them ahead of time.
+PAGE_TEMPLATES = (
+    "index.html", "post.html", "tags.html", "tag.html", "archive.html", "404.html", "search.html",
+    "atom.xml", "sitemap.xml", "robots.txt",
+)  # fmt: skip
+
+
+def prepare(config: SiteConfig) -> None:
+    """Import Jinja and compile the templates now (while workers parse posts); template errors
+    are left for `render`, which reports them with the page being rendered. A process that builds
+    again with the same settings (`blog serve`) keeps its environment: Jinja recompiles only the
+    templates whose files changed."""
+    global _prepared
+    # Jinja notices an edited template, not a new site template shadowing the theme's one.
+    overrides = tuple(template_files(config))
+    if _prepared is not None and (_prepared.config, _prepared.overrides) == (config, overrides):
+        _prepared.config = config  # the same settings; `_start_worker` matches on identity
+    else:
+        _prepared = PageRenderer(config)
+        _prepared.overrides = overrides
+    for name in PAGE_TEMPLATES:
+        # Left for `render`, which reports them with the page being rendered (a template nested
+        # too deep to compile raises RecursionError, for one).
+        with contextlib.suppress(Exception):
+            _prepared.env.get_template(name)
+
+
+def _start_worker(config: SiteConfig, pages: Sequence[PageJob], staging: Path, out: Path) -> None:
+    global _worker
+    # A forked worker inherits the prepared renderer (the same config object); others make one.
+    if _prepared is not None and _prepared.config is config:
+        renderer = _prepared
+    else:
+        renderer = PageRenderer(config)
+    _worker = (renderer, pages, staging, out)
+
+
+def _render_chunk(indices: Sequence[int]) -> tuple[int, int, tuple[Diagnostic, ...]]:
+    """Render and stage these pages: (how many, how many came out unchanged, the first error)."""
+    assert _worker is not None, "_start_worker runs first"
+    renderer, pages, staging, out = _worker
+    unchanged = 0
+    for index in indices:
+        job = pages[index]
+        try:
+            page = renderer.render(job.template, job.output, job.source, **job.context)
+        except BlogError as exc:
+            return len(indices), unchanged, tuple(exc.diagnostics)
+        unchanged += put_bytes(staging, out, page.path, page.text.encode("utf-8"))
+    return len(indices), unchanged, ()
+
+
+def render_pages(
+    config: SiteConfig,
+    pages: Sequence[PageJob],
+    todo: Sequence[int],
+    *,
+    staging: Path,
+    out: Path,
+    jobs: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> int:
+    """Render `pages[i]` for each i in `todo` into the staging folder, on every core when there
+    are many; returns how many came out byte-identical to the previous output."""
+    unchanged = done = 0
+    results = run_chunks(
+        _render_chunk,
+        chunked(todo, jobs, smallest=16),
+        jobs=jobs if len(todo) >= PARALLEL_MIN_PAGES else 1,
+        initializer=_start_worker,
+        initargs=(config, pages, staging, out),
+    )
+    for count, same, errors in results:
+        if errors:
+            raise BlogError(errors)
+        unchanged += same
+        done += count
+        if progress:
+            progress("pages", done, len(todo))
+    return unchanged

@@ -1,0 +1,351 @@
+"""All post files → `Post`s: from the post cache when nothing that shaped a post changed,
+otherwise parsed and rendered, on every core when there are many."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from blog.config import SiteConfig
+from blog.content.discover import find_posts
+from blog.errors import BlogError, Diagnostic
+from blog.incremental.fingerprints import post_fingerprint
+from blog.incremental.post_cache import CachedPost, PostCache
+from blog.incremental.session import BuildSession
+from blog.incremental.site_lock import when_free
+from blog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
+from blog.model import Post, sort_posts
+from blog.util.digests import digest
+from blog.util.parallel import Pool, chunked, run_chunks
+from blog.util.urls import spelling
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+    from blog.content.post import Renderers
+
+# The formula cache is read only when it is small next to the work: reading a big one costs more
+# than converting the formulas of the one post an edit changed.
+FORMULA_CACHE_BYTES_PER_POST = 64 * 1024
+# Below this many, a worker pool costs more than it saves.
+PARALLEL_MIN_POSTS = 24
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPosts:
+    posts: tuple[Post, ...]  # newest first, drafts left out unless asked for
+    warnings: tuple[Diagnostic, ...]
+    parsed: int  # posts parsed this build; the rest came from the cache
+    formulas_converted: int = 0
+    formulas_reused: int = 0
+
+
+def create_renderers(config: SiteConfig, formula_cache: FormulaCache | None) -> Renderers:
+    from blog.content.post import Renderers, create_title_markdown
+    from blog.markdown.parser import create_markdown
+    from blog.math.engine import MathEngine, MathRenderError
+    from blog.util.i18n import ui_strings
+
+    try:
+        engine = MathEngine(config.math_macros, formula_cache)
+    except MathRenderError as exc:
+        raise BlogError.at(exc.message, "site.toml", hint="check the [math.macros] table") from None
+
+    def body_markdown(raw_html: bool) -> MarkdownIt:
+        return create_markdown(
+            raw_html=raw_html,
+            base_path=config.base_path,
+            cjk_latin_spacing=config.cjk_latin_spacing,
+            callout_titles=ui_strings(config.language),
+        )
+
+    body = body_markdown(config.raw_html)
+    # A summary is metadata like the title: shown on cards, in the feed and in <meta> tags, and
+    # often pasted from elsewhere; its markdown and math work, raw HTML is shown as text.
+    summary = body_markdown(False) if config.raw_html else body
+    return Renderers(body=body, title=create_title_markdown(), engine=engine, summary=summary)
+
+
+def formula_cache_size(config: SiteConfig) -> int:
+    try:
+        return (config.root / CACHE_DIR / FORMULA_FILE).stat().st_size
+    except OSError:
+        return 0
+
+
+def _formula_cache(config: SiteConfig, *, read: bool) -> FormulaCache:
+    from blog.math.engine import cache_fingerprint
+
+    return FormulaCache.load(config.root, cache_fingerprint(config.math_macros), read=read)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    path: Path
+    raw: bytes
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    source: str
+    entry: CachedPost | None
+    errors: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _ChunkResult:
+    parsed: list[_Parsed]
+    formulas: dict[str, object]
+    converted: int
+    reused: int
+
+
+class _Worker:
+    """What one process needs to parse posts: set up once per process by `_start_worker`."""
+
+    def __init__(self, config: SiteConfig, cache: PostCache, read_cache: bool):
+        self.config = config
+        self.cache = cache
+        self.read_cache = read_cache
+        self.formula_cache: FormulaCache | None = None
+        self.renderers = create_renderers(config, None)
+
+    def attach_formula_cache(self) -> FormulaCache:
+        if self.formula_cache is None:
+            self.formula_cache = _formula_cache(self.config, read=self.read_cache)
+            self.renderers.engine.use_cache(self.formula_cache)
+        return self.formula_cache
+
+
+_worker: _Worker | BlogError | None = None
+
+
+def _start_worker(config: SiteConfig, cache: PostCache, read_cache: bool) -> None:
+    global _worker
+    try:
+        _worker = _Worker(config, cache, read_cache)
+    except BlogError as exc:  # reported by each chunk: a failing pool initializer is opaque
+        _worker = exc
+
+
+def _parse_chunk(chunk: tuple[Sequence[_Job], bool]) -> _ChunkResult:
+    """Parse these posts; the flag says whether to use the formula cache."""
+    from blog.content.post import load_post
+
+    jobs, use_formula_cache = chunk
+    worker = _worker
+    assert worker is not None, "_start_worker runs first"
+    if isinstance(worker, BlogError):
+        return _ChunkResult([_Parsed("", None, tuple(worker.diagnostics))], {}, 0, 0)
+    formula_cache = worker.attach_formula_cache() if use_formula_cache else None
+    engine = worker.renderers.engine
+    before = engine.converted, engine.reused
+    parsed = []
+    for job in jobs:
+        source = job.path.relative_to(worker.config.root).as_posix()
+        try:
+            post, warnings = load_post(job.path, worker.config, worker.renderers, job.raw)
+        except BlogError as exc:
+            parsed.append(_Parsed(source, None, tuple(exc.diagnostics)))
+            continue
+        content, toc = post.body.load()
+        post = dataclasses.replace(
+            post, body=worker.cache.body_for(content, toc), fingerprint=job.fingerprint
+        )
+        parsed.append(_Parsed(source, CachedPost(job.fingerprint, post, warnings), ()))
+    worker.cache.flush()  # the main process and other workers read these bodies
+    formulas = formula_cache.drain() if formula_cache else {}
+    return _ChunkResult(parsed, formulas, engine.converted - before[0], engine.reused - before[1])
+
+
+def _likely_to_parse(config: SiteConfig, paths: Sequence[Path], read_cache: bool) -> int:
+    """How many workers to start before reading the cache and hashing the posts: all without a
+    cache, one when some post file is newer than it (an edit), none when nothing seems changed.
+    A wrong guess only costs a fork."""
+    written = PostCache.written_at(config.root) if read_cache else None
+    if written is None:
+        return len(paths)
+    for path in paths:
+        try:
+            if os.stat(path).st_mtime_ns >= written:
+                return 1
+        except OSError:
+            return 1
+    return 0
+
+
+def load_posts(
+    config: SiteConfig,
+    *,
+    drafts: bool,
+    read_cache: bool = True,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    while_parsing: Callable[[], None] | None = None,
+    session: BuildSession | None = None,
+) -> LoadedPosts:
+    """Every post, or every problem with them at once; two posts on one URL is a problem too.
+
+    `while_parsing` is called while worker processes parse: work that does not need the posts
+    (importing Jinja, compiling templates) then costs no time. A `session` keeps the post index
+    and the files' keys between builds, and takes over writing the caches."""
+    fingerprint = post_fingerprint(config)
+    paths = find_posts(config)
+    # Workers start now, importing the Markdown stack while this process reads the cache and
+    # hashes the posts.
+    setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
+    expected = min(jobs, _likely_to_parse(config, paths, read_cache)) if jobs > 1 else 0
+    pool = Pool(expected, _start_worker, setup) if expected else None
+    kept = session.cached_index(fingerprint) if session and read_cache else None
+    cache = kept or PostCache.open(config.root, fingerprint, read=read_cache)
+    entries: dict[str, CachedPost] = {}
+    todo: list[_Job] = []
+    prefix = len(os.path.join(config.root, ""))
+    for path in paths:
+        name = str(path)
+        source = name[prefix:].replace(os.sep, "/")
+        if session is not None and read_cache:
+            info = os.stat(name)
+            known = session.known_key(name, info)
+            if known is not None and (hit := cache.get(source, known)) is not None:
+                entries[source] = hit
+                continue
+        with open(name, "rb") as file:
+            raw = file.read()
+        post_key = digest(fingerprint, source, raw)
+        if session is not None and read_cache:
+            session.remember_key(name, info, post_key)
+        hit = cache.get(source, post_key)
+        if hit is not None:
+            entries[source] = hit
+        else:
+            todo.append(_Job(path, raw, post_key))
+
+    use_formula_cache = bool(todo) and formula_cache_size(config) <= (
+        len(todo) * FORMULA_CACHE_BYTES_PER_POST
+    )
+    formula_cache = _formula_cache(config, read=read_cache) if use_formula_cache else None
+    errors: list[Diagnostic] = []
+    converted = reused = 0
+    done = len(entries)
+    if progress:
+        progress("posts", done, len(paths))
+    wanted = jobs if len(todo) >= PARALLEL_MIN_POSTS else 1
+    if pool is not None and (not todo or pool.workers < wanted):
+        pool.stop()  # nothing to parse after all, or more than one worker can do
+        pool = None
+    if pool is None and todo and jobs > 1 and (wanted > 1 or while_parsing is not None):
+        # Even one post goes to a worker when there is a spare core: importing the Markdown
+        # stack and parsing there overlaps with `while_parsing` here.
+        pool = Pool(wanted, _start_worker, setup)
+    chunks = [(chunk, use_formula_cache) for chunk in chunked(todo, jobs)]
+    if pool is not None:
+        results = pool.map(_parse_chunk, chunks)
+    else:
+        results = run_chunks(
+            _parse_chunk, chunks, jobs=1, initializer=_start_worker, initargs=setup
+        )
+    if while_parsing is not None:
+        while_parsing()
+    for result in results:
+        for parsed in result.parsed:
+            if parsed.entry is None:
+                errors.extend(parsed.errors)
+            else:
+                entries[parsed.source] = parsed.entry
+        if formula_cache is not None:
+            formula_cache.absorb(result.formulas)
+        converted += result.converted
+        reused += result.reused
+        done += len(result.parsed)
+        if progress:
+            progress("posts", done, len(paths))
+
+    def save_caches() -> None:
+        cache.save(sorted(entries.items()))
+        if formula_cache is not None:
+            formula_cache.save(prune=len(todo) == len(paths))
+        if session is not None:
+            session.keep_index(cache)
+
+    if session is None:
+        save_caches()
+    else:  # after the build, and so after its lock: unless another build has taken it since
+        session.defer(lambda: when_free(config.root, save_caches))
+
+    posts = [entry.post for entry in entries.values() if drafts or not entry.post.draft]
+    errors += _url_clashes(posts)
+    errors += _tag_clashes(posts)
+    if errors:
+        raise BlogError(dict.fromkeys(errors))  # a setup error comes once from each chunk
+    warnings = [
+        warning
+        for source, entry in sorted(entries.items())
+        if drafts or not entry.post.draft
+        for warning in entry.warnings
+    ]
+    return LoadedPosts(sort_posts(posts), tuple(warnings), len(todo), converted, reused)
+
+
+def _url_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
+    first_by_slug: dict[str, Post] = {}
+    clashes = []
+    for post in sorted(posts, key=lambda p: p.source):
+        other = first_by_slug.setdefault(post.slug, post)
+        if other is not post:
+            hint = "give one of them a different `slug:` in its front matter"
+            if unicodedata.normalize("NFC", post.source) == unicodedata.normalize(
+                "NFC", other.source
+            ):
+                hint = (
+                    f"{other.source!a} and {post.source!a} differ only in Unicode "
+                    "normalization (macOS writes accents as separate characters); "
+                    "delete or rename one"
+                )
+            clashes.append(
+                Diagnostic(
+                    f"{post.source} and {other.source} both want the URL {post.url}",
+                    post.source,
+                    1,
+                    hint=hint,
+                )
+            )
+    return clashes
+
+
+def _tag_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
+    """Tags on one URL are one tag when they are spelled alike (`RoPE`, `rope`); otherwise
+    (`a/b`, `a-b`: a URL cannot keep `/`) merging them would be a silent surprise."""
+    first: dict[str, tuple[str, Post]] = {}  # slug → the first tag name seen, and its post
+    judged: set[tuple[str, str]] = set()  # pairs of names already found alike, or reported
+    clashes = []
+    for post in sorted(posts, key=lambda p: p.source):
+        for ref in post.tags:
+            seen = first.get(ref.slug)
+            if seen is None:
+                first[ref.slug] = (ref.name, post)
+                continue
+            name, other = seen
+            if ref.name == name or (name, ref.name) in judged:
+                continue
+            judged.add((name, ref.name))
+            if spelling(name) == spelling(ref.name):
+                continue
+            clashes.append(
+                Diagnostic(
+                    f"tags {name!r} ({other.source}) and {ref.name!r} ({post.source}) "
+                    f"both become the URL {ref.url}",
+                    post.source,
+                    ref.line,
+                    hint="write them the same way if they are one tag, or rename one",
+                )
+            )
+    return clashes
