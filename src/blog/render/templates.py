@@ -214,8 +214,7 @@ def _undecodable_template(config: SiteConfig, exc: UnicodeDecodeError, doing: st
     return BlogError.at(f"a template is not valid UTF-8 ({exc.reason}; {doing})", TEMPLATES_DIR)
 
 
-_worker: tuple[PageRenderer, Sequence[PageJob], Path, Path] | None = None
-
+_RenderContext = tuple[PageRenderer, Sequence[PageJob], Path, Path]
 
 _prepared: PageRenderer | None = None
 
@@ -246,20 +245,22 @@ def prepare(config: SiteConfig) -> None:
             _prepared.env.get_template(name)
 
 
-def _start_worker(config: SiteConfig, pages: Sequence[PageJob], staging: Path, out: Path) -> None:
-    global _worker
+def _start_worker(
+    config: SiteConfig, pages: Sequence[PageJob], staging: Path, out: Path
+) -> _RenderContext:
     # A forked worker inherits the prepared renderer (the same config object); others make one.
     if _prepared is not None and _prepared.config is config:
         renderer = _prepared
     else:
         renderer = PageRenderer(config)
-    _worker = (renderer, pages, staging, out)
+    return renderer, pages, staging, out
 
 
-def _render_chunk(indices: Sequence[int]) -> tuple[int, int, tuple[Diagnostic, ...]]:
+def _render_chunk(
+    context: _RenderContext, indices: Sequence[int]
+) -> tuple[int, int, tuple[Diagnostic, ...]]:
     """Render and stage these pages: (how many, how many came out unchanged, the first error)."""
-    assert _worker is not None, "_start_worker runs first"
-    renderer, pages, staging, out = _worker
+    renderer, pages, staging, out = context
     unchanged = 0
     for index in indices:
         job = pages[index]
@@ -288,8 +289,8 @@ def render_pages(
         _render_chunk,
         chunked(todo, jobs, smallest=16),
         jobs=jobs if len(todo) >= PARALLEL_MIN_PAGES else 1,
-        initializer=_start_worker,
-        initargs=(config, pages, staging, out),
+        setup=_start_worker,
+        setup_args=(config, pages, staging, out),
     )
     for count, same, errors in results:
         if errors:

@@ -120,7 +120,7 @@ class SearchIndex:
         about as long as the rest of a build after an edit)."""
         from blog.util.parallel import Pool
 
-        self._elsewhere = Pool(1, _adopt, (self,)).map(_make_shard_files, [None])
+        self._elsewhere = Pool(1, _same, (self,)).map(_make_shard_files, [None])
 
     def content(self, path: str) -> bytes:
         kind, name = path.removeprefix(FOLDER + "/").split("/")
@@ -144,17 +144,13 @@ class SearchIndex:
         return self.postings.files
 
 
-_adopted: SearchIndex | None = None
+def _same(index: SearchIndex) -> SearchIndex:
+    """A forked worker's context: the index it inherited."""
+    return index
 
 
-def _adopt(index: SearchIndex) -> None:
-    global _adopted
-    _adopted = index
-
-
-def _make_shard_files(_: None) -> list[bytes]:
-    assert _adopted is not None, "_adopt runs first"
-    return Postings(_adopted.shards, [post.search_terms for post in _adopted.documents]).files
+def _make_shard_files(index: SearchIndex, _: None) -> list[bytes]:
+    return Postings(index.shards, [post.search_terms for post in index.documents]).files
 
 
 # A term's documents, in ascending order, and its weight in each (as stored).

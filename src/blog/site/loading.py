@@ -125,24 +125,18 @@ class _Worker:
         return self.formula_cache
 
 
-_worker: _Worker | BlogError | None = None
-
-
-def _start_worker(config: SiteConfig, cache: PostCache, read_cache: bool) -> None:
-    global _worker
+def _start_worker(config: SiteConfig, cache: PostCache, read_cache: bool) -> _Worker | BlogError:
     try:
-        _worker = _Worker(config, cache, read_cache)
+        return _Worker(config, cache, read_cache)
     except BlogError as exc:  # reported by each chunk: a failing pool initializer is opaque
-        _worker = exc
+        return exc
 
 
-def _parse_chunk(chunk: tuple[Sequence[_Job], bool]) -> _ChunkResult:
+def _parse_chunk(worker: _Worker | BlogError, chunk: tuple[Sequence[_Job], bool]) -> _ChunkResult:
     """Parse these posts; the flag says whether to use the formula cache."""
     from blog.content.post import load_post
 
     jobs, use_formula_cache = chunk
-    worker = _worker
-    assert worker is not None, "_start_worker runs first"
     if isinstance(worker, BlogError):
         return _ChunkResult([_Parsed("", None, tuple(worker.diagnostics))], {}, 0, 0)
     formula_cache = worker.attach_formula_cache() if use_formula_cache else None
@@ -250,9 +244,7 @@ def load_posts(
     if pool is not None:
         results = pool.map(_parse_chunk, chunks)
     else:
-        results = run_chunks(
-            _parse_chunk, chunks, jobs=1, initializer=_start_worker, initargs=setup
-        )
+        results = run_chunks(_parse_chunk, chunks, jobs=1, setup=_start_worker, setup_args=setup)
     if while_parsing is not None:
         while_parsing()
     for result in results:

@@ -3,7 +3,11 @@
 Work goes out in chunks to a process pool; results come back in order, so the output never
 depends on which worker did what. Small jobs run in this process, where a pool would cost more
 than it saves. Workers are forked on Linux (cheap, and they inherit the imported modules) and
-spawned elsewhere, where fork is unsafe; either way they get their state from `initializer`.
+spawned elsewhere, where fork is unsafe. Either way a worker gets its state from the pool's
+`setup`, run once in each worker: what it returns is the *context* handed to every task there,
+as `task(context, chunk)`. Stages keep no state of their own in module globals; the worker's
+context is the one slot this module keeps per process, because the tasks an executor runs are
+functions it pickles by name.
 
 No worker outlives its build: each asks the kernel to kill it when the build dies, by whatever
 signal (a cancelled CI job, `timeout`, SIGKILL), and ignores Ctrl-C, on which the build stops
@@ -29,6 +33,7 @@ FORKS = sys.platform.startswith("linux")
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+Context = TypeVar("Context")
 
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -75,7 +80,7 @@ class Pool:
     overlaps with what this process does meanwhile. They die with this process, whatever kills
     it, and are stopped at once when their results are not wanted any more."""
 
-    def __init__(self, workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]):
+    def __init__(self, workers: int, setup: Callable[..., object], setup_args: tuple[Any, ...]):
         import multiprocessing  # only here: an incremental build never needs them
         from concurrent.futures import ProcessPoolExecutor
 
@@ -87,20 +92,21 @@ class Pool:
             max_workers=workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_start_worker,
-            initargs=(os.getpid(), initializer, initargs),
+            initargs=(os.getpid(), setup, setup_args),
         )
         with ctrl_c_held():  # the first submit forks every worker
             for _ in range(workers):
                 self._executor.submit(_nothing)
         _LIVE_POOLS.add(self)
 
-    def map(self, function: Callable[[Item], Result], chunks: Sequence[Item]) -> Iterator[Result]:
-        """Results in order; the pool shuts down once they are read, and is stopped at once if
-        reading them fails, is interrupted or is abandoned."""
+    def map(self, task: Callable[[Any, Item], Result], chunks: Sequence[Item]) -> Iterator[Result]:
+        """`task(context, chunk)` for each chunk, in a worker; results in order. The pool shuts
+        down once they are read, and is stopped at once if reading them fails, is interrupted or
+        is abandoned."""
         # Not `executor.map`: its results, when interrupted, cancel what is pending, and on 3.11
         # an executor whose workers are then killed fails on those futures and hangs at exit.
         try:
-            futures = [self._executor.submit(function, chunk) for chunk in chunks]
+            futures = [self._executor.submit(_run_task, task, chunk) for chunk in chunks]
         except BaseException:
             self.stop()
             raise
@@ -168,10 +174,19 @@ def ignore_ctrl_c() -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+# The context `setup` made in this worker process (see the module's docstring).
+_worker_context: object = None
+
+
+def _start_worker(parent: int, setup: Callable[..., object], setup_args: tuple[Any, ...]) -> None:
+    global _worker_context
     ignore_ctrl_c()  # a worker interrupted on its own would only print a traceback
     die_with_parent(parent)
-    initializer(*initargs)
+    _worker_context = setup(*setup_args)
+
+
+def _run_task(task: Callable[[object, Item], Result], chunk: Item) -> Result:
+    return task(_worker_context, chunk)
 
 
 def _nothing() -> None:
@@ -211,26 +226,28 @@ class _Draining(Iterator[Result]):
 
 
 def run_chunks(
-    function: Callable[[Item], Result],
+    task: Callable[[Context, Item], Result],
     chunks: Sequence[Item],
     *,
     jobs: int,
-    initializer: Callable[..., None],
-    initargs: tuple[Any, ...],
+    setup: Callable[..., Context],
+    setup_args: tuple[Any, ...],
 ) -> Iterator[Result]:
-    """`function(chunk)` for each chunk, in order: in a pool when there is more than one chunk
-    and more than one job, handed over at once so the caller can do something else meanwhile."""
+    """`task(context, chunk)` for each chunk, in order, where `context` is what `setup` made:
+    in a pool when there is more than one chunk and more than one job, handed over at once so
+    the caller can do something else meanwhile."""
     workers = min(jobs, len(chunks))
     if workers <= 1:
-        return _in_this_process(function, chunks, initializer, initargs)
-    return Pool(workers, initializer, initargs).map(function, chunks)
+        return _in_this_process(task, chunks, setup, setup_args)
+    return Pool(workers, setup, setup_args).map(task, chunks)
 
 
 def _in_this_process(
-    function: Callable[[Item], Result],
+    task: Callable[[Context, Item], Result],
     chunks: Sequence[Item],
-    initializer: Callable[..., None],
-    initargs: tuple[Any, ...],
+    setup: Callable[..., Context],
+    setup_args: tuple[Any, ...],
 ) -> Iterator[Result]:
-    initializer(*initargs)
-    yield from map(function, chunks)
+    context = setup(*setup_args)
+    for chunk in chunks:
+        yield task(context, chunk)
