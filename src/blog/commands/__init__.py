@@ -1,0 +1,1 @@
+"""The commands besides build and serve: `blog check`, `blog new`, `blog init`."""

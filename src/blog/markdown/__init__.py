@@ -1,0 +1,3 @@
+"""Markdown → HTML: the one markdown-it parser with its rules (math, callouts, CJK typography),
+highlighting, excerpts.
+"""
