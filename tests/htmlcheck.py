@@ -1,5 +1,6 @@
 """Checks on rendered HTML that do not trust the code under test: every element closed in order,
-and no URL attribute a browser would run as script. Used by the property tests and the fuzzer."""
+no `<` that starts no tag, and no URL attribute a browser would run as script. Used by the
+property tests and the fuzzer; tests/test_htmlcheck.py shows each check failing."""
 
 from __future__ import annotations
 
@@ -37,10 +38,26 @@ class _Lenient(HTMLParser):
 
 class _Checker(_Lenient):
     def __init__(self, *, balanced: bool) -> None:
-        super().__init__(convert_charrefs=True)
+        # Character references reach `handle_charref`, not the text, so a `<` in the text is
+        # one written bare (`&lt;` is not); attribute values are decoded either way.
+        super().__init__(convert_charrefs=False)
         self.balanced = balanced
         self.stack: list[str] = []
         self.problems: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        # Inside <script> and <style> the parser hands over the raw text, where `<` is fine.
+        if self.balanced and "<" in data and self.cdata_elem is None:
+            line, column = self.getpos()
+            self.problems.append(f"a bare < in the text at {line}:{column + data.index('<')}")
+
+    def handle_pi(self, data: str) -> None:
+        if self.balanced:
+            self.problems.append(f"<?{data[:40]}>, which HTML reads as a bogus comment")
+
+    def unknown_decl(self, data: str) -> None:
+        if self.balanced:
+            self.problems.append(f"<![{data[:40]}…, which HTML reads as a bogus comment")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -74,7 +91,8 @@ class _Checker(_Lenient):
 
 def html_problems(text: str, *, balanced: bool) -> list[str]:
     """Script URLs anywhere; with `balanced` (HTML we generated from escaped text), also
-    elements closed out of order or never, `<script>` and `on…` handlers."""
+    elements closed out of order or never, a bare `<` in text (markup left unfinished, or text
+    left unescaped), `<?…>` and `<![…]>`, `<script>` and `on…` handlers."""
     checker = _Checker(balanced=balanced)
     checker.feed(text)
     checker.close()

@@ -197,9 +197,19 @@ def parse_config(text: str, root: Path) -> SiteConfig:
     lines = _key_lines(text)
     problems: list[Diagnostic] = []
 
+    def line_of(table: str, key: str) -> int | None:
+        """The line setting `key`; else its own `[table]` header (an unknown table); else its
+        table's header, or the line setting its table (`macros = {…}` in `[math]`)."""
+        name = f"{table}.{key}" if table else key
+        parent, _, leaf = table.rpartition(".")
+        for place in ((table, key), (name, ""), (table, ""), (parent, leaf)):
+            if place in lines:
+                return lines[place]
+        return None
+
     def report(table: str, key: str, message: str, hint: str = "") -> None:
         name = f"{table}.{key}" if table else key
-        line = lines.get((table, key), lines.get((table, "")))
+        line = line_of(table, key)
         problems.append(Diagnostic(f"`{name}` {message}", CONFIG_FILE, line, hint=hint))
 
     values: dict[str, Any] = {}

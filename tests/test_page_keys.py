@@ -1,0 +1,173 @@
+"""`site.pages.page_keys`: a page's key changes when, and only when, its template, output path,
+data or the page fingerprint changes; a post counts by its fingerprint.
+
+Pages are built as `PageJob`s by hand, and posts and keys are made by the two functions marked
+below, so that a change of how a post's fingerprint reaches `page_keys` is made in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from blog.model import InMemoryBody, Pager, Post, Tag, paginate
+from blog.site.pages import PageJob, page_keys
+
+CODE = "code-1"  # stands for the page fingerprint: code, settings, templates
+
+
+# (1 of 2) Where a post's fingerprint is set.
+def make_post(n: int, fingerprint: str = "", **changes: Any) -> Post:
+    """Post `n`, whose fingerprint is `fingerprint` (default: one of its own)."""
+    post = Post(
+        source=f"posts/p{n}.md",
+        slug=f"p{n}",
+        url=f"/posts/p{n}/",
+        title=f"Post {n}",
+        title_html=f"Post {n}",
+        date=datetime(2024, 1, 1 + n, tzinfo=UTC),
+        body=InMemoryBody(),
+        excerpt="",
+        excerpt_truncated=False,
+        fingerprint=fingerprint or f"fp{n}",
+    )
+    return dataclasses.replace(post, **changes)
+
+
+# (2 of 2) Where `page_keys` is called.
+def keys(pages: list[PageJob], page_fingerprint: str = CODE) -> list[str]:
+    return page_keys(pages, page_fingerprint)
+
+
+def post_page(post: Post, older: Post | None = None, newer: Post | None = None) -> PageJob:
+    context = {"post": post, "older": older, "newer": newer}
+    return PageJob("post.html", post.output_file, post.source, context)
+
+
+def key(page: PageJob, page_fingerprint: str = CODE) -> str:
+    return keys([page], page_fingerprint)[0]
+
+
+def listing(posts: tuple[Post, ...], per_page: int = 2) -> list[PageJob]:
+    return [
+        PageJob("index.html", pager.output_file, "index", {"pager": pager})
+        for pager in paginate(posts, per_page, "/")
+    ]
+
+
+POSTS = tuple(make_post(n) for n in range(5))
+
+
+def test_the_same_data_gives_the_same_keys_from_fresh_objects() -> None:
+    again = tuple(make_post(n) for n in range(5))
+    assert keys(listing(POSTS)) == keys(listing(again))
+    assert len(set(keys(listing(POSTS)))) == 3
+
+
+def test_the_page_fingerprint_changes_every_key() -> None:
+    before, after = keys(listing(POSTS)), keys(listing(POSTS), "code-2")
+    assert all(old != new for old, new in zip(before, after, strict=True))
+
+
+def test_a_post_changes_the_keys_of_exactly_the_pages_that_show_it() -> None:
+    edited = tuple(make_post(n, "fp-edited" if n == 3 else "") for n in range(5))
+    before, after = keys(listing(POSTS)), keys(listing(edited))
+    # Pages of two: p0 p1 | p2 p3 | p4.
+    assert [old == new for old, new in zip(before, after, strict=True)] == [True, False, True]
+
+
+def test_a_post_counts_by_its_fingerprint_alone() -> None:
+    """Whatever shaped a post changes its fingerprint; the key reads nothing else of it."""
+    retitled = make_post(1, title="Another title")
+    assert key(post_page(retitled)) == key(post_page(POSTS[1]))
+    assert key(post_page(make_post(1, "fp-new"))) != key(post_page(POSTS[1]))
+
+
+def test_a_neighbour_changes_a_post_page() -> None:
+    page = post_page(POSTS[1], older=POSTS[0], newer=POSTS[2])
+    assert key(page) != key(post_page(POSTS[1], older=POSTS[0], newer=None))
+    assert key(page) != key(post_page(POSTS[1], older=POSTS[0], newer=make_post(2, "fp-x")))
+
+
+def test_the_template_and_the_output_path_are_part_of_the_key() -> None:
+    page = PageJob("tags.html", "tags/index.html", "tags", {"tags": ()})
+    assert key(page) != key(dataclasses.replace(page, template="archive.html"))
+    assert key(page) != key(dataclasses.replace(page, output="tags/x/index.html"))
+    # What a page is made from, for error messages, shapes no byte of it.
+    assert key(page) == key(dataclasses.replace(page, source="somewhere else"))
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ({"a": "1"}, {"a": 1}),
+        ({"a": 1}, {"a": True}),
+        ({"a": None}, {"a": "None"}),
+        ({"a": ("b", "c")}, {"a": ("b,c",)}),
+        ({"a": ("b", ("c",))}, {"a": (("b",), "c")}),
+        ({"a": "x"}, {"b": "x"}),
+        ({"a": {"b": 1}}, {"a": {"b": 1, "c": 2}}),
+        ({"a": datetime(2024, 1, 1, tzinfo=UTC)}, {"a": datetime(2024, 1, 2, tzinfo=UTC)}),
+        ({"a": tuple(range(20))}, {"a": tuple(range(19))}),
+        ({"a": "x\ny"}, {"a": "x", "y": None}),
+    ],
+)
+def test_different_data_gives_different_keys(one: dict[str, Any], other: dict[str, Any]) -> None:
+    assert key(PageJob("t.html", "out", "s", one)) != key(PageJob("t.html", "out", "s", other))
+
+
+def test_the_order_of_a_mapping_does_not_matter() -> None:
+    one = PageJob("t.html", "out", "s", {"a": 1, "b": 2})
+    assert key(one) == key(PageJob("t.html", "out", "s", {"b": 2, "a": 1}))
+
+
+def tag(posts: tuple[Post, ...]) -> Tag:
+    return Tag("RoPE", "rope", "/tags/rope/", posts)
+
+
+def tag_pages(shared: Tag) -> list[PageJob]:
+    pagers: tuple[Pager, ...] = paginate(shared.posts, 2, "/", "tags", shared.slug)
+    return [
+        PageJob("tag.html", pager.output_file, "tag", {"tag": shared, "pager": pager})
+        for pager in pagers
+    ]
+
+
+def test_a_shared_object_counts_as_its_data_not_as_itself() -> None:
+    """A tag (or a long tuple) on many pages is digested once and stands in by its digest after
+    that: the keys equal those of pages each given a copy of their own."""
+    shared = tag(POSTS * 3)
+    copies = [
+        dataclasses.replace(page, context={**page.context, "tag": tag(POSTS * 3)})
+        for page in tag_pages(shared)
+    ]
+    assert keys(tag_pages(shared)) == keys(copies)
+    assert keys(tag_pages(shared)) == [key(page) for page in tag_pages(shared)]
+
+
+def test_a_shared_object_changes_the_keys_of_every_page_it_is_on() -> None:
+    before = keys(tag_pages(tag(POSTS * 3)))
+    after = keys(tag_pages(tag((*POSTS * 3, make_post(9)))))
+    assert len(before) == len(after) == 8
+    assert all(old != new for old, new in zip(before, after, strict=True))
+
+
+def test_a_key_does_not_depend_on_the_other_pages_planned_with_it() -> None:
+    pages = [*listing(POSTS), *tag_pages(tag(POSTS)), post_page(POSTS[0])]
+    alone = [key(page) for page in pages]
+    assert keys(pages) == alone
+    assert keys(pages[::-1]) == alone[::-1]
+
+
+def test_a_post_without_a_fingerprint_is_refused() -> None:
+    unknown = dataclasses.replace(POSTS[0], fingerprint="")
+    with pytest.raises(ValueError, match=r"posts/p0\.md has no fingerprint"):
+        key(post_page(unknown))
+
+
+def test_data_of_a_kind_it_cannot_digest_is_refused() -> None:
+    with pytest.raises(TypeError, match="cannot digest set given to a template"):
+        key(PageJob("t.html", "out", "s", {"a": {1, 2}}))
