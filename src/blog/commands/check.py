@@ -82,7 +82,8 @@ def _check(config: SiteConfig, drafts: bool, jobs: int) -> CheckReport:
     from blog.render.templates import PageRenderer
 
     loaded = load_posts(config, drafts=drafts, jobs=jobs)
-    plan = plan_site(config, loaded.posts, collect_tags(loaded.posts), SearchIndex(loaded.posts))
+    search = SearchIndex(loaded.posts, loaded.search_terms, loaded.fingerprints)
+    plan = plan_site(config, loaded.posts, collect_tags(loaded.posts), search)
     pages = plan.pages
     files = collect([*plan.statics, *generated_files(pages, plan.search)])
     renderer = PageRenderer(config)
