@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sites import post, write_site
+from sites import post, run_blog, tree_digest, write_site
 
 from blog.build import BuildOptions, build
 from blog.config import load_config
@@ -122,6 +122,31 @@ def test_a_build_writes_the_caches_when_its_cache_object_says(tmp_path: Path) ->
     assert not (root / ".blog-cache/posts.pickle").exists()
     cache.pending.pop()()
     assert build(root, BuildOptions(jobs=1)).posts_parsed == 0
+
+
+def test_a_damaged_cache_makes_the_build_forget_its_cache_object(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    assert run_blog("build", cwd=root).returncode == 0  # another process: none of it kept here
+    for pack in (root / ".blog-cache/bodies").iterdir():
+        pack.write_bytes(b"not a pickle")
+    (root / "posts/p1.md").write_text(post("Post 1", date="2024-01-01", body="New"), "utf-8")
+    cache = DeferringCache()
+    report = build(root, BuildOptions(jobs=1, build_cache=cache))  # p2's page reads its body
+    assert cache.forgotten == 1 and report.posts_parsed == 2
+    clean = make_site(tmp_path / "clean")
+    (clean / "posts/p1.md").write_text(post("Post 1", date="2024-01-01", body="New"), "utf-8")
+    build(clean, BuildOptions(cache=False, jobs=1))
+    assert tree_digest(root / "public") == tree_digest(clean / "public")
+
+
+def test_check_reads_no_damaged_cache_either(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    assert run_blog("build", cwd=root).returncode == 0
+    for pack in (root / ".blog-cache/bodies").iterdir():
+        pack.write_bytes(b"not a pickle")
+    result = run_blog("check", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "no problems" in result.stdout
 
 
 def test_page_keys_count_a_post_by_the_fingerprint_given_beside_it(tmp_path: Path) -> None:

@@ -102,8 +102,10 @@ def _fingerprints(posts: dict[str, CachedPost]) -> dict[str, str]:
     return {source: entry.fingerprint for source, entry in posts.items()}
 
 
-class CacheDamaged(Exception):
-    """A body file that the index names is gone or unreadable (someone deleted the cache)."""
+class CacheDamaged(OSError):
+    """A body file that the index names is gone or unreadable (someone deleted the cache). An
+    `OSError`, so that rendering lets it through, as the disk's error, to the build, which then
+    builds again without the cache."""
 
 
 # Packs are only ever appended to, under names never used again, so a place in one always holds
