@@ -259,7 +259,7 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
     options = options or BuildOptions()
     started = time.perf_counter()
     config = configure(root, options)
-    cache = options.build_cache or DiskCache()
+    cache = DiskCache() if options.build_cache is None else options.build_cache
     with site_lock(config.root):
         try:
             return _build(config, options, cache, started)

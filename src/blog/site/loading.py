@@ -196,7 +196,7 @@ def load_posts(
     build's `DiskCache`); `read_cache=False` uses nothing it kept. `while_parsing` is called
     while worker processes parse: work that does not need the posts (importing Jinja, compiling
     templates) then costs no time."""
-    cache = cache or DiskCache()
+    cache = DiskCache() if cache is None else cache
     fingerprint = post_fingerprint(config)
     paths = find_posts(config)
     setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
