@@ -280,7 +280,8 @@ def _child(connection: Connection) -> None:
                         connection.send(([], time.process_time() - started))
                         continue
                 renderers = dataclasses.replace(renderers, engine=engines[key])
-            post, warnings = load_post(root / "posts" / "fuzz.md", config, renderers, data)
+            loaded = load_post(root / "posts" / "fuzz.md", config, renderers, data)
+            post, warnings = loaded.post, loaded.warnings
             page = pages.render(
                 "post.html", post.output_file, post.source, post=post, older=None, newer=None
             )

@@ -110,15 +110,16 @@ def test_a_title_with_a_form_feed_loses_only_the_form_feed(tmp_path: Path) -> No
         create_title_markdown(),
         MathEngine(),
     )
-    loaded, _ = load_post(root / "posts/a.md", config, renderers)
+    loaded = load_post(root / "posts/a.md", config, renderers)
     title = HOSTILE + "\x0c"
     hostile = dataclasses.replace(
-        loaded, title=title, title_text=title, title_html=html.escape(title), fingerprint="x"
+        loaded.post, title=title, title_text=title, title_html=html.escape(title)
     )
     renderer = PageRenderer(config)
     written = {}
     posts = (hostile,)
-    search = SearchIndex(posts).page_data()
+    index = SearchIndex(posts, {"posts/a.md": loaded.search_terms}, {"posts/a.md": "x"})
+    search = index.page_data()
     for job in plan_pages(config, posts, collect_tags(posts), search=search):
         if job.template == "atom.xml":
             page = renderer.render(job.template, job.output, job.source, **job.context)

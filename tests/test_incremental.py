@@ -19,8 +19,8 @@ from sites import post, run_blog, tree_digest, write_site
 from blog.build import BuildOptions, BuildReport, build
 from blog.config import SiteConfig
 from blog.incremental.fingerprints import PAGE_ONLY_FIELDS, POST_FIELDS
-from blog.incremental.session import BuildSession
 from blog.render.templates import THEME_TEMPLATES
+from blog.serve.session import ServeSession
 
 CONFIG = """\
 title = "Notes"
@@ -54,21 +54,21 @@ def clean_build(root: Path, scratch: Path) -> dict[str, str]:
     return tree_digest(copy / "public")
 
 
-_session: BuildSession | None = None
+_session: ServeSession | None = None
 
 
 @pytest.fixture(params=["one-off", "session"])
-def session(request: pytest.FixtureRequest) -> Iterator[BuildSession | None]:
+def session(request: pytest.FixtureRequest) -> Iterator[ServeSession | None]:
     """Which kind of build `incremental` runs; a session lives for the whole test."""
     global _session
-    _session = BuildSession() if request.param == "session" else None
+    _session = ServeSession() if request.param == "session" else None
     yield _session
     _session = None
 
 
 def incremental(root: Path, scratch: Path) -> BuildReport:
     try:
-        report = build(root, BuildOptions(jobs=1, session=_session))
+        report = build(root, BuildOptions(jobs=1, build_cache=_session))
     finally:
         if _session is not None:
             _session.finish()
@@ -87,7 +87,7 @@ def read(path: Path) -> str:
 
 
 @pytest.fixture
-def site(tmp_path: Path, session: BuildSession | None) -> Path:
+def site(tmp_path: Path, session: ServeSession | None) -> Path:
     root = make_site(tmp_path / "site")
     report = incremental(root, tmp_path)
     assert report.posts_parsed == 6

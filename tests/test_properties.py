@@ -160,16 +160,17 @@ RENDERERS = create_renderers(SITE, None)
 def test_any_post_file_loads_or_raises_only_a_located_blog_error(text: str, latin1: bool) -> None:
     raw = text.encode("latin-1", "replace") if latin1 else text.encode("utf-8", "surrogatepass")
     try:
-        post, warnings = load_post(SITE.root / "posts/x.md", SITE, RENDERERS, raw)
+        loaded = load_post(SITE.root / "posts/x.md", SITE, RENDERERS, raw)
     except BlogError as exc:
         assert exc.diagnostics
         for diagnostic in exc.diagnostics:
             assert diagnostic.path == "posts/x.md"
             assert diagnostic.line is not None and diagnostic.line >= 1
         return
+    post = loaded.post
     for html in (post.content, post.excerpt, post.title_html):
         assert html_problems(html, balanced=True) == []
-    assert all(w.path == "posts/x.md" for w in warnings)
+    assert all(w.path == "posts/x.md" for w in loaded.warnings)
 
 
 TEX_PIECES = [

@@ -11,7 +11,7 @@ from pathlib import Path
 from sites import post, tree_digest, write_site
 
 from blog.build import BuildOptions, BuildReport, build
-from blog.incremental.session import RACY_NANOSECONDS, BuildSession
+from blog.serve.session import RACY_NANOSECONDS, ServeSession
 
 
 def stat_result(size: int, ctime_ns: int, inode: int = 7) -> os.stat_result:
@@ -26,7 +26,7 @@ def stat_result(size: int, ctime_ns: int, inode: int = 7) -> os.stat_result:
 
 
 def test_a_key_is_trusted_only_for_an_unchanged_file_not_changed_lately() -> None:
-    session = BuildSession()
+    session = ServeSession()
     long_ago = time.time_ns() - 10 * RACY_NANOSECONDS
     session.remember_key("p.md", stat_result(100, long_ago), "key")
     assert session.known_key("p.md", stat_result(100, long_ago)) == "key"
@@ -41,9 +41,9 @@ def test_a_key_is_trusted_only_for_an_unchanged_file_not_changed_lately() -> Non
     assert session.known_key("p.md", stat_result(100, time.time_ns())) is None
 
 
-def session_build(root: Path, session: BuildSession) -> BuildReport:
+def session_build(root: Path, session: ServeSession) -> BuildReport:
     try:
-        return build(root, BuildOptions(jobs=1, session=session))
+        return build(root, BuildOptions(jobs=1, build_cache=session))
     finally:
         session.finish()
 
@@ -55,7 +55,7 @@ def make_site(root: Path) -> Path:
 
 def test_same_size_rewrites_in_quick_succession_are_all_seen(tmp_path: Path) -> None:
     root = make_site(tmp_path / "site")
-    session = BuildSession()
+    session = ServeSession()
     session_build(root, session)
     page = root / "public/posts/p1/index.html"
     source = root / "posts/p1.md"
@@ -68,7 +68,7 @@ def test_same_size_rewrites_in_quick_succession_are_all_seen(tmp_path: Path) -> 
 
 def test_a_post_index_written_by_another_build_is_read_again(tmp_path: Path) -> None:
     root = make_site(tmp_path / "site")
-    session = BuildSession()
+    session = ServeSession()
     session_build(root, session)
     (root / "posts/p2.md").write_text(
         post("Post 2", date="2024-02-01", body="Changed by hand"), encoding="utf-8"

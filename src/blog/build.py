@@ -13,9 +13,9 @@ from pathlib import Path
 from blog.config import SiteConfig, check_output_dir, load_config, normalize_base_url
 from blog.content.discover import STATIC_DIR, THEME_DIR, Boundary, find_static
 from blog.errors import BlogError, Diagnostic
+from blog.incremental.build_cache import BuildCache, DiskCache
 from blog.incremental.fingerprints import code_fingerprint, page_fingerprint
 from blog.incremental.post_cache import CacheDamaged
-from blog.incremental.session import BuildSession
 from blog.incremental.site_lock import site_lock
 from blog.model import Post, Tag, collect_tags
 from blog.output.files import MARKER, OutputFile, collect, is_copy_of, put_bytes, put_copy
@@ -40,7 +40,8 @@ class BuildOptions:
     cache: bool = True  # read .blog-cache/ (it is refreshed either way)
     jobs: int | None = None  # worker processes; None: one per core
     progress: Progress | None = None
-    session: BuildSession | None = None  # kept between builds by `blog serve`
+    # What is kept between builds; None: `.blog-cache/` alone (`blog serve` keeps a session).
+    build_cache: BuildCache | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,29 +259,31 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
     options = options or BuildOptions()
     started = time.perf_counter()
     config = configure(root, options)
+    cache = DiskCache() if options.build_cache is None else options.build_cache
     with site_lock(config.root):
         try:
-            return _build(config, options, started)
+            return _build(config, options, cache, started)
         except CacheDamaged:
             if not options.cache:
                 raise
-            if options.session is not None:
-                options.session.forget()
+            cache.forget()
             # Someone deleted or damaged part of .blog-cache/ under us: build without it,
             # which also writes it afresh.
-            return _build(config, dataclasses.replace(options, cache=False), started)
+            return _build(config, dataclasses.replace(options, cache=False), cache, started)
 
 
-def _build(config: SiteConfig, options: BuildOptions, started: float) -> BuildReport:
+def _build(
+    config: SiteConfig, options: BuildOptions, cache: BuildCache, started: float
+) -> BuildReport:
     jobs = options.jobs or default_jobs()
     loaded = load_posts(
         config,
         drafts=options.drafts,
+        cache=cache,
         read_cache=options.cache,
         jobs=jobs,
         progress=options.progress,
         while_parsing=lambda: _prepare_rendering(config),
-        session=options.session,
     )
     if options.strict and loaded.warnings:
         raise BlogError(
@@ -288,18 +291,19 @@ def _build(config: SiteConfig, options: BuildOptions, started: float) -> BuildRe
             for w in loaded.warnings
         )
     tags = collect_tags(loaded.posts)
-    session = options.session
-    search = SearchIndex(loaded.posts, session.search_postings if session else None)
+    search = SearchIndex(
+        loaded.posts, loaded.search_terms, loaded.fingerprints, cache.search_postings()
+    )
     output = Output.open(config.root, config.output_path, read=options.cache)
-    if session is None and jobs > 1 and FORKS and search.shards_stale(output.unchanged):
-        search.make_shards_elsewhere()  # a session updates its postings instead
+    if not cache.keeps_postings and jobs > 1 and FORKS and search.shards_stale(output.unchanged):
+        search.make_shards_elsewhere()
     plan = plan_site(config, loaded.posts, tags, search)
     pages = plan.pages
-    keys = page_keys(pages, page_fingerprint(config))
+    keys = page_keys(pages, page_fingerprint(config), loaded.fingerprints)
     written = _write(config, pages, keys, search, plan.statics, output, jobs, options.progress)
     warnings = (*loaded.warnings, *_kept_warning(config, written.kept))
-    if session is not None and search.postings is not None:
-        session.search_postings = search.postings
+    if search.postings is not None:
+        cache.keep_search_postings(search.postings)
     return BuildReport(
         output=config.output_path,
         posts=len(loaded.posts),

@@ -67,10 +67,8 @@ class Post:
     cjk_chars: int = 0
     words: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
-    # Its search terms and their weights, encoded by `search_tokens.encode_terms`.
-    search_terms: str = ""
-    # Changes whenever anything that shaped this post changes: its file, the config, the code.
-    fingerprint: str = ""
+    # Its search terms and its fingerprint live beside it, where a build keeps them
+    # (`site.loading.LoadedPosts`): they are about the build, not the post.
 
     @property
     def content(self) -> str:

@@ -20,6 +20,7 @@ from blog.build import BuildOptions, configure, generated_files, plan_site
 from blog.config import SiteConfig
 from blog.content.discover import TEMPLATES_DIR
 from blog.errors import Diagnostic
+from blog.incremental.post_cache import CacheDamaged
 from blog.incremental.site_lock import site_lock
 from blog.model import Post, collect_tags
 from blog.output.files import collect
@@ -75,14 +76,18 @@ def check_site(root: Path, *, drafts: bool = False, jobs: int | None = None) -> 
 
     config = configure(root, BuildOptions())
     with site_lock(config.root):  # it reads and writes the caches as a build does
-        return _check(config, drafts, jobs or default_jobs())
+        try:
+            return _check(config, drafts, jobs or default_jobs())
+        except CacheDamaged:  # deleted or damaged under us: without it, as a build does
+            return _check(config, drafts, jobs or default_jobs(), read_cache=False)
 
 
-def _check(config: SiteConfig, drafts: bool, jobs: int) -> CheckReport:
+def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True) -> CheckReport:
     from blog.render.templates import PageRenderer
 
-    loaded = load_posts(config, drafts=drafts, jobs=jobs)
-    plan = plan_site(config, loaded.posts, collect_tags(loaded.posts), SearchIndex(loaded.posts))
+    loaded = load_posts(config, drafts=drafts, read_cache=read_cache, jobs=jobs)
+    search = SearchIndex(loaded.posts, loaded.search_terms, loaded.fingerprints)
+    plan = plan_site(config, loaded.posts, collect_tags(loaded.posts), search)
     pages = plan.pages
     files = collect([*plan.statics, *generated_files(pages, plan.search)])
     renderer = PageRenderer(config)

@@ -91,11 +91,18 @@ def _search_text(tokens: list[Token]) -> str:
     return "\n".join(pieces)
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedPost:
+    post: Post  # its body held in memory
+    search_terms: str  # its terms and their weights, encoded by `search.tokens.encode_terms`
+    warnings: tuple[Diagnostic, ...]  # about its math
+
+
 def load_post(
     path: Path, config: SiteConfig, renderers: Renderers, raw: bytes | None = None
-) -> tuple[Post, tuple[Diagnostic, ...]]:
-    """Render one post (from `raw`, the file's bytes, if given); raises `BlogError` for
-    mistakes, returns math warnings. The body is held in memory."""
+) -> LoadedPost:
+    """Render one post (from `raw`, the file's bytes, if given), and find its search terms;
+    raises `BlogError` for mistakes."""
     source = path.relative_to(config.root).as_posix()
     if raw is None:
         raw = path.read_bytes()
@@ -164,10 +171,9 @@ def load_post(
         cjk_chars=cjk,
         words=words,
         extra=meta.extra,
-        search_terms=encode_terms(
-            weighted_terms(
-                title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
-            )
-        ),
     )
-    return post, (*title.diagnostics, *body.diagnostics, *summary_warnings)
+    terms = weighted_terms(
+        title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
+    )
+    warnings = (*title.diagnostics, *body.diagnostics, *summary_warnings)
+    return LoadedPost(post, encode_terms(terms), warnings)

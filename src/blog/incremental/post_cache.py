@@ -1,11 +1,11 @@
 """The persistent post cache in `.blog-cache/`: a post whose file and `post_fingerprint` did not
 change is not parsed again.
 
-`posts.pickle` maps each post file to its fingerprint, its `Post` (metadata and excerpt) and its
-warnings. Each post's rendered HTML and TOC is appended to a pack file in `bodies/` (one per
-worker and build, since creating a file per post is slow on many disks) and read only when a page
-shows it. Packs no post uses are deleted; when they pile up, the bodies still used are copied into
-one. Deleting `.blog-cache/` is always safe.
+`posts.pickle` maps each post file to its fingerprint, its `Post` (metadata and excerpt), its
+search terms and its warnings. Each post's rendered HTML and TOC is appended to a pack file in
+`bodies/` (one per worker and build, since creating a file per post is slow on many disks) and
+read only when a page shows it. Packs no post uses are deleted; when they pile up, the bodies
+still used are copied into one. Deleting `.blog-cache/` is always safe.
 
 The files are pickles read with an unpickler that only builds our own data classes and dates, so a
 tampered cache can fail a load (and is then ignored) but can never run code.
@@ -34,7 +34,7 @@ from blog.model import Body, InMemoryBody, Post, TocEntry
 
 _INDEX = "posts.pickle"
 _BODIES = "bodies"
-_FORMAT = 2
+_FORMAT = 3  # 3: search terms and fingerprints beside the post, not in it
 MAX_PACKS = 64
 
 _ALLOWED = {
@@ -102,8 +102,10 @@ def _fingerprints(posts: dict[str, CachedPost]) -> dict[str, str]:
     return {source: entry.fingerprint for source, entry in posts.items()}
 
 
-class CacheDamaged(Exception):
-    """A body file that the index names is gone or unreadable (someone deleted the cache)."""
+class CacheDamaged(OSError):
+    """A body file that the index names is gone or unreadable (someone deleted the cache). An
+    `OSError`, so that rendering lets it through, as the disk's error, to the build, which then
+    builds again without the cache."""
 
 
 # Packs are only ever appended to, under names never used again, so a place in one always holds
@@ -138,9 +140,10 @@ def _pack_of(body: Body) -> Path | None:
 
 @dataclass(frozen=True)  # no slots: pickles far faster
 class CachedPost:
-    fingerprint: str
+    fingerprint: str  # changes whenever anything that shaped the post changes
     post: Post
     warnings: tuple[Diagnostic, ...]
+    search_terms: str = ""  # encoded by `search.tokens.encode_terms`
 
 
 @dataclass(slots=True)
@@ -204,7 +207,7 @@ class PostCache:
             return entry
         # Stored with another path: the site was moved.
         moved = PackedBody(file, body.offset, body.length)
-        return CachedPost(fingerprint, dataclasses.replace(entry.post, body=moved), entry.warnings)
+        return dataclasses.replace(entry, post=dataclasses.replace(entry.post, body=moved))
 
     def body_for(self, content: str, toc: tuple[TocEntry, ...]) -> Body:
         """Store a freshly rendered body; on a cache that cannot be written, keep it in memory.
@@ -267,8 +270,8 @@ class PostCache:
         moved = {}
         for source, entry in posts.items():
             body = self.body_for(*entry.post.body.load())
-            moved[source] = CachedPost(
-                entry.fingerprint, dataclasses.replace(entry.post, body=body), entry.warnings
+            moved[source] = dataclasses.replace(
+                entry, post=dataclasses.replace(entry.post, body=body)
             )
         self.flush()
         index = {"format": _FORMAT, "post_fingerprint": self.post_fingerprint, "posts": moved}

@@ -10,7 +10,7 @@
 Documents are numbered oldest first, so a new post does not renumber the others. Each file's key
 digests exactly what it is made from: a document's file, its post's fingerprint; the shards, every
 post's fingerprint in document order (a post's terms come from its parse, so its fingerprint
-covers them).
+covers them). Terms and fingerprints are given beside the posts, by their source file.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import hashlib
 import itertools
 import operator
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -42,8 +42,9 @@ def shard_of(term: str, shards: int) -> int:
     return zlib.crc32(term.encode("utf-8")) & (shards - 1)
 
 
-def shard_count(posts: Sequence[Post]) -> int:
-    size = sum(len(post.search_terms) for post in posts)
+def shard_count(terms: Sequence[str]) -> int:
+    """`terms`: each document's encoded terms."""
+    size = sum(map(len, terms))
     count = MIN_SHARDS
     while count < MAX_SHARDS and count * CHARACTERS_PER_SHARD < size:
         count *= 2
@@ -76,19 +77,28 @@ class IndexFile:
 class SearchIndex:
     """The index files of a site's posts (given newest first, as a build lists them)."""
 
-    def __init__(self, posts: Sequence[Post], previous: Postings | None = None) -> None:
-        """`previous`: the postings of an earlier build in this process, to update."""
+    def __init__(
+        self,
+        posts: Sequence[Post],
+        terms: Mapping[str, str],
+        fingerprints: Mapping[str, str],
+        previous: Postings | None = None,
+    ) -> None:
+        """`terms` and `fingerprints`: each post's encoded terms and fingerprint, by its source;
+        `previous`: the postings of an earlier build in this process, to update."""
         self.documents = tuple(reversed(posts))
-        self.shards = shard_count(posts)
+        self.terms = [terms[post.source] for post in self.documents]
+        self.fingerprints = [fingerprints[post.source] for post in self.documents]
+        self.shards = shard_count(self.terms)
         self._previous = previous
         self.postings: Postings | None = None  # once the shards are made here
         self._elsewhere: Iterator[list[bytes]] | None = None
         # Output keys may use fingerprints (which also cover the site's folder); what goes into
         # a file must depend on the content alone.
-        self.key = digest("search", str(self.shards), *(p.fingerprint for p in self.documents))
+        self.key = digest("search", str(self.shards), *self.fingerprints)
         content = hashlib.blake2b(str(self.shards).encode(), digest_size=16)
-        for post in self.documents:
-            for text in (post.search_terms, post.url, post.title_text, post.description):
+        for post, encoded in zip(self.documents, self.terms, strict=True):
+            for text in (encoded, post.url, post.title_text, post.description):
                 content.update(text.encode("utf-8", "surrogatepass") + b"\0")
             content.update(f"{post.date:%Y-%m-%d}\0{[t.name for t in post.tags]!r}\0".encode())
         self.version = content.hexdigest()
@@ -106,9 +116,9 @@ class SearchIndex:
         for number in range(self.shards):
             path = f"{SHARDS}{number}.json"
             yield IndexFile(path, digest(self.key, path))
-        for number, post in enumerate(self.documents):
+        for number, fingerprint in enumerate(self.fingerprints):
             path = f"{FOLDER}/docs/{number}.json"
-            yield IndexFile(path, digest("search doc", post.fingerprint, path))
+            yield IndexFile(path, digest("search doc", fingerprint, path))
 
     def shards_stale(self, unchanged: Callable[[str, str], bool]) -> bool:
         """Whether a shard file must be written; `unchanged(path, key)` asks the output."""
@@ -134,7 +144,7 @@ class SearchIndex:
         if self._elsewhere is not None:
             (files,) = self._elsewhere
             return files
-        terms = [post.search_terms for post in self.documents]
+        terms = self.terms
         previous = self._previous
         if previous is not None and previous.shards == self.shards:
             previous.update(terms)
@@ -150,7 +160,7 @@ def _same(index: SearchIndex) -> SearchIndex:
 
 
 def _make_shard_files(index: SearchIndex, _: None) -> list[bytes]:
-    return Postings(index.shards, [post.search_terms for post in index.documents]).files
+    return Postings(index.shards, index.terms).files
 
 
 # A term's documents, in ascending order, and its weight in each (as stored).

@@ -25,8 +25,8 @@ from blog.build import BuildOptions, BuildReport, build, configure
 from blog.config import SiteConfig
 from blog.content.discover import STATIC_DIR
 from blog.errors import BlogError
-from blog.incremental.session import BuildSession
 from blog.serve.http import DevServer, SiteState
+from blog.serve.session import ServeSession
 from blog.serve.watch import ChangeWatcher
 
 
@@ -94,7 +94,7 @@ class Rebuilder:
         self.options = options
         self.state = state
         self.attempts = 0
-        self.session = BuildSession()
+        self.session = ServeSession()
         self.building = threading.Lock()  # held by the loop while it builds
         self.files = -1  # in the output of the last good build
 
@@ -127,7 +127,10 @@ class Rebuilder:
 
     def _build(self, jobs: int | None) -> tuple[BuildReport, SiteConfig]:
         options = BuildOptions(
-            drafts=self.options.drafts, strict=self.options.strict, jobs=jobs, session=self.session
+            drafts=self.options.drafts,
+            strict=self.options.strict,
+            jobs=jobs,
+            build_cache=self.session,
         )
         with self.state.swap_lock:
             report = build(self.options.root, options)

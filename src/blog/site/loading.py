@@ -6,21 +6,19 @@ from __future__ import annotations
 import dataclasses
 import os
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from blog.config import SiteConfig
 from blog.content.discover import find_posts
 from blog.errors import BlogError, Diagnostic
+from blog.incremental.build_cache import BuildCache, DiskCache, hash_post
 from blog.incremental.fingerprints import post_fingerprint
 from blog.incremental.post_cache import CachedPost, PostCache
-from blog.incremental.session import BuildSession
-from blog.incremental.site_lock import when_free
 from blog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
 from blog.model import Post, sort_posts
-from blog.util.digests import digest
 from blog.util.parallel import Pool, chunked, run_chunks
 from blog.util.urls import spelling
 
@@ -41,6 +39,10 @@ Progress = Callable[[str, int, int], None]
 @dataclass(frozen=True, slots=True)
 class LoadedPosts:
     posts: tuple[Post, ...]  # newest first, drafts left out unless asked for
+    # Beside each post, by its source file: its fingerprint, which changes with anything that
+    # shaped it (pages and search files are keyed by it), and its encoded search terms.
+    fingerprints: Mapping[str, str]
+    search_terms: Mapping[str, str]
     warnings: tuple[Diagnostic, ...]
     parsed: int  # posts parsed this build; the rest came from the cache
     formulas_converted: int = 0
@@ -125,6 +127,9 @@ class _Worker:
         return self.formula_cache
 
 
+_Setup = tuple[SiteConfig, PostCache, bool]  # what `_start_worker` is given
+
+
 def _start_worker(config: SiteConfig, cache: PostCache, read_cache: bool) -> _Worker | BlogError:
     try:
         return _Worker(config, cache, read_cache)
@@ -146,15 +151,14 @@ def _parse_chunk(worker: _Worker | BlogError, chunk: tuple[Sequence[_Job], bool]
     for job in jobs:
         source = job.path.relative_to(worker.config.root).as_posix()
         try:
-            post, warnings = load_post(job.path, worker.config, worker.renderers, job.raw)
+            loaded = load_post(job.path, worker.config, worker.renderers, job.raw)
         except BlogError as exc:
             parsed.append(_Parsed(source, None, tuple(exc.diagnostics)))
             continue
-        content, toc = post.body.load()
-        post = dataclasses.replace(
-            post, body=worker.cache.body_for(content, toc), fingerprint=job.fingerprint
-        )
-        parsed.append(_Parsed(source, CachedPost(job.fingerprint, post, warnings), ()))
+        body = worker.cache.body_for(*loaded.post.body.load())
+        post = dataclasses.replace(loaded.post, body=body)
+        entry = CachedPost(job.fingerprint, post, loaded.warnings, loaded.search_terms)
+        parsed.append(_Parsed(source, entry, ()))
     worker.cache.flush()  # the main process and other workers read these bodies
     formulas = formula_cache.drain() if formula_cache else {}
     return _ChunkResult(parsed, formulas, engine.converted - before[0], engine.reused - before[1])
@@ -180,59 +184,95 @@ def load_posts(
     config: SiteConfig,
     *,
     drafts: bool,
+    cache: BuildCache | None = None,
     read_cache: bool = True,
     jobs: int = 1,
     progress: Progress | None = None,
     while_parsing: Callable[[], None] | None = None,
-    session: BuildSession | None = None,
 ) -> LoadedPosts:
     """Every post, or every problem with them at once; two posts on one URL is a problem too.
 
-    `while_parsing` is called while worker processes parse: work that does not need the posts
-    (importing Jinja, compiling templates) then costs no time. A `session` keeps the post index
-    and the files' keys between builds, and takes over writing the caches."""
+    `cache` keeps the post index and the files' keys, and writes the caches (None: a one-off
+    build's `DiskCache`); `read_cache=False` uses nothing it kept. `while_parsing` is called
+    while worker processes parse: work that does not need the posts (importing Jinja, compiling
+    templates) then costs no time."""
+    cache = DiskCache() if cache is None else cache
     fingerprint = post_fingerprint(config)
     paths = find_posts(config)
-    # Workers start now, importing the Markdown stack while this process reads the cache and
-    # hashes the posts.
     setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
+    pool = _early_pool(config, paths, jobs, read_cache, setup)
+    index = cache.post_index(config.root, fingerprint, read=read_cache)
+    entries, todo = _look_up(config, paths, index, cache, fingerprint, read_cache)
+    formula_cache = _formula_cache_for(config, len(todo), read_cache)
+    if progress:
+        progress("posts", len(entries), len(paths))
+    pool = _pool_for(pool, len(todo), jobs, while_parsing, setup)
+    chunks = [(chunk, formula_cache is not None) for chunk in chunked(todo, jobs)]
+    if pool is not None:
+        results = pool.map(_parse_chunk, chunks)
+    else:  # parsed as the results are asked for, after `while_parsing`
+        results = run_chunks(_parse_chunk, chunks, jobs=1, setup=_start_worker, setup_args=setup)
+    if while_parsing is not None:
+        while_parsing()
+    tally = _gather(results, entries, formula_cache, progress, len(paths))
+    prune = len(todo) == len(paths)
+    cache.save(config.root, index, lambda: _save(index, entries, formula_cache, prune=prune))
+    return _loaded(entries, drafts, tally, len(todo))
+
+
+def _early_pool(
+    config: SiteConfig, paths: Sequence[Path], jobs: int, read_cache: bool, setup: _Setup
+) -> Pool | None:
+    """Workers started now import the Markdown stack while this process reads the cache and
+    hashes the posts."""
     expected = min(jobs, _likely_to_parse(config, paths, read_cache)) if jobs > 1 else 0
-    pool = Pool(expected, _start_worker, setup) if expected else None
-    kept = session.cached_index(fingerprint) if session and read_cache else None
-    cache = kept or PostCache.open(config.root, fingerprint, read=read_cache)
+    return Pool(expected, _start_worker, setup) if expected else None
+
+
+def _look_up(
+    config: SiteConfig,
+    paths: Sequence[Path],
+    index: PostCache,
+    cache: BuildCache,
+    fingerprint: str,
+    read_cache: bool,
+) -> tuple[dict[str, CachedPost], list[_Job]]:
+    """The posts the index has for their files as they are now, and the files to parse."""
     entries: dict[str, CachedPost] = {}
     todo: list[_Job] = []
     prefix = len(os.path.join(config.root, ""))
     for path in paths:
         name = str(path)
         source = name[prefix:].replace(os.sep, "/")
-        if session is not None and read_cache:
-            info = os.stat(name)
-            known = session.known_key(name, info)
-            if known is not None and (hit := cache.get(source, known)) is not None:
-                entries[source] = hit
-                continue
-        with open(name, "rb") as file:
-            raw = file.read()
-        post_key = digest(fingerprint, source, raw)
-        if session is not None and read_cache:
-            session.remember_key(name, info, post_key)
-        hit = cache.get(source, post_key)
+        found = cache.post_key(name, source, fingerprint, read=read_cache)
+        hit = index.get(source, found.key)
         if hit is not None:
             entries[source] = hit
-        else:
-            todo.append(_Job(path, raw, post_key))
+        elif found.raw is not None:
+            todo.append(_Job(path, found.raw, found.key))
+        else:  # its key was known without reading it, and the index lacks that post
+            key, raw = hash_post(name, source, fingerprint)
+            todo.append(_Job(path, raw, key))
+    return entries, todo
 
-    use_formula_cache = bool(todo) and formula_cache_size(config) <= (
-        len(todo) * FORMULA_CACHE_BYTES_PER_POST
-    )
-    formula_cache = _formula_cache(config, read=read_cache) if use_formula_cache else None
-    errors: list[Diagnostic] = []
-    converted = reused = 0
-    done = len(entries)
-    if progress:
-        progress("posts", done, len(paths))
-    wanted = jobs if len(todo) >= PARALLEL_MIN_POSTS else 1
+
+def _formula_cache_for(config: SiteConfig, todo: int, read_cache: bool) -> FormulaCache | None:
+    """The formula cache, when `todo` posts are to be parsed and it is worth reading for them."""
+    if todo and formula_cache_size(config) <= todo * FORMULA_CACHE_BYTES_PER_POST:
+        return _formula_cache(config, read=read_cache)
+    return None
+
+
+def _pool_for(
+    pool: Pool | None,
+    todo: int,
+    jobs: int,
+    while_parsing: Callable[[], None] | None,
+    setup: _Setup,
+) -> Pool | None:
+    """The workers to parse `todo` posts: those started early if they will do, new ones, or
+    none (this process parses them)."""
+    wanted = jobs if todo >= PARALLEL_MIN_POSTS else 1
     if pool is not None and (not todo or pool.workers < wanted):
         pool.stop()  # nothing to parse after all, or more than one worker can do
         pool = None
@@ -240,42 +280,60 @@ def load_posts(
         # Even one post goes to a worker when there is a spare core: importing the Markdown
         # stack and parsing there overlaps with `while_parsing` here.
         pool = Pool(wanted, _start_worker, setup)
-    chunks = [(chunk, use_formula_cache) for chunk in chunked(todo, jobs)]
-    if pool is not None:
-        results = pool.map(_parse_chunk, chunks)
-    else:
-        results = run_chunks(_parse_chunk, chunks, jobs=1, setup=_start_worker, setup_args=setup)
-    if while_parsing is not None:
-        while_parsing()
+    return pool
+
+
+@dataclass(slots=True)
+class _Tally:
+    errors: list[Diagnostic] = field(default_factory=list)
+    converted: int = 0
+    reused: int = 0
+
+
+def _gather(
+    results: Iterable[_ChunkResult],
+    entries: dict[str, CachedPost],
+    formula_cache: FormulaCache | None,
+    progress: Progress | None,
+    total: int,
+) -> _Tally:
+    """Add the parsed posts to `entries`, their formulas to the formula cache."""
+    tally = _Tally()
+    done = len(entries)
     for result in results:
         for parsed in result.parsed:
             if parsed.entry is None:
-                errors.extend(parsed.errors)
+                tally.errors.extend(parsed.errors)
             else:
                 entries[parsed.source] = parsed.entry
         if formula_cache is not None:
             formula_cache.absorb(result.formulas)
-        converted += result.converted
-        reused += result.reused
+        tally.converted += result.converted
+        tally.reused += result.reused
         done += len(result.parsed)
         if progress:
-            progress("posts", done, len(paths))
+            progress("posts", done, total)
+    return tally
 
-    def save_caches() -> None:
-        cache.save(sorted(entries.items()))
-        if formula_cache is not None:
-            formula_cache.save(prune=len(todo) == len(paths))
-        if session is not None:
-            session.keep_index(cache)
 
-    if session is None:
-        save_caches()
-    else:  # after the build, and so after its lock: unless another build has taken it since
-        session.defer(lambda: when_free(config.root, save_caches))
+def _save(
+    index: PostCache,
+    entries: dict[str, CachedPost],
+    formula_cache: FormulaCache | None,
+    *,
+    prune: bool,
+) -> None:
+    index.save(sorted(entries.items()))
+    if formula_cache is not None:
+        formula_cache.save(prune=prune)
 
-    posts = [entry.post for entry in entries.values() if drafts or not entry.post.draft]
-    errors += _url_clashes(posts)
-    errors += _tag_clashes(posts)
+
+def _loaded(
+    entries: dict[str, CachedPost], drafts: bool, tally: _Tally, parsed: int
+) -> LoadedPosts:
+    shown = [entry for entry in entries.values() if drafts or not entry.post.draft]
+    posts = [entry.post for entry in shown]
+    errors = tally.errors + _url_clashes(posts) + _tag_clashes(posts)
     if errors:
         raise BlogError(dict.fromkeys(errors))  # a setup error comes once from each chunk
     warnings = [
@@ -284,7 +342,15 @@ def load_posts(
         if drafts or not entry.post.draft
         for warning in entry.warnings
     ]
-    return LoadedPosts(sort_posts(posts), tuple(warnings), len(todo), converted, reused)
+    return LoadedPosts(
+        sort_posts(posts),
+        {entry.post.source: entry.fingerprint for entry in shown},
+        {entry.post.source: entry.search_terms for entry in shown},
+        tuple(warnings),
+        parsed,
+        tally.converted,
+        tally.reused,
+    )
 
 
 def _url_clashes(posts: Sequence[Post]) -> list[Diagnostic]:

@@ -2,10 +2,10 @@
 
 Every page is planned as a `PageJob`: a template, an output path and the data it is given. Its key
 digests the page fingerprint (code, every setting, every template) and that data, where a post
-counts by its fingerprint, which changes with anything that shaped the post. A page whose key and
-output file match the previous build's is carried over without rendering; so editing one post
-renders its own page, its neighbours (prev/next), the listing and tag pages it is on, the archive,
-tag index, feed and sitemap, and nothing else.
+counts by its fingerprint (given beside the posts), which changes with anything that shaped it. A
+page whose key and output file match the previous build's is carried over without rendering; so
+editing one post renders its own page, its neighbours (prev/next), the listing and tag pages it is
+on, the archive, tag index, feed and sitemap, and nothing else.
 """
 
 from __future__ import annotations
@@ -103,9 +103,11 @@ def plan_pages(
 class _DataDigest:
     """A digest of the data given to a template: each value is written out unambiguously (strings
     by `repr`) and hashed once. Shared objects (a tag with all its posts, repeated on each of its
-    pages) are written out once and stand in by their own digest after that."""
+    pages) are written out once and stand in by their own digest after that. A post is written
+    as its fingerprint, from `fingerprints` (by its source)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fingerprints: Mapping[str, str]) -> None:
+        self._fingerprints = fingerprints
         self._memo: dict[int, str] = {}
 
     def __call__(self, value: object) -> str:
@@ -118,9 +120,10 @@ class _DataDigest:
         if value is None or isinstance(value, (str, int, float, bool)):
             parts.append(repr(value))
         elif isinstance(value, Post):
-            if not value.fingerprint:
+            fingerprint = self._fingerprints.get(value.source)
+            if not fingerprint:
                 raise ValueError(f"{value.source} has no fingerprint")
-            parts.append("post " + value.fingerprint)
+            parts.append("post " + fingerprint)
         elif isinstance(value, (list, tuple)):
             if len(value) > 8:  # long ones (a listing's page URLs) are often shared
                 parts.append(self._shared(value))
@@ -161,6 +164,9 @@ class _DataDigest:
         return known
 
 
-def page_keys(pages: Sequence[PageJob], page_fingerprint: str) -> list[str]:
-    data = _DataDigest()
+def page_keys(
+    pages: Sequence[PageJob], page_fingerprint: str, post_fingerprints: Mapping[str, str]
+) -> list[str]:
+    """Each page's key; `post_fingerprints`: each post's fingerprint, by its source file."""
+    data = _DataDigest(post_fingerprints)
     return [digest(page_fingerprint, p.template, p.output, data(p.context)) for p in pages]

@@ -1,4 +1,4 @@
-"""What a process that builds one site again and again (`blog serve`) keeps between its builds.
+"""What `blog serve` keeps between its builds: the `BuildCache` it hands each of them.
 
 A one-off `blog build` reads the post index from `.blog-cache/`, reads and hashes every post file,
 makes the search index afresh, and writes the post index back. A session keeps the post index in
@@ -15,8 +15,11 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from blog.incremental.build_cache import PostFile, hash_post
 from blog.incremental.post_cache import PostCache
+from blog.incremental.site_lock import when_free
 from blog.search.index import Postings
 
 # A file changed this recently may change again within the file system's timestamp resolution
@@ -31,14 +34,23 @@ def signature(info: os.stat_result) -> Signature:
 
 
 @dataclass(slots=True)
-class BuildSession:
+class ServeSession:
     post_cache: PostCache | None = None
     index_signature: Signature | None = None  # of the index file `post_cache` matches
     post_keys: dict[str, tuple[Signature, str]] = field(default_factory=dict)  # path → key
-    search_postings: Postings | None = None  # the search index, updated post by post
+    postings: Postings | None = None  # the search index, updated post by post
+    renderer: object | None = None  # what rendering prepared, for the next build
     _deferred: list[Callable[[], None]] = field(default_factory=list)
 
-    def cached_index(self, fingerprint: str) -> PostCache | None:
+    @property
+    def keeps_postings(self) -> bool:
+        return True
+
+    def post_index(self, root: Path, fingerprint: str, *, read: bool) -> PostCache:
+        kept = self._kept_index(fingerprint) if read else None
+        return kept or PostCache.open(root, fingerprint, read=read)
+
+    def _kept_index(self, fingerprint: str) -> PostCache | None:
         """The post cache of the last build, if the index on disk is still the one it wrote."""
         cache = self.post_cache
         if cache is None or cache.post_fingerprint != fingerprint:
@@ -49,12 +61,21 @@ class BuildSession:
             on_disk = None
         return cache if on_disk == self.index_signature else None
 
-    def keep_index(self, cache: PostCache) -> None:
+    def _keep_index(self, cache: PostCache) -> None:
         self.post_cache = cache
         try:
             self.index_signature = signature(os.stat(cache.index_file))
         except OSError:
             self.index_signature = None
+
+    def post_key(self, file: str, source: str, fingerprint: str, *, read: bool) -> PostFile:
+        info = os.stat(file)  # before reading: a change after it is seen next build
+        known = self.known_key(file, info) if read else None
+        if known is not None:
+            return PostFile(known)
+        key, raw = hash_post(file, source, fingerprint)
+        self.remember_key(file, info, key)
+        return PostFile(key, raw)
 
     def known_key(self, path: str, info: os.stat_result) -> str | None:
         """The post key of a file read before, if it cannot have changed since."""
@@ -70,8 +91,21 @@ class BuildSession:
         else:
             self.post_keys.pop(path, None)
 
-    def defer(self, work: Callable[[], None]) -> None:
-        self._deferred.append(work)
+    def save(self, root: Path, index: PostCache, write: Callable[[], None]) -> None:
+        """After the build, and so after its lock: unless another build has taken it since
+        (which writes the caches itself)."""
+
+        def write_and_keep() -> None:
+            write()
+            self._keep_index(index)
+
+        self._deferred.append(lambda: when_free(root, write_and_keep))
+
+    def search_postings(self) -> Postings | None:
+        return self.postings
+
+    def keep_search_postings(self, postings: Postings) -> None:
+        self.postings = postings
 
     def finish(self) -> None:
         """Do the work left for after the build (writing caches)."""
@@ -81,9 +115,8 @@ class BuildSession:
                 item()
 
     def forget(self) -> None:
-        """Trust nothing kept so far (after the cache was found damaged)."""
         self._deferred.clear()
         self.post_cache = None
         self.index_signature = None
         self.post_keys.clear()
-        self.search_postings = None
+        self.postings = None
