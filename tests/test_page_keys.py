@@ -8,12 +8,13 @@ below, so that a change of how a post's fingerprint reaches `page_keys` is made 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from blog.model import InMemoryBody, Pager, Post, Tag, paginate
+from blog.model import InMemoryBody, Pager, Post, Tag, YearGroup, paginate
 from blog.site.pages import PageJob, page_keys
 
 CODE = "code-1"  # stands for the page fingerprint: code, settings, templates
@@ -32,14 +33,34 @@ def make_post(n: int, fingerprint: str = "", **changes: Any) -> Post:
         body=InMemoryBody(),
         excerpt="",
         excerpt_truncated=False,
-        fingerprint=fingerprint or f"fp{n}",
+        # The test's stand-in for what a build keeps beside the post (read back by `keys`).
+        extra={FINGERPRINT: fingerprint or f"fp{n}"},
     )
     return dataclasses.replace(post, **changes)
 
 
+FINGERPRINT = "test fingerprint"
+
+
+def _posts_in(value: object) -> Iterator[Post]:
+    if isinstance(value, Post):
+        yield value
+    elif isinstance(value, (Pager, Tag, YearGroup)):
+        yield from value.posts
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _posts_in(item)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _posts_in(item)
+
+
 # (2 of 2) Where `page_keys` is called.
 def keys(pages: list[PageJob], page_fingerprint: str = CODE) -> list[str]:
-    return page_keys(pages, page_fingerprint)
+    fingerprints = {
+        post.source: post.extra[FINGERPRINT] for page in pages for post in _posts_in(page.context)
+    }
+    return page_keys(pages, page_fingerprint, fingerprints)
 
 
 def post_page(post: Post, older: Post | None = None, newer: Post | None = None) -> PageJob:
@@ -163,7 +184,7 @@ def test_a_key_does_not_depend_on_the_other_pages_planned_with_it() -> None:
 
 
 def test_a_post_without_a_fingerprint_is_refused() -> None:
-    unknown = dataclasses.replace(POSTS[0], fingerprint="")
+    unknown = dataclasses.replace(POSTS[0], extra={FINGERPRINT: ""})
     with pytest.raises(ValueError, match=r"posts/p0\.md has no fingerprint"):
         key(post_page(unknown))
 
