@@ -16,6 +16,7 @@ from blog.errors import BlogError, Diagnostic
 from blog.markdown.excerpt import make_excerpt, plain_description
 from blog.markdown.math_syntax import math_plugin
 from blog.markdown.parser import render_body, render_inline_math
+from blog.markdown.walk import walk_tokens
 from blog.math.engine import MathEngine
 from blog.model import InMemoryBody, Post, TagRef
 from blog.search.tokens import encode_terms, weighted_terms
@@ -62,15 +63,12 @@ def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:
 
 def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
     cjk = words = 0
-    for token in tokens:
-        pieces = [token] if token.type in ("fence", "code_block", "math_block") else []
-        pieces += token.children or []
-        for piece in pieces:
-            if piece.type in ("math_inline", "math_block"):
-                words += 1
-            elif piece.type in ("text", "code_inline", "fence", "code_block"):
-                c, w = count_units(piece.content)
-                cjk, words = cjk + c, words + w
+    for piece in walk_tokens(tokens, alt_text=False):
+        if piece.type in ("math_inline", "math_block"):
+            words += 1
+        elif piece.type in ("text", "code_inline", "fence", "code_block"):
+            c, w = count_units(piece.content)
+            cjk, words = cjk + c, words + w
     return cjk, words
 
 
@@ -80,15 +78,8 @@ _SEARCHED_INLINE = ("text", "code_inline", "math_inline")
 
 def _search_text(tokens: list[Token]) -> str:
     """The words a search finds the post by: prose, code, and each formula's TeX source."""
-    pieces: list[str] = []
-    pending = list(reversed(tokens))
-    while pending:
-        token = pending.pop()
-        if token.type in _SEARCHED_BLOCKS or token.type in _SEARCHED_INLINE:
-            pieces.append(token.content)
-        elif token.children:
-            pending += reversed(token.children)  # inline tokens; an image's alt text
-    return "\n".join(pieces)
+    searched = (*_SEARCHED_BLOCKS, *_SEARCHED_INLINE)  # with an image's alt text
+    return "\n".join(token.content for token in walk_tokens(tokens) if token.type in searched)
 
 
 def load_post(
