@@ -12,7 +12,7 @@ from markdown_it.token import Token
 
 from blog.config import SiteConfig
 from blog.content.frontmatter import split_post, validate_front_matter
-from blog.errors import BlogError, Diagnostic
+from blog.errors import Diagnostic, decode_utf8
 from blog.markdown.excerpt import make_excerpt, plain_description
 from blog.markdown.math_syntax import math_plugin
 from blog.markdown.parser import render_body, render_inline_math
@@ -90,16 +90,9 @@ def load_post(
     source = path.relative_to(config.root).as_posix()
     if raw is None:
         raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise BlogError.at(
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-            source,
-            line,
-            hint="save the file as UTF-8 (in VS Code: Save with Encoding → UTF-8)",
-        ) from None
+    text = decode_utf8(
+        raw, source, hint="save the file as UTF-8 (in VS Code: Save with Encoding → UTF-8)"
+    )
     split = split_post(text, source)
     meta = validate_front_matter(split, source, config.tz)
     slug = meta.slug or slugify(path.stem)
