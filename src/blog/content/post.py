@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -20,7 +19,7 @@ from blog.markdown.walk import walk_tokens
 from blog.math.engine import MathEngine
 from blog.model import InMemoryBody, Post, TagRef
 from blog.search.tokens import encode_terms, weighted_terms
-from blog.util.html_urls import rewrite_urls
+from blog.util.html_urls import rewrite_urls, without_attributes
 from blog.util.text import count_units, reading_minutes
 from blog.util.urls import slugify, url_path
 
@@ -46,14 +45,12 @@ def create_title_markdown() -> MarkdownIt:
 DESCRIPTION_LENGTH = 150
 
 
-_ID_ATTRIBUTE = re.compile(r'\sid="[^"]*"')
-
-
 def _standalone(excerpt_html: str, post_url: str) -> str:
     """An excerpt shown on another page: its relative links (`#eq-1`, `../other/`, `a.png`)
     resolve against the post, and ids are dropped (they belong to the post page and would
     repeat across cards)."""
-    return rewrite_urls(_ID_ATTRIBUTE.sub("", excerpt_html), lambda url: urljoin(post_url, url))
+    without_ids = without_attributes(excerpt_html, ("id",))
+    return rewrite_urls(without_ids, lambda url: urljoin(post_url, url))
 
 
 def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:
