@@ -22,7 +22,7 @@ from dataclasses import dataclass
 _RAW_TEXT = frozenset(
     ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext")
 )
-_RAW_TEXT_NAMES = "|".join(_RAW_TEXT)
+_RAW_TEXT_NAMES = "|".join(sorted(_RAW_TEXT))
 # What a tag's attributes are made of: quoted values, which may hold `>`, and other characters
 # (a `<` outside quotes ends the tag's attempt: an unclosed tag costs one pass, not a hang).
 _INSIDE = r"""(?:"[^"]*"|'[^']*'|[^"'<>])"""
