@@ -25,10 +25,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"blog {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    build_cmd = commands.add_parser("build", help="build the site into output_dir (public/)")
-    build_cmd.add_argument(
+    # What every command that works on a site takes.
+    site = argparse.ArgumentParser(add_help=False)
+    site.add_argument(
         "-s", "--source", type=Path, default=Path("."), help="the site folder (default: .)"
+    )
+
+    build_cmd = commands.add_parser(
+        "build", parents=[site], help="build the site into output_dir (public/)"
     )
     build_cmd.add_argument("--drafts", action="store_true", help="include posts with draft: true")
     build_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -49,29 +53,23 @@ def _parser() -> argparse.ArgumentParser:
         "init", help="make a new site: settings, a first post and a GitHub Pages workflow"
     )
     init_cmd.add_argument("folder", type=Path, help="a new or empty folder")
-    new_cmd = commands.add_parser("new", help="start a post: posts/<slug>.md, a draft")
+    new_cmd = commands.add_parser(
+        "new", parents=[site], help="start a post: posts/<slug>.md, a draft"
+    )
     new_cmd.add_argument("title", help='the title, e.g. "RoPE 的推导"')
     new_cmd.add_argument("--slug", help="the file and URL name (default: made from the title)")
     new_cmd.add_argument("--tags", default="", help="comma-separated, e.g. RoPE,位置编码")
-    new_cmd.add_argument(
-        "-s", "--source", type=Path, default=Path("."), help="the site folder (default: .)"
-    )
     check_cmd = commands.add_parser(
         "check",
+        parents=[site],
         help="build in memory and check every link, anchor, image, id and formula",
         description="Build the site in memory (nothing is written to the output folder) and "
         "check every internal link and #anchor, image and stylesheet, duplicate ids and math "
         "errors. Exits 1 when anything is wrong.",
     )
-    check_cmd.add_argument(
-        "-s", "--source", type=Path, default=Path("."), help="the site folder (default: .)"
-    )
     check_cmd.add_argument("--drafts", action="store_true", help="include posts with draft: true")
     serve_cmd = commands.add_parser(
-        "serve", help="build, serve with live reload, and rebuild on every change"
-    )
-    serve_cmd.add_argument(
-        "-s", "--source", type=Path, default=Path("."), help="the site folder (default: .)"
+        "serve", parents=[site], help="build, serve with live reload, and rebuild on every change"
     )
     serve_cmd.add_argument("--port", type=_port, default=8000, help="default: 8000; 0 for any")
     serve_cmd.add_argument(

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from blog.errors import BlogError, Diagnostic
+from blog.errors import BlogError, Diagnostic, decode_utf8
 
 CONFIG_FILE = "site.toml"
 LANGUAGES = ("zh-CN", "en")
@@ -167,16 +167,7 @@ def load_config(root: Path) -> SiteConfig:
     path = root / CONFIG_FILE
     if not path.exists():
         return SiteConfig(root=root.resolve())
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BlogError.at(
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-            CONFIG_FILE,
-            raw.count(b"\n", 0, exc.start) + 1,
-            hint="save site.toml as UTF-8",
-        ) from None
+    text = decode_utf8(path.read_bytes(), CONFIG_FILE, hint="save site.toml as UTF-8", bom=True)
     return parse_config(text, root.resolve())
 
 

@@ -55,3 +55,24 @@ class BlogError(Exception):
         hint: str = "",
     ) -> BlogError:
         return cls([Diagnostic(message, path, line, column, hint)])
+
+
+def not_utf8(
+    raw: bytes, error: UnicodeDecodeError, path: str, *, hint: str, doing: str = ""
+) -> Diagnostic:
+    """The problem with a file whose bytes `raw` `error` found not to be UTF-8: the first bad
+    byte and its line, `doing` (what the build was at) and a `hint` for that kind of file."""
+    detail = f"byte 0x{raw[error.start]:02x}" + (f"; {doing}" if doing else "")
+    line = raw.count(b"\n", 0, error.start) + 1
+    return Diagnostic(f"not valid UTF-8 ({detail})", path, line, hint=hint)
+
+
+def decode_utf8(raw: bytes, path: str, *, hint: str, bom: bool = False) -> str:
+    """`raw` as text, or a `BlogError` at the first byte that is not UTF-8. With `bom`, a
+    leading byte order mark is dropped (and lines and bytes are counted after it)."""
+    if bom and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BlogError([not_utf8(raw, error, path, hint=hint)]) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -12,14 +11,15 @@ from markdown_it.token import Token
 
 from blog.config import SiteConfig
 from blog.content.frontmatter import split_post, validate_front_matter
-from blog.errors import BlogError, Diagnostic
+from blog.errors import Diagnostic, decode_utf8
 from blog.markdown.excerpt import make_excerpt, plain_description
 from blog.markdown.math_syntax import math_plugin
 from blog.markdown.parser import render_body, render_inline_math
+from blog.markdown.walk import walk_tokens
 from blog.math.engine import MathEngine
 from blog.model import InMemoryBody, Post, TagRef
 from blog.search.tokens import encode_terms, weighted_terms
-from blog.util.html_urls import rewrite_urls
+from blog.util.html_urls import rewrite_urls, without_attributes
 from blog.util.text import count_units, reading_minutes
 from blog.util.urls import slugify, url_path
 
@@ -45,14 +45,12 @@ def create_title_markdown() -> MarkdownIt:
 DESCRIPTION_LENGTH = 150
 
 
-_ID_ATTRIBUTE = re.compile(r'\sid="[^"]*"')
-
-
 def _standalone(excerpt_html: str, post_url: str) -> str:
     """An excerpt shown on another page: its relative links (`#eq-1`, `../other/`, `a.png`)
     resolve against the post, and ids are dropped (they belong to the post page and would
     repeat across cards)."""
-    return rewrite_urls(_ID_ATTRIBUTE.sub("", excerpt_html), lambda url: urljoin(post_url, url))
+    without_ids = without_attributes(excerpt_html, ("id",))
+    return rewrite_urls(without_ids, lambda url: urljoin(post_url, url))
 
 
 def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:
@@ -62,15 +60,12 @@ def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:
 
 def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
     cjk = words = 0
-    for token in tokens:
-        pieces = [token] if token.type in ("fence", "code_block", "math_block") else []
-        pieces += token.children or []
-        for piece in pieces:
-            if piece.type in ("math_inline", "math_block"):
-                words += 1
-            elif piece.type in ("text", "code_inline", "fence", "code_block"):
-                c, w = count_units(piece.content)
-                cjk, words = cjk + c, words + w
+    for piece in walk_tokens(tokens, alt_text=False):
+        if piece.type in ("math_inline", "math_block"):
+            words += 1
+        elif piece.type in ("text", "code_inline", "fence", "code_block"):
+            c, w = count_units(piece.content)
+            cjk, words = cjk + c, words + w
     return cjk, words
 
 
@@ -80,15 +75,8 @@ _SEARCHED_INLINE = ("text", "code_inline", "math_inline")
 
 def _search_text(tokens: list[Token]) -> str:
     """The words a search finds the post by: prose, code, and each formula's TeX source."""
-    pieces: list[str] = []
-    pending = list(reversed(tokens))
-    while pending:
-        token = pending.pop()
-        if token.type in _SEARCHED_BLOCKS or token.type in _SEARCHED_INLINE:
-            pieces.append(token.content)
-        elif token.children:
-            pending += reversed(token.children)  # inline tokens; an image's alt text
-    return "\n".join(pieces)
+    searched = (*_SEARCHED_BLOCKS, *_SEARCHED_INLINE)  # with an image's alt text
+    return "\n".join(token.content for token in walk_tokens(tokens) if token.type in searched)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +94,9 @@ def load_post(
     source = path.relative_to(config.root).as_posix()
     if raw is None:
         raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise BlogError.at(
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-            source,
-            line,
-            hint="save the file as UTF-8 (in VS Code: Save with Encoding → UTF-8)",
-        ) from None
+    text = decode_utf8(
+        raw, source, hint="save the file as UTF-8 (in VS Code: Save with Encoding → UTF-8)"
+    )
     split = split_post(text, source)
     meta = validate_front_matter(split, source, config.tz)
     slug = meta.slug or slugify(path.stem)

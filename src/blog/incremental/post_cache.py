@@ -20,7 +20,6 @@ import io
 import os
 import pickle
 import secrets
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from zoneinfo import ZoneInfo
 from blog.errors import Diagnostic
 from blog.math.cache import CACHE_DIR
 from blog.model import Body, InMemoryBody, Post, TocEntry
+from blog.util.atomic import write_atomically
 
 _INDEX = "posts.pickle"
 _BODIES = "bodies"
@@ -85,17 +85,6 @@ def _dump(value: object) -> bytes:
 
 def _load(data: bytes) -> Any:
     return _DataOnly(io.BytesIO(data)).load()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _fingerprints(posts: dict[str, CachedPost]) -> dict[str, str]:
@@ -247,7 +236,7 @@ class PostCache:
                     "post_fingerprint": self.post_fingerprint,
                     "posts": posts,
                 }
-                _write_atomically(self.folder / _INDEX, _dump(index))
+                write_atomically(self.folder / _INDEX, _dump(index))
                 self._prune(posts)
         except OSError:
             return
@@ -275,7 +264,7 @@ class PostCache:
             )
         self.flush()
         index = {"format": _FORMAT, "post_fingerprint": self.post_fingerprint, "posts": moved}
-        _write_atomically(self.folder / _INDEX, _dump(index))
+        write_atomically(self.folder / _INDEX, _dump(index))
         for file in old:
             file.unlink(missing_ok=True)
         posts.update(moved)

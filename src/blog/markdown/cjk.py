@@ -23,9 +23,9 @@ from markdown_it.rules_inline.state_inline import Scanned
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from blog.util.text import is_cjk
+from blog.util.text import Cjk, cjk_ranges, is_cjk
 
-_IDEOGRAPHS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_IDEOGRAPHS = cjk_ranges(Cjk.IDEOGRAPH)
 _CJK_THEN_LATIN = re.compile(f"([{_IDEOGRAPHS}])([A-Za-z0-9])")
 _LATIN_THEN_CJK = re.compile(f"([A-Za-z0-9])([{_IDEOGRAPHS}])")
 _IDEOGRAPH = re.compile(f"[{_IDEOGRAPHS}]")

@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from blog.markdown.parser import MORE_MARKER, render_tokens
+from blog.markdown.walk import BREAK_TYPES, walk_tokens
 from blog.util.text import CJK_RANGES, is_cjk, units
 
 ELLIPSIS = "…"
@@ -62,12 +63,12 @@ def plain_description(tokens: list[Token], limit: int) -> str:
     pieces: list[str] = []
     for index, token in enumerate(tokens):
         if token.type == "inline" and index and tokens[index - 1].type == "paragraph_open":
-            for child in token.children or ():
+            for child in walk_tokens(token.children or (), alt_text=False):
                 if child.type == "math_inline":
                     pieces.append(child.content)
                 elif child.type in ("text", "code_inline"):
                     pieces += _PIECE.findall(child.content)
-                elif child.type in ("softbreak", "hardbreak"):
+                elif child.type in BREAK_TYPES:
                     pieces.append(" ")
             pieces.append(" ")
         if sum(map(len, pieces)) > limit:
@@ -100,7 +101,7 @@ def _token_units(token: Token) -> int:
 
 
 def _inline_units(inline: Token) -> int:
-    return sum(_token_units(child) for child in inline.children or ())
+    return sum(map(_token_units, walk_tokens(inline.children or (), alt_text=False)))
 
 
 def _block_units(block: list[Token]) -> int:

@@ -6,16 +6,16 @@ from collections.abc import Iterable
 
 from markdown_it.token import Token
 
+from blog.markdown.walk import BREAK_TYPES, TEXT_TYPES, walk_tokens
+
 
 def inline_text(children: Iterable[Token]) -> str:
     """The text of `children`: code and formulas as written, line breaks as newlines, and an
     image as its own alt text (markup, raw HTML and link targets are left out)."""
     pieces: list[str] = []
-    for child in children:
-        if child.type in ("text", "code_inline", "math_inline"):
+    for child in walk_tokens(children):
+        if child.type in TEXT_TYPES:
             pieces.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+        elif child.type in BREAK_TYPES:
             pieces.append("\n")
-        elif child.type == "image":
-            pieces.append(inline_text(child.children or ()))
     return "".join(pieces)

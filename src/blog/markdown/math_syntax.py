@@ -33,21 +33,11 @@ from blog.math.delimiters import (
     reads_as_text,
 )
 from blog.math.engine import MathEngine, MathRenderError
+from blog.math.environments import BLOCK_OPENERS
 from blog.math.numbering import EquationNumbering
 from blog.math.tex import find_unescaped, is_escaped
 
-MATH_ENVIRONMENTS = (
-    "equation",
-    "align",
-    "alignat",
-    "flalign",
-    "gather",
-    "multline",
-    "eqnarray",
-    "math",
-    "displaymath",
-)
-_BEGIN_ENV = re.compile(r"\\begin\{((?:" + "|".join(MATH_ENVIRONMENTS) + r")\*?)\}")
+_BEGIN_ENV = re.compile(r"\\begin\{((?:" + "|".join(BLOCK_OPENERS) + r")\*?)\}")
 ENV_KEY = "math"
 _BACKSLASH_OPENER = re.compile(r"\\\\?[(\[]")
 _BARE_REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]+\}")

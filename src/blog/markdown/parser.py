@@ -26,6 +26,7 @@ from blog.markdown.cjk import cjk_plugin
 from blog.markdown.highlight import highlight_code
 from blog.markdown.inline_text import inline_text
 from blog.markdown.math_syntax import ENV_KEY, MathContext, math_plugin
+from blog.markdown.walk import TEXT_TYPES, walk_tokens
 from blog.math.engine import MathEngine
 from blog.math.source import math_source_plugin
 from blog.model import TocEntry
@@ -155,11 +156,8 @@ def _more_marker(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 
 
 def _plain_text(inline: Token) -> str:
-    return "".join(
-        child.content
-        for child in inline.children or ()
-        if child.type in ("text", "code_inline", "math_inline")
-    )
+    pieces = walk_tokens(inline.children or (), alt_text=False)
+    return "".join(child.content for child in pieces if child.type in TEXT_TYPES)
 
 
 # Ids the page has besides headings: the theme's <main>, footnotes (fn1, fnref1) and equations
@@ -202,16 +200,13 @@ def _make_link_rewriter(base_path: str) -> Callable[[StateCore], None]:
     def rewrite(state: StateCore) -> None:
         if not prefix:
             return
-        for token in state.tokens:
-            if token.type == "html_block":
+        for token in walk_tokens(state.tokens, alt_text=False):
+            if token.type in ("html_block", "html_inline"):
                 token.content = rewrite_urls(token.content, under_prefix)
-            for child in token.children or ():
-                if child.type == "html_inline":
-                    child.content = rewrite_urls(child.content, under_prefix)
-                attribute = {"link_open": "href", "image": "src"}.get(child.type)
-                value = child.attrGet(attribute) if attribute else None
-                if attribute and isinstance(value, str):
-                    child.attrSet(attribute, under_prefix(value))
+            attribute = {"link_open": "href", "image": "src"}.get(token.type)
+            value = token.attrGet(attribute) if attribute else None
+            if attribute and isinstance(value, str):
+                token.attrSet(attribute, under_prefix(value))
 
     return rewrite
 
@@ -229,12 +224,9 @@ def _drop_dangerous_html_urls(state: StateCore) -> None:
 
         return _URL_ATTRIBUTE.sub(replace, source)
 
-    for token in state.tokens:
-        if token.type == "html_block":
+    for token in walk_tokens(state.tokens, alt_text=False):
+        if token.type in ("html_block", "html_inline"):
             token.content = clean(token.content)
-        for child in token.children or ():
-            if child.type == "html_inline":
-                child.content = clean(child.content)
 
 
 def _render_fence(

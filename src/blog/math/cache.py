@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from blog.util.atomic import write_atomically
 
 CACHE_DIR = ".blog-cache"
 FORMULA_FILE = "math.json"
@@ -144,17 +144,8 @@ class FormulaCache:
             ignore = self.path.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n", encoding="utf-8")
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".math-")
+            stored = {"fingerprint": self.fingerprint, "entries": self._used}
+            text = json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
+            write_atomically(self.path, text.encode("utf-8"))
         except OSError:
             return
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(
-                    {"fingerprint": self.fingerprint, "entries": self._used},
-                    out,
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                )
-            os.replace(temporary, self.path)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)

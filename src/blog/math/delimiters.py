@@ -12,18 +12,21 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from blog.util.text import Cjk, cjk_ranges
+
 # Pasted from web pages into notes; an author sees them as nothing, or as a space.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _BLANK = " \t\n\r\f\v\u00a0\u3000" + INVISIBLE
 
 _TEXT_GROUP = re.compile(r"\\(?:text[a-z]*|mbox|mathrm|operatorname)\s*\{[^{}]*\}")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = cjk_ranges(Cjk.HAN)
+_CJK = re.compile(f"[{_HAN}]")
 # Two words in a row (`and got`, `sign, then`), not `\sin x` or `d x`; CJK punctuation; a CJK
 # phrase. Chinese typed straight into a formula (`$ L_{总} $`) is a word or two, unpunctuated.
 _PROSE = re.compile(
     r"(?<![\\A-Za-z])[A-Za-z]{2,}[,;:.!?]?[ \t\n]+[A-Za-z]{2,}(?![A-Za-z])"
-    r"|[\u3000-\u303f\uff01-\uff1f]"
-    r"|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{4}"
+    f"|[{cjk_ranges(Cjk.PROSE_MARK)}]"
+    f"|[{_HAN}]{{4}}"
 )
 _STRONG = re.compile(r"\\[A-Za-z]|[\^_{}]")
 _RELATION = re.compile(r"[=<>]")

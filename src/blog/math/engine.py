@@ -11,6 +11,7 @@ stateless (numbering is `math_numbering`'s job), which is what makes caching it 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -31,8 +32,13 @@ from blog.math.mathml_fixes import FIXES_VERSION, fix_mathml
 from blog.math.rewrites import REWRITES_VERSION, rewrite
 from blog.util.digests import installed_library
 
-# The installed math-core (its version and files), for the formula cache's key.
-ENGINE = installed_library("math_core", "math_core")
+
+@functools.cache
+def engine_stamp() -> str:
+    """The installed math-core (its version and files), for the formula cache's key: looked up
+    when a build first needs it, not when this module is imported."""
+    return installed_library("math_core", "math_core")
+
 
 _OFFSET = re.compile(r"^(\d+): ")
 
@@ -51,7 +57,7 @@ class MathRenderError(Exception):
 def cache_fingerprint(macros: Mapping[str, str]) -> str:
     # The MathML fixes change cached output as the rewrites do: either version redoes it all.
     rewrites = f"{REWRITES_VERSION}+{FIXES_VERSION}"
-    return fingerprint(ENGINE, rewrites, LIMITS_VERSION, macros)
+    return fingerprint(engine_stamp(), rewrites, LIMITS_VERSION, macros)
 
 
 class MathEngine:

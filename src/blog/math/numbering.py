@@ -12,11 +12,10 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from blog.math.environments import NUMBERED, NUMBERED_ONCE
 from blog.math.tex import commands, is_escaped, read_argument, skip_spaces, split_top_level
 
-_NUMBERED = ("equation", "align", "gather", "multline", "eqnarray", "alignat", "flalign")
-_ONE_NUMBER = ("equation", "multline")  # the others number each row
-_EDGE = re.compile(r"\\(begin|end)\s*\{(" + "|".join(_NUMBERED) + r")(\*?)\}")
+_EDGE = re.compile(r"\\(begin|end)\s*\{(" + "|".join(NUMBERED) + r")(\*?)\}")
 _REF = re.compile(r"\\(eqref|ref)\s*\{([^{}]*)\}")
 _ONLY_REF = re.compile(r"\s*\\(eqref|ref)\s*\{([^{}]*)\}\s*")
 _NO_NUMBER = re.compile(r"\\(?:nonumber|notag)(?![A-Za-z])")
@@ -127,7 +126,7 @@ class EquationNumbering:
         numbers nothing itself, so an environment nested inside loses its numbers too."""
         body = _unnumbered(body)
         numbered = not starred
-        if name in _ONE_NUMBER:
+        if name in NUMBERED_ONCE:  # the others number each row
             rows = [_read_row(body)]
         else:
             rows = [_read_row(piece) for piece in split_top_level(body, "\\\\")]

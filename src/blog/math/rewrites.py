@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Callable
 
+from blog.math.environments import engine_names
 from blog.math.tex import (
     Argument,
     commands,
@@ -66,18 +67,7 @@ _DROPPED = (
 _DROPPED_PATTERN = re.compile(r"\\(?:" + "|".join(_DROPPED) + r")(?![A-Za-z])\s*")
 # `\cmd[opt]{...}{content}`: keep only the content.
 _UNWRAPPED = {"smash": 0, "colorbox": 1, "bbox": 0, "href": 1}
-_ENVIRONMENTS = {
-    "split": "aligned",
-    "eqnarray": "align",
-    "eqnarray*": "align*",
-    "flalign": "align",
-    "flalign*": "align*",
-    "alignat": "align",
-    "alignat*": "align*",
-    "smallmatrix": "matrix",
-    # mathtools' starred matrices take a column alignment, `[r]`, which is dropped
-    **{f"{kind}matrix*": f"{kind}matrix" for kind in ("", "p", "b", "B", "v", "V")},
-}
+_ENVIRONMENTS = engine_names()
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|nbsp|#[0-9]{1,6}|#x[0-9A-Fa-f]{1,6});")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _TEXT_COMMANDS = frozenset(

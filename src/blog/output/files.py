@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from blog.errors import BlogError
+from blog.util.atomic import write_atomically
 
 # Written into every output folder, so a later build knows it may replace that folder.
 MARKER = ".blog-build"
@@ -87,25 +88,11 @@ def _target(folder: Path, relative: str) -> str:
     return target
 
 
-def _replace_with(target: str, write: Callable[[str], object]) -> None:
+def _replace_with(target: str, content: bytes | Callable[[str], object]) -> None:
     """Give `target` new contents through a temporary file and a rename: the old file may be a
-    hard link shared with the live output, so it is never opened for writing."""
-    temporary = target + TEMPORARY_SUFFIX
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _write_bytes(content: bytes) -> Callable[[str], object]:
-    def write(path: str) -> None:
-        with open(path, "wb") as file:
-            file.write(content)
-
-    return write
+    hard link shared with the live output, so it is never opened for writing. The temporary
+    file's name ends in our suffix, so a leftover is recognized and removed."""
+    write_atomically(target, content, temporary=target + TEMPORARY_SUFFIX)
 
 
 def _write_new(target: str, content: bytes) -> None:
@@ -114,7 +101,7 @@ def _write_new(target: str, content: bytes) -> None:
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
-        _replace_with(target, _write_bytes(content))
+        _replace_with(target, content)
         return
     with open(fd, "wb") as file:
         file.write(content)

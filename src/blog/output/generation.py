@@ -51,6 +51,7 @@ from blog.output.files import (
     remove_folder,
     throw_away_now,
 )
+from blog.util.atomic import write_atomically
 from blog.util.digests import digest
 
 # (key or None for copies, size, mtime_ns, inode)
@@ -69,9 +70,7 @@ def _read_json(file: Path) -> object:
 
 
 def _write_json(file: Path, value: object) -> None:
-    temporary = file.with_name(file.name + ".tmp")
-    temporary.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-    os.replace(temporary, file)
+    write_atomically(file, json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
 
 def _entries(raw: object) -> dict[str, Entry]:

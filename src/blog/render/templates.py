@@ -19,7 +19,7 @@ import markupsafe
 
 from blog.config import SiteConfig
 from blog.content.discover import TEMPLATES_DIR, THEME_DIR, Boundary
-from blog.errors import BlogError, Diagnostic
+from blog.errors import BlogError, Diagnostic, not_utf8
 from blog.incremental.fingerprints import template_files
 from blog.output.files import put_bytes
 from blog.render.line_breaks import keep_punctuation_with_math
@@ -205,12 +205,9 @@ def _undecodable_template(config: SiteConfig, exc: UnicodeDecodeError, doing: st
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as bad:
-            return BlogError.at(
-                f"not valid UTF-8 (byte 0x{raw[bad.start]:02x}; {doing})",
-                path.relative_to(config.root).as_posix(),
-                raw.count(b"\n", 0, bad.start) + 1,
-                hint="save the template as UTF-8",
-            )
+            source = path.relative_to(config.root).as_posix()
+            hint = "save the template as UTF-8"
+            return BlogError([not_utf8(raw, bad, source, hint=hint, doing=doing)])
     return BlogError.at(f"a template is not valid UTF-8 ({exc.reason}; {doing})", TEMPLATES_DIR)
 
 

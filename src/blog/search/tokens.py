@@ -21,11 +21,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+from blog.util.text import Cjk, cjk_ranges
+
 # Scripts written without spaces between words: Han (with extensions), kana, Hangul.
-_CJK = (
-    "\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
-)
+_CJK = cjk_ranges(Cjk.UNSPACED)
 # A TeX command with a short argument, a TeX command, a CJK run, or a word.
 _TOKEN = re.compile(
     r"\\([a-z]+)\s*\{\s*([a-z0-9]{1,16})\s*\}"

@@ -15,6 +15,7 @@ event stream, and the checks that keep a local preview from being a hole.
 
 from __future__ import annotations
 
+import functools
 import html
 import ipaddress
 import json
@@ -33,9 +34,6 @@ from urllib.parse import unquote, urlsplit
 from blog.output.files import MARKER
 
 EVENTS_PATH = "/__blog/events"
-LIVERELOAD_JS = (Path(__file__).parent.parent / "theme" / "dev" / "livereload.js").read_text(
-    "utf-8"
-)
 KEEPALIVE_SECONDS = 15.0
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 NO_SITE_YET = b"<!doctype html><title>No page</title><body><p>No page here (yet).</p></body>"
@@ -177,8 +175,14 @@ def _through_symlink(root: str, parts: list[str]) -> bool:
     return False
 
 
+@functools.cache
+def _livereload_js() -> str:
+    """The dev server's script, read when a first page is served, not when this is imported."""
+    return (Path(__file__).parent.parent / "theme" / "dev" / "livereload.js").read_text("utf-8")
+
+
 def inject(page: bytes, version: int) -> bytes:
-    script = f'<script data-version="{version}">\n{LIVERELOAD_JS}</script>\n'.encode()
+    script = f'<script data-version="{version}">\n{_livereload_js()}</script>\n'.encode()
     at = page.rfind(b"</body>")
     return page[:at] + script + page[at:] if at >= 0 else page + script
 

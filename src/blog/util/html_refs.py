@@ -6,7 +6,8 @@ Used by `blog check`: pure functions of a string, no files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+
+from blog.util.html_scan import StartTag, start_tags
 
 # Attributes that hold a URL the browser fetches or follows.
 _URL_ATTRIBUTES = {"href", "src", "poster"}
@@ -41,56 +42,32 @@ def _kind(tag: str, attributes: dict[str, str | None]) -> str:
     return "resource"
 
 
-class _Scanner(HTMLParser):
-    """Collects references and ids; raw HTML in a post may be anything, so a malformed `<![`
-    is read as text (Python 3.11's parser raises AssertionError on it)."""
-
-    def parse_marked_section(self, i: int, report: bool = True) -> int:
-        try:
-            return super().parse_marked_section(i, report)
-        except AssertionError:
-            return i + 3
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.scan = PageScan()
-        self._line_starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                self._line_starts.append(index + 1)
-
-    def _offset(self) -> int:
-        line, column = self.getpos()
-        return self._line_starts[line - 1] + column
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        offset = self._offset()
-        kind = _kind(tag, attributes)
-        if tag == "link" and kind == "resource":
-            rel = (attributes.get("rel") or "").lower().split()
-            if not {"icon", "alternate", "preload", "manifest"} & set(rel):
-                kind = ""  # canonical, author…: not something this site must contain
-        for name, value in attrs:
-            if name in _URL_ATTRIBUTES and value is not None and kind:
-                self.scan.references.append(Reference(kind, value, offset))
-            elif name == "srcset" and value:
-                for candidate in value.split(","):
-                    url = candidate.strip().split(" ")[0]
-                    if url:
-                        self.scan.references.append(Reference("image", url, offset))
-            elif name == "id" and value:
-                self.scan.ids.append(Anchor(value, offset))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
+def _scan_tag(tag: StartTag, scan: PageScan) -> None:
+    attributes = {attribute.name: attribute.value for attribute in tag.attributes}
+    offset = tag.start
+    kind = _kind(tag.name, attributes)
+    if tag.name == "link" and kind == "resource":
+        rel = (attributes.get("rel") or "").lower().split()
+        if not {"icon", "alternate", "preload", "manifest"} & set(rel):
+            kind = ""  # canonical, author…: not something this site must contain
+    for attribute in tag.attributes:
+        name, value = attribute.name, attribute.value
+        if name in _URL_ATTRIBUTES and value is not None and kind:
+            scan.references.append(Reference(kind, value, offset))
+        elif name == "srcset" and value:
+            for candidate in value.split(","):
+                url = candidate.strip().split(" ")[0]
+                if url:
+                    scan.references.append(Reference("image", url, offset))
+        elif name == "id" and value:
+            scan.ids.append(Anchor(value, offset))
 
 
 def scan_page(text: str) -> PageScan:
-    scanner = _Scanner(text)
-    scanner.feed(text)
-    scanner.close()
-    return scanner.scan
+    scan = PageScan()
+    for tag in start_tags(text):
+        _scan_tag(tag, scan)
+    return scan
 
 
 def line_of(text: str, offset: int) -> int:

@@ -6,40 +6,45 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from urllib.parse import urljoin
 
-# A start tag with an `href` or `src` attribute, with quoted values that may hold `>`. Text never
-# matches: markdown escapes its `<`. (Math is thousands of tags with neither: the regex passes
-# over them without a call back into Python.)
-_START_TAG = re.compile(
-    r"""<[A-Za-z](?:[^>"']|"[^"]*"|'[^']*')*?\s(?:href|src)\s*=(?:[^>"']|"[^"]*"|'[^']*')*>""",
-    re.IGNORECASE,
-)
-# Every attribute of a tag, one after another, each with its whole value: a match never starts
-# inside a quoted value, so `alt="x src=y onerror=…"` (an image's alt text) is not an attribute.
-_ATTRIBUTE = re.compile(r"""(\s+)([^\s=>"'/]+)(?:(\s*=\s*)("[^"]*"|'[^']*'|[^\s>"']+))?""")
+from blog.util.html_scan import replace_spans, start_tags
+
 _URL_NAMES = {"href", "src"}
+# Math is thousands of tags with neither attribute: a fragment without these is left unread.
+_MAY_HOLD_URL = re.compile("href|src", re.IGNORECASE)
 
 
 def rewrite_urls(fragment: str, change: Callable[[str], str]) -> str:
-    """`fragment` with each `href`/`src` value replaced by `change(value)`; an attribute whose
-    value does not change keeps its bytes."""
+    """`fragment` with each `href`/`src` value replaced by `change(value)`, written in double
+    quotes; every other byte, and an attribute whose value does not change, stays as it was."""
+    if not _MAY_HOLD_URL.search(fragment):
+        return fragment
+    edits: list[tuple[int, int, str]] = []
+    for tag in start_tags(fragment, _URL_NAMES):
+        for attribute in tag.attributes:
+            value = attribute.value
+            if attribute.name in _URL_NAMES and value is not None:
+                changed = change(value)
+                if changed != value:
+                    new = f'"{html.escape(changed)}"'
+                    edits.append((attribute.value_start, attribute.end, new))
+    return replace_spans(fragment, edits)
 
-    def in_attribute(match: re.Match[str]) -> str:
-        quoted = match.group(4)
-        if quoted is None or match.group(2).lower() not in _URL_NAMES:
-            return match.group(0)
-        value = html.unescape(quoted[1:-1] if quoted[0] in "\"'" else quoted)
-        changed = change(value)
-        if changed == value:
-            return match.group(0)
-        return f'{match.group(1)}{match.group(2)}{match.group(3)}"{html.escape(changed)}"'
 
-    def in_tag(match: re.Match[str]) -> str:
-        return _ATTRIBUTE.sub(in_attribute, match.group(0))
-
-    return _START_TAG.sub(in_tag, fragment)
+def without_attributes(fragment: str, names: Collection[str]) -> str:
+    """`fragment` with every attribute in `names` taken out of its tags, with the space before
+    it: `<h2 id="x">` becomes `<h2>`."""
+    edits: list[tuple[int, int, str]] = []
+    for tag in start_tags(fragment, names):
+        for attribute in tag.attributes:
+            if attribute.name in names:
+                start = attribute.start
+                if fragment[start - 1].isspace():
+                    start -= 1
+                edits.append((start, attribute.end, ""))
+    return replace_spans(fragment, edits)
 
 
 @functools.lru_cache(maxsize=512)  # a post is in several feeds; `blog serve` builds again

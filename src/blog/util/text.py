@@ -4,15 +4,60 @@ from __future__ import annotations
 
 import math
 import re
+from enum import Flag, auto
 
-# Han, kana, Hangul and CJK punctuation/full-width forms: each character is a unit of reading.
-CJK_RANGES = (
-    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-    "\U00020000-\U0002fa1f"
+
+class Cjk(Flag):
+    """Kinds of CJK code points. Each user takes the union it needs from the one table below."""
+
+    HAN = auto()  # ideographs of the Basic Multilingual Plane
+    HAN_SUPPLEMENT = auto()  # ideographs beyond it (extensions B and later, compatibility)
+    KANA = auto()
+    OTHER_SCRIPT = auto()  # Hangul, jamo, bopomofo, strokes, kana extensions
+    RADICAL = auto()
+    PUNCTUATION = auto()  # CJK and full-width punctuation
+    FULLWIDTH_DIGIT = auto()
+    FULLWIDTH_OTHER = auto()  # full-width letters, half-width kana and Hangul, symbols
+
+    # Scripts written without spaces between words (search terms; search.js keeps a copy).
+    UNSPACED = HAN | HAN_SUPPLEMENT | KANA | OTHER_SCRIPT
+    # What spacing puts a space beside Latin letters and digits.
+    IDEOGRAPH = HAN | KANA
+    # Each character is a unit of reading (word counts, excerpts, emphasis, line joining).
+    READING = UNSPACED | RADICAL | PUNCTUATION | FULLWIDTH_DIGIT | FULLWIDTH_OTHER
+    # Marks that show a formula in dollar signs is really prose.
+    PROSE_MARK = PUNCTUATION | FULLWIDTH_DIGIT
+
+
+# The one table of CJK ranges: (first, last, kind).
+CJK_TABLE: tuple[tuple[str, str, Cjk], ...] = (
+    ("\u2e80", "\u2fdf", Cjk.RADICAL),
+    ("\u3000", "\u303f", Cjk.PUNCTUATION),
+    ("\u3040", "\u30ff", Cjk.KANA),
+    ("\u3100", "\u312f", Cjk.OTHER_SCRIPT),
+    ("\u3130", "\u318f", Cjk.OTHER_SCRIPT),
+    ("\u31a0", "\u31ff", Cjk.OTHER_SCRIPT),
+    ("\u3400", "\u4dbf", Cjk.HAN),
+    ("\u4e00", "\u9fff", Cjk.HAN),
+    ("\uac00", "\ud7af", Cjk.OTHER_SCRIPT),
+    ("\uf900", "\ufaff", Cjk.HAN),
+    ("\ufe30", "\ufe4f", Cjk.PUNCTUATION),
+    ("\uff00", "\uff0f", Cjk.PUNCTUATION),
+    ("\uff10", "\uff19", Cjk.FULLWIDTH_DIGIT),
+    ("\uff1a", "\uff20", Cjk.PUNCTUATION),
+    ("\uff21", "\uffef", Cjk.FULLWIDTH_OTHER),
+    ("\U00020000", "\U0002fa1f", Cjk.HAN_SUPPLEMENT),
 )
+
+
+def cjk_ranges(kinds: Cjk) -> str:
+    """The ranges of `kinds`, for inside a regex character class: `f"[{cjk_ranges(Cjk.HAN)}]"`."""
+    return "".join(f"{first}-{last}" for first, last, kind in CJK_TABLE if kind & kinds)
+
+
+CJK_RANGES = cjk_ranges(Cjk.READING)
 CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
-_CJK_PUNCT = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\ufe30-\ufe4f]")
+_CJK_PUNCT = re.compile(f"[{cjk_ranges(Cjk.PUNCTUATION)}]")
 _LATIN_WORD = re.compile(f"[^\\s{CJK_RANGES}]+")
 # An ASCII run of non-spaces with a letter or digit in it: a word, as `_LATIN_WORD` + isalnum.
 _ASCII_WORD = re.compile(r"(?<!\S)\S*?[A-Za-z0-9]\S*")
