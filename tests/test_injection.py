@@ -36,6 +36,10 @@ LINKS = """\
 <object data="javascript:alert(1)"></object> <img srcset="javascript:alert(1) 1x">
 <svg><a><animate attributeName="href" values="x;javascript:alert(1)"/><text>p</text></a></svg>
 
+<div>
+<a/href="javascript:alert(1)">v</a> <a title="x"href="javascript:alert(1)">w</a>
+</div>
+
 Math: $\\href{javascript:alert(1)}{q}$ $\\url{javascript:alert(1)}$ $\\href{JaVaScRiPt:x}{r}$
 
 Fine: [s](/posts/x/) ![t](data:image/png;base64,iVBORw0KGgo=) [u](https://example.com/)

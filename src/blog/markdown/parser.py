@@ -37,7 +37,8 @@ from blog.util.urls import heading_id, unique
 MORE_MARKER = "more_marker"
 _MORE_LINE = re.compile(r"^<!--\s*more\s*-->\s*$")
 _URL_ATTRIBUTE = re.compile(
-    r"""(\s)(href|src|action|formaction|xlink:href|poster|background|srcset|data|values|to|from)"""
+    # After a space, a `/` or a closing quote: browsers read an attribute after each.
+    r"""([\s/"'])(href|src|action|formaction|xlink:href|poster|background|srcset|data|values|to|from)"""
     r"""\s*=\s*"""
     r"""("[^"]*"|'[^']*'|[^\s>"']+)""",
     re.IGNORECASE,
