@@ -36,6 +36,9 @@ class BuildSession:
     index_signature: Signature | None = None  # of the index file `post_cache` matches
     post_keys: dict[str, tuple[Signature, str]] = field(default_factory=dict)  # path → key
     search_postings: Postings | None = None  # the search index, updated post by post
+    # The last build's `render.templates.PageRenderer` (its compiled templates), for the next
+    # one; typed loosely, as this stage is below rendering.
+    renderer: object = None
     _deferred: list[Callable[[], None]] = field(default_factory=list)
 
     def cached_index(self, fingerprint: str) -> PostCache | None:
@@ -87,3 +90,4 @@ class BuildSession:
         self.index_signature = None
         self.post_keys.clear()
         self.search_postings = None
+        self.renderer = None
