@@ -222,13 +222,17 @@ def _undecodable_template(config: SiteConfig, exc: UnicodeDecodeError, doing: st
     return BlogError.at(f"a template is not valid UTF-8 ({exc.reason}; {doing})", TEMPLATES_DIR)
 
 
+# What the theme's pages extend or import, not pages themselves: Jinja loads them when a page is
+# rendered, so compiling them ahead would only slow a build that renders nothing.
+LAYOUTS = frozenset({"base.html", "macros.html"})
+
 # Stores a page's bytes; True when the live output already held exactly these.
 Put = Callable[[str, bytes], bool]
 _RenderContext = tuple[PageRenderer, Sequence[PageJob], Put]
 
 
 def prepare(config: SiteConfig, previous: PageRenderer | None = None) -> PageRenderer:
-    """A renderer with the theme's templates compiled (while workers parse posts); template
+    """A renderer with the theme's page templates compiled (while workers parse posts); template
     errors are left for `render`, which reports them with the page being rendered. A process
     that builds again with the same settings (`blog serve`) passes the renderer of its last
     build, which is kept: Jinja recompiles only the templates whose files changed."""
@@ -238,7 +242,7 @@ def prepare(config: SiteConfig, previous: PageRenderer | None = None) -> PageRen
         renderer = previous
     else:
         renderer = PageRenderer(config, overrides)
-    for name in sorted(os.listdir(THEME_TEMPLATES)):
+    for name in sorted(set(os.listdir(THEME_TEMPLATES)) - LAYOUTS):
         # Left for `render`, which reports them with the page being rendered (a template nested
         # too deep to compile raises RecursionError, for one).
         with contextlib.suppress(Exception):
