@@ -35,14 +35,7 @@ ACCEPTED_STATE = frozenset(
         "blog.util.parallel: _worker_context",
     }
 )
-STATE_TO_GO = frozenset(
-    {
-        # Folders already made in this build: to be owned by the writer that makes them.
-        "blog.output.files: _made_folders",
-        # Templates prepared in this process: to be held by the renderer's own context.
-        "blog.render.templates: _prepared",
-    }
-)
+STATE_TO_GO: frozenset[str] = frozenset()
 
 
 # -- import cycles -------------------------------------------------------------------------

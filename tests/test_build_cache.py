@@ -18,10 +18,11 @@ from blog.config import load_config
 from blog.incremental.build_cache import DiskCache, PostFile, hash_post
 from blog.incremental.fingerprints import post_fingerprint
 from blog.incremental.post_cache import PostCache
-from blog.search.index import Postings
+from blog.search.index import Postings, SearchIndex
 from blog.serve.session import RACY_NANOSECONDS, ServeSession
 from blog.site.loading import load_posts
-from blog.site.pages import page_keys, plan_pages
+from blog.site.outputs import plan_site
+from blog.site.pages import page_keys
 
 
 @dataclass
@@ -153,7 +154,8 @@ def test_page_keys_count_a_post_by_the_fingerprint_given_beside_it(tmp_path: Pat
     root = make_site(tmp_path / "site")
     config = load_config(root)
     loaded = load_posts(config, drafts=False)
-    pages = plan_pages(config, loaded.posts, (), search={})
+    search = SearchIndex(loaded.posts, loaded.search_terms, loaded.fingerprints)
+    pages = plan_site(config, loaded.posts, (), search, loaded.fingerprints).page_jobs()
     before = page_keys(pages, "page fingerprint", loaded.fingerprints)
     assert page_keys(pages, "page fingerprint", dict(loaded.fingerprints)) == before
     changed = {**loaded.fingerprints, "posts/p1.md": "another fingerprint"}

@@ -19,7 +19,7 @@ from blog.math.engine import MathEngine
 from blog.model import collect_tags
 from blog.render.templates import PageRenderer
 from blog.search.index import SearchIndex
-from blog.site.pages import plan_pages
+from blog.site.outputs import plan_site
 
 BASE = "https://example.org/blog/"
 HOSTILE = "A & B <c> ]]> "  # and a form feed, which XML cannot hold
@@ -119,11 +119,10 @@ def test_a_title_with_a_form_feed_loses_only_the_form_feed(tmp_path: Path) -> No
     written = {}
     posts = (hostile,)
     index = SearchIndex(posts, {"posts/a.md": loaded.search_terms}, {"posts/a.md": "x"})
-    search = index.page_data()
-    for job in plan_pages(config, posts, collect_tags(posts), search=search):
+    plan = plan_site(config, posts, collect_tags(posts), index, {"posts/a.md": "x"})
+    for job in plan.page_jobs():
         if job.template == "atom.xml":
-            page = renderer.render(job.template, job.output, job.source, **job.context)
-            written[job.output] = page.text
+            written[job.output] = renderer.page(job).text
     assert sorted(written) == ["atom.xml", "tags/t/atom.xml"]
     for name, text in written.items():
         path = tmp_path / name.replace("/", "_")

@@ -11,6 +11,7 @@ from pathlib import Path
 from sites import post, tree_digest, write_site
 
 from blog.build import BuildOptions, BuildReport, build
+from blog.render.templates import THEME_TEMPLATES, PageRenderer
 from blog.serve.session import RACY_NANOSECONDS, ServeSession
 
 
@@ -88,3 +89,29 @@ def test_a_post_index_written_by_another_build_is_read_again(tmp_path: Path) -> 
     )
     build(other, BuildOptions(cache=False, jobs=1))
     assert tree_digest(root / "public") == tree_digest(other / "public")
+
+
+def test_a_session_keeps_its_renderer_until_a_site_template_shadows_the_theme(
+    tmp_path: Path,
+) -> None:
+    """`blog serve` keeps its compiled templates between builds, in its session (no module
+    keeps them); a site template added since is used, in a renderer made afresh."""
+    root = make_site(tmp_path / "site")
+    session = ServeSession()
+    session_build(root, session)
+    first = session.renderer
+    assert isinstance(first, PageRenderer)
+    (root / "posts/p1.md").write_text(post("Post 1", date="2024-01-01", body="EEEE"), "utf-8")
+    assert session_build(root, session).pages_rendered > 0
+    assert session.renderer is first
+
+    other = ServeSession()
+    session_build(make_site(tmp_path / "other"), other)
+    assert other.renderer is not first  # another site's session shares nothing
+
+    assert (THEME_TEMPLATES / "404.html").is_file()
+    (root / "templates").mkdir()
+    (root / "templates/404.html").write_text("the site's own\n", "utf-8")
+    session_build(root, session)
+    assert session.renderer is not first
+    assert (root / "public/404.html").read_text(encoding="utf-8") == "the site's own\n"

@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from blog.build import BuildOptions, configure, generated_files, plan_site
+from blog.build import BuildOptions, configure
 from blog.config import SiteConfig
 from blog.content.discover import TEMPLATES_DIR
 from blog.errors import Diagnostic
 from blog.incremental.post_cache import CacheDamaged
 from blog.incremental.site_lock import site_lock
 from blog.model import Post, collect_tags
-from blog.output.files import collect
 from blog.search.index import SearchIndex
 from blog.site.loading import load_posts
+from blog.site.outputs import plan_site
 from blog.site.pages import PageJob
 from blog.util.html_refs import PageScan, line_of, scan_page
 from blog.util.urls import heading_id
@@ -87,14 +87,13 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
 
     loaded = load_posts(config, drafts=drafts, read_cache=read_cache, jobs=jobs)
     search = SearchIndex(loaded.posts, loaded.search_terms, loaded.fingerprints)
-    plan = plan_site(config, loaded.posts, collect_tags(loaded.posts), search)
-    pages = plan.pages
-    files = collect([*plan.statics, *generated_files(pages, plan.search)])
+    tags = collect_tags(loaded.posts)
+    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints)
+    # Every output of the build, made in memory: the pages rendered, the rest known by path.
+    files = {item.path for item in plan.outputs}
+    pages = plan.page_jobs()
     renderer = PageRenderer(config)
-    texts = {
-        job.output: renderer.render(job.template, job.output, job.source, **job.context).text
-        for job in pages
-    }
+    texts = {job.output: renderer.page(job).text for job in pages}
     scans = {path: scan_page(text) for path, text in texts.items() if path.endswith(".html")}
     problems: list[Diagnostic] = list(loaded.warnings)
     placer = _Placer(config)
@@ -107,7 +106,7 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
         text = texts[job.output]
         spans = list(_post_spans(job, text))
         placer.new_page()
-        for found in _page_problems(config, job.output, scan, files.keys(), scans):
+        for found in _page_problems(config, job.output, scan, files, scans):
             span = next((s for s in spans if s.start <= found.offset < s.end), None)
             if span is not None:
                 problem = placer.in_post(span.post, found)

@@ -2,8 +2,9 @@
 
 A file whose bytes did not change is not rewritten: the live output's file is hard-linked in, so
 it keeps its inode and mtime. A file is never opened for writing in place, since it may be a link
-shared with the live output; new contents go to a temporary file that is renamed over it. These
-are plain functions of paths, so worker processes can call them in parallel.
+shared with the live output; new contents go to a temporary file that is renamed over it. A
+`StagingFolder` is plain data (two paths and the folders it made), so worker processes are handed
+one and write into the same folder in parallel.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import shutil
 import stat
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from blog.errors import BlogError
@@ -27,15 +28,6 @@ MARKER = ".blog-build"
 MARKER_TEXT = "This folder is written by `blog build` and replaced on every build.\n"
 # New contents are written beside their file under this suffix, then renamed over it.
 TEMPORARY_SUFFIX = ".blog-tmp"
-
-
-@dataclass(frozen=True, slots=True)
-class OutputFile:
-    """A file of the site: rendered text, or a copy of a static file."""
-
-    path: str  # relative, with `/`
-    source: str  # what made it, for collision messages
-    copy_from: Path | None = None
 
 
 def check_output_folder(out: Path) -> None:
@@ -51,41 +43,6 @@ def check_output_folder(out: Path) -> None:
             "refusing to replace it",
             hint="delete it yourself, or choose another folder with --output",
         )
-
-
-def collect(files: Iterable[OutputFile]) -> dict[str, OutputFile]:
-    """Later static files override earlier ones (site over theme); anything else colliding, or
-    escaping the output folder, is an error."""
-    chosen: dict[str, OutputFile] = {}
-    for item in files:
-        parts = item.path.split("/")
-        if item.path.startswith("/") or any(part in ("", ".", "..") for part in parts):
-            raise BlogError.at(f"refusing to write outside the output: {item.path}", item.source)
-        clash = chosen.get(item.path)
-        overriding = (
-            clash is not None and clash.copy_from is not None and item.copy_from is not None
-        )
-        if clash is not None and not overriding:
-            raise BlogError.at(
-                f"two things write {item.path}: {clash.source} and {item.source}",
-                item.source,
-                hint="rename the post's slug or the static file",
-            )
-        chosen[item.path] = item
-    return chosen
-
-
-_made_folders: set[str] = set()  # folders known to exist in the folder being prepared
-
-
-def _target(folder: Path, relative: str) -> str:
-    # Plain strings and os calls: a build handles thousands of files, and pathlib is slow at it.
-    target = os.path.join(folder, relative)
-    parent = os.path.dirname(target)
-    if parent not in _made_folders:
-        os.makedirs(parent, exist_ok=True)
-        _made_folders.add(parent)
-    return target
 
 
 def _replace_with(target: str, content: bytes | Callable[[str], object]) -> None:
@@ -107,54 +64,72 @@ def _write_new(target: str, content: bytes) -> None:
         file.write(content)
 
 
-def put_bytes(folder: Path, live: Path, relative: str, content: bytes) -> bool:
-    """Make `folder/relative` hold `content`; True when the live output already held exactly
-    these bytes (its file is then shared, keeping its mtime)."""
-    target = _target(folder, relative)
-    old = os.path.join(live, relative)
-    if _same_bytes(old, content) and _share(old, target):
-        return True
-    _write_new(target, content)
-    return False
+@dataclass(slots=True)
+class StagingFolder:
+    """The folder the next generation is prepared in, and the live output it is compared with.
+    It remembers the folders it has made, so each is made once (a build handles thousands of
+    files); a worker process handed a copy remembers its own."""
 
+    folder: Path
+    live: Path
+    made: set[str] = field(default_factory=set)  # folders known to exist in `folder`
 
-def put_copy(folder: Path, live: Path, relative: str, source: Path) -> bool:
-    """Copy a static file, keeping its mtime; True when the live output already held it (same
-    size and mtime, as rsync judges, or else the same bytes). A `source` that is a symlink (one
-    `discover` allowed) is copied as the file it leads to: the output never holds a link."""
-    target = _target(folder, relative)
-    old = os.path.join(live, relative)
-    same = is_copy_of(old, source) or _same_bytes(old, source.read_bytes())
-    if same and _share(old, target):
-        return True
-    if os.path.lexists(target):
-        _replace_with(target, lambda path: shutil.copy2(source, path))
-    else:
-        shutil.copy2(source, target)
-    return False
+    def _target(self, relative: str) -> str:
+        # Plain strings and os calls: a build handles thousands of files, and pathlib is slow.
+        target = os.path.join(self.folder, relative)
+        parent = os.path.dirname(target)
+        if parent not in self.made:
+            os.makedirs(parent, exist_ok=True)
+            self.made.add(parent)
+        return target
 
-
-def put_kept(folder: Path, live: Path, relative: str) -> bool:
-    """Carry a file of the live output over unchanged; False if that is not possible."""
-    old = os.path.join(live, relative)
-    try:
-        if not stat.S_ISREG(os.lstat(old).st_mode):
-            return False
-    except OSError:
+    def put_bytes(self, relative: str, content: bytes) -> bool:
+        """Make `relative` hold `content`; True when the live output already held exactly
+        these bytes (its file is then shared, keeping its mtime)."""
+        target = self._target(relative)
+        old = os.path.join(self.live, relative)
+        if _same_bytes(old, content) and _share(old, target):
+            return True
+        _write_new(target, content)
         return False
-    return _share(old, _target(folder, relative))
 
+    def put_copy(self, relative: str, source: Path) -> bool:
+        """Copy a static file, keeping its mtime; True when the live output already held it
+        (same size and mtime, as rsync judges, or else the same bytes). A `source` that is a
+        symlink (one `discover` allowed) is copied as the file it leads to: the output never
+        holds a link."""
+        target = self._target(relative)
+        old = os.path.join(self.live, relative)
+        same = is_copy_of(old, source) or _same_bytes(old, source.read_bytes())
+        if same and _share(old, target):
+            return True
+        if os.path.lexists(target):
+            _replace_with(target, lambda path: shutil.copy2(source, path))
+        else:
+            shutil.copy2(source, target)
+        return False
 
-def carry(folder: Path, live: Path, relative: str) -> None:
-    """Put a file (or symlink) of the live output into `folder` as it is, a hard link: one
-    that no build made, which must not be lost. Raises OSError if that cannot be done."""
-    old = os.path.join(live, relative)
-    if not _share(old, _target(folder, relative)) and os.path.lexists(old):
-        raise OSError(errno.EIO, "cannot carry this file into the new output", old)
+    def put_kept(self, relative: str) -> bool:
+        """Carry a file of the live output over unchanged; False if that is not possible."""
+        old = os.path.join(self.live, relative)
+        try:
+            if not stat.S_ISREG(os.lstat(old).st_mode):
+                return False
+        except OSError:
+            return False
+        return _share(old, self._target(relative))
+
+    def carry(self, relative: str) -> None:
+        """Put a file (or symlink) of the live output in as it is, a hard link: one that no
+        build made, which must not be lost. Raises OSError if that cannot be done."""
+        old = os.path.join(self.live, relative)
+        if not _share(old, self._target(relative)) and os.path.lexists(old):
+            raise OSError(errno.EIO, "cannot carry this file into the new output", old)
 
 
 def remove(folder: Path, relative: str) -> None:
-    """Delete a file that is no longer part of the site, and the folders it leaves empty."""
+    """Delete a file that is no longer part of the site, and the folders it leaves empty (from
+    a spare, before a `StagingFolder` of it is made: that one then knows no folder yet)."""
     target = os.path.join(folder, relative)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(target)
@@ -173,7 +148,6 @@ def _remove_empty(folder: Path, start: str) -> None:
             os.rmdir(parent)
         except OSError:  # not empty, or gone
             break
-        _made_folders.discard(parent)
         parent = os.path.dirname(parent)
 
 
@@ -237,10 +211,6 @@ def exchange(a: Path, b: Path) -> bool:
     at_cwd = -100  # AT_FDCWD
     result = renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(result == 0)
-
-
-def forget_folders() -> None:
-    _made_folders.clear()
 
 
 def empty(folder: Path) -> None:

@@ -39,14 +39,11 @@ from blog.output.files import (
     MARKER,
     MARKER_TEXT,
     TEMPORARY_SUFFIX,
-    carry,
+    StagingFolder,
     check_output_folder,
     empty,
     exchange,
-    forget_folders,
     link_files,
-    put_bytes,
-    put_kept,
     remove,
     remove_folder,
     throw_away_now,
@@ -108,9 +105,13 @@ class Kept:
 class Stage:
     """The folder the next generation is prepared in."""
 
-    folder: Path
+    files: StagingFolder  # what puts files into it
     is_spare: bool
     kept: Kept = field(default_factory=Kept)
+
+    @property
+    def folder(self) -> Path:
+        return self.files.folder
 
 
 @dataclass(slots=True)
@@ -170,7 +171,7 @@ class Output:
                     return True
             except OSError:
                 pass
-        return put_kept(stage.folder, self.out, relative)
+        return stage.files.put_kept(relative)
 
     def kept_names(self, wanted: Collection[str], *, everywhere: bool = True) -> tuple[str, ...]:
         """What the live output holds that no build made and the site does not make now (a
@@ -196,7 +197,6 @@ class Output:
         """The spare, with every file the site no longer has (or never had) deleted; or, if
         there is none, a fresh folder beside the output. Files kept from the live output are
         carried into it."""
-        forget_folders()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         # Here, before anything is replaced, a cache folder that cannot be made fails the build.
         self.state.mkdir(parents=True, exist_ok=True)
@@ -205,7 +205,7 @@ class Output:
         for folder in kept.folders:
             os.makedirs(os.path.join(stage.folder, folder), exist_ok=True)
         for relative in kept.files:
-            carry(stage.folder, self.out, relative)
+            stage.files.carry(relative)
         stage.kept = kept
         return stage
 
@@ -218,16 +218,16 @@ class Output:
             remove(spare, relative)
         for relative in empty_folders:  # made again below if they are kept
             remove_folder(spare, relative)
-        return Stage(spare, is_spare=True)
+        return Stage(StagingFolder(spare, self.out), is_spare=True)
 
     def _fresh_stage(self) -> Stage:
         folder = tempfile.mkdtemp(prefix=self._staging_prefix, dir=self.out.parent)
-        return Stage(Path(folder), is_spare=False)
+        return Stage(StagingFolder(Path(folder), self.out), is_spare=False)
 
     def commit(self, stage: Stage, keys: Mapping[str, str | None]) -> None:
         """Make `stage` the live output with exactly the files in `keys` and the kept ones, and
         record them."""
-        put_bytes(stage.folder, self.out, MARKER, MARKER_TEXT.encode("utf-8"))
+        stage.files.put_bytes(MARKER, MARKER_TEXT.encode("utf-8"))
         os.chmod(stage.folder, 0o755)  # mkdtemp makes it private; a site is world-readable
         stamp = self._file_system_time()
         previous = self._swap(stage.folder)

@@ -1,5 +1,6 @@
 """Jinja rendering: the environment (autoescape, StrictUndefined, theme + site overrides) and
-turning the site model into output pages."""
+turning the pages of the site plan into text. Rendering writes nothing: `render_pages` hands
+each page's bytes to a function the output stage gives it."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from blog.config import SiteConfig
 from blog.content.discover import TEMPLATES_DIR, THEME_DIR, Boundary
 from blog.errors import BlogError, Diagnostic, not_utf8
 from blog.incremental.fingerprints import template_files
-from blog.output.files import put_bytes
 from blog.render.line_breaks import keep_punctuation_with_math
 from blog.site.pages import PageJob
 from blog.site.structured_data import blog_posting
@@ -122,10 +122,18 @@ def _display_name(filename: str, config: SiteConfig) -> str:
 
 
 class PageRenderer:
-    def __init__(self, config: SiteConfig) -> None:
+    def __init__(self, config: SiteConfig, overrides: tuple[Path, ...] = ()) -> None:
         self.config = config
         self.env = create_environment(config)
-        self.overrides: tuple[Path, ...] = ()  # the site's template files it was made with
+        self.overrides = overrides  # the site's template files it was made with
+
+    def __reduce__(self) -> tuple[type[PageRenderer], tuple[SiteConfig]]:
+        # A spawned worker (not on Linux) makes its own from the settings: an environment
+        # holds functions, which cannot be pickled. A forked one inherits this one as it is.
+        return PageRenderer, (self.config,)
+
+    def page(self, job: PageJob) -> Page:
+        return self.render(job.template, job.output, job.source, **job.context)
 
     def render(self, template: str, output: str, source: str, **context: Any) -> Page:
         page_url = self.config.base_path + quote(output.removesuffix("index.html"))
@@ -211,83 +219,71 @@ def _undecodable_template(config: SiteConfig, exc: UnicodeDecodeError, doing: st
     return BlogError.at(f"a template is not valid UTF-8 ({exc.reason}; {doing})", TEMPLATES_DIR)
 
 
-_RenderContext = tuple[PageRenderer, Sequence[PageJob], Path, Path]
+# What the theme's pages extend or import, not pages themselves: Jinja loads them when a page is
+# rendered, so compiling them ahead would only slow a build that renders nothing.
+LAYOUTS = frozenset({"base.html", "macros.html"})
 
-_prepared: PageRenderer | None = None
-
-# Every template a build renders; `prepare` compiles them ahead of time.
-PAGE_TEMPLATES = (
-    "index.html", "post.html", "tags.html", "tag.html", "archive.html", "404.html", "search.html",
-    "atom.xml", "sitemap.xml", "robots.txt",
-)  # fmt: skip
+# Stores a page's bytes; True when the live output already held exactly these.
+Put = Callable[[str, bytes], bool]
+_RenderContext = tuple[PageRenderer, Sequence[PageJob], Put]
 
 
-def prepare(config: SiteConfig) -> None:
-    """Import Jinja and compile the templates now (while workers parse posts); template errors
-    are left for `render`, which reports them with the page being rendered. A process that builds
-    again with the same settings (`blog serve`) keeps its environment: Jinja recompiles only the
-    templates whose files changed."""
-    global _prepared
+def prepare(config: SiteConfig, previous: PageRenderer | None = None) -> PageRenderer:
+    """A renderer with the theme's page templates compiled (while workers parse posts); template
+    errors are left for `render`, which reports them with the page being rendered. A process
+    that builds again with the same settings (`blog serve`) passes the renderer of its last
+    build, which is kept: Jinja recompiles only the templates whose files changed."""
     # Jinja notices an edited template, not a new site template shadowing the theme's one.
     overrides = tuple(template_files(config))
-    if _prepared is not None and (_prepared.config, _prepared.overrides) == (config, overrides):
-        _prepared.config = config  # the same settings; `_start_worker` matches on identity
+    if previous is not None and (previous.config, previous.overrides) == (config, overrides):
+        renderer = previous
     else:
-        _prepared = PageRenderer(config)
-        _prepared.overrides = overrides
-    for name in PAGE_TEMPLATES:
+        renderer = PageRenderer(config, overrides)
+    for name in sorted(set(os.listdir(THEME_TEMPLATES)) - LAYOUTS):
         # Left for `render`, which reports them with the page being rendered (a template nested
         # too deep to compile raises RecursionError, for one).
         with contextlib.suppress(Exception):
-            _prepared.env.get_template(name)
+            renderer.env.get_template(name)
+    return renderer
 
 
-def _start_worker(
-    config: SiteConfig, pages: Sequence[PageJob], staging: Path, out: Path
-) -> _RenderContext:
-    # A forked worker inherits the prepared renderer (the same config object); others make one.
-    if _prepared is not None and _prepared.config is config:
-        renderer = _prepared
-    else:
-        renderer = PageRenderer(config)
-    return renderer, pages, staging, out
+def _start_worker(renderer: PageRenderer, pages: Sequence[PageJob], put: Put) -> _RenderContext:
+    return renderer, pages, put
 
 
 def _render_chunk(
     context: _RenderContext, indices: Sequence[int]
 ) -> tuple[int, int, tuple[Diagnostic, ...]]:
-    """Render and stage these pages: (how many, how many came out unchanged, the first error)."""
-    renderer, pages, staging, out = context
+    """Render and store these pages: (how many, how many came out unchanged, the first error)."""
+    renderer, pages, put = context
     unchanged = 0
     for index in indices:
-        job = pages[index]
         try:
-            page = renderer.render(job.template, job.output, job.source, **job.context)
+            page = renderer.page(pages[index])
         except BlogError as exc:
             return len(indices), unchanged, tuple(exc.diagnostics)
-        unchanged += put_bytes(staging, out, page.path, page.text.encode("utf-8"))
+        unchanged += put(page.path, page.text.encode("utf-8"))
     return len(indices), unchanged, ()
 
 
 def render_pages(
-    config: SiteConfig,
+    renderer: PageRenderer,
     pages: Sequence[PageJob],
-    todo: Sequence[int],
+    put: Put,
     *,
-    staging: Path,
-    out: Path,
     jobs: int,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> int:
-    """Render `pages[i]` for each i in `todo` into the staging folder, on every core when there
-    are many; returns how many came out byte-identical to the previous output."""
+    """Render `pages` and `put` each one's bytes, on every core when there are many (each worker
+    calls its own copy of `put`); returns how many came out byte-identical to the previous
+    output."""
     unchanged = done = 0
     results = run_chunks(
         _render_chunk,
-        chunked(todo, jobs, smallest=16),
-        jobs=jobs if len(todo) >= PARALLEL_MIN_PAGES else 1,
+        chunked(range(len(pages)), jobs, smallest=16),
+        jobs=jobs if len(pages) >= PARALLEL_MIN_PAGES else 1,
         setup=_start_worker,
-        setup_args=(config, pages, staging, out),
+        setup_args=(renderer, pages, put),
     )
     for count, same, errors in results:
         if errors:
@@ -295,5 +291,5 @@ def render_pages(
         unchanged += same
         done += count
         if progress:
-            progress("pages", done, len(todo))
+            progress("pages", done, len(pages))
     return unchanged

@@ -120,3 +120,4 @@ class ServeSession:
         self.index_signature = None
         self.post_keys.clear()
         self.postings = None
+        self.renderer = None

@@ -1,11 +1,12 @@
-"""Which pages the site has, what each is made from, and which must be rendered again.
+"""A page to render, and its key: whether it must be rendered again.
 
-Every page is planned as a `PageJob`: a template, an output path and the data it is given. Its key
-digests the page fingerprint (code, every setting, every template) and that data, where a post
-counts by its fingerprint (given beside the posts), which changes with anything that shaped it. A
-page whose key and output file match the previous build's is carried over without rendering; so
-editing one post renders its own page, its neighbours (prev/next), the listing and tag pages it is
-on, the archive, tag index, feed and sitemap, and nothing else.
+Every page is planned as a `PageJob` (by the generators in `site.outputs`): a template, an output
+path and the data it is given. Its key digests the page fingerprint (code, every setting, every
+template) and that data, where a post counts by its fingerprint (given beside the posts), which
+changes with anything that shaped it. A page whose key and output file match the previous
+build's is carried over without rendering; so editing one post renders its own page, its
+neighbours (prev/next), the listing and tag pages it is on, the archive, tag index, feed and
+sitemap, and nothing else.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from blog.config import SiteConfig
-from blog.model import Pager, Post, Tag, YearGroup, group_by_year, neighbours, paginate
+from blog.model import Pager, Post, Tag, YearGroup
 from blog.util.digests import digest
-from blog.util.urls import file_path, url_path
 
-FEED_FILE = "atom.xml"
-ROBOTS_FILE = "robots.txt"
+# A page's entry in the sitemap: its URL, and when what it shows last changed.
+SitemapEntry = tuple[str, datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,73 +30,7 @@ class PageJob:
     source: str  # what it is made from, for error messages
     context: Mapping[str, Any]
     replaceable: bool = False  # a file of the same path in static/ is used instead
-
-
-def _newest_change(posts: Sequence[Post]) -> datetime | None:
-    """When the newest of `posts` last changed: a listing's `updated` or `<lastmod>`."""
-    return max((p.updated or p.date for p in posts), default=None)
-
-
-def _feed(posts: Sequence[Post], limit: int, tag: Tag | None) -> dict[str, Any]:
-    shown = tuple(posts[:limit])
-    updated = _newest_change(shown)
-    return {
-        "posts": shown,
-        "tag": tag,
-        "updated": updated.isoformat() if updated else "1970-01-01T00:00:00+00:00",
-    }
-
-
-def plan_pages(
-    config: SiteConfig,
-    posts: tuple[Post, ...],
-    tags: tuple[Tag, ...],
-    *,
-    search: Mapping[str, object],
-) -> list[PageJob]:
-    """Every page of the site; `tags` are `collect_tags(posts)`, `search` is what the search
-    page needs to know about the index."""
-    index_pages = paginate(posts, config.per_page, config.base_path)
-    tag_pages = {
-        tag.slug: paginate(tag.posts, config.per_page, config.base_path, "tags", tag.slug)
-        for tag in tags
-    }
-    pages = [
-        PageJob("index.html", pager.output_file, "index", {"pager": pager}) for pager in index_pages
-    ]
-    around = neighbours(posts)
-    for post in posts:
-        older, newer = around[post.slug]
-        context: dict[str, Any] = {"post": post, "older": older, "newer": newer}
-        pages.append(PageJob("post.html", post.output_file, post.source, context))
-    pages.append(PageJob("tags.html", file_path("tags"), "tags", {"tags": tags}))
-    for tag in tags:
-        for pager in tag_pages[tag.slug]:
-            context = {"tag": tag, "pager": pager}
-            pages.append(PageJob("tag.html", pager.output_file, f"tag {tag.name}", context))
-    archive = {"years": group_by_year(posts)}
-    pages.append(PageJob("archive.html", file_path("archive"), "archive", archive))
-    pages.append(PageJob("404.html", "404.html", "404", {}))
-    pages.append(PageJob("search.html", file_path("search"), "search", {"search": search}))
-    pages.append(PageJob("atom.xml", FEED_FILE, "feed", _feed(posts, config.feed_limit, None)))
-    for tag in tags:
-        feed = _feed(tag.posts, config.feed_limit, tag)
-        pages.append(PageJob("atom.xml", f"tags/{tag.slug}/{FEED_FILE}", f"feed {tag.name}", feed))
-    newest = _newest_change(posts)
-    sitemap_urls = [
-        *((pager.url, _newest_change(pager.posts)) for pager in index_pages),
-        *((post.url, post.updated or post.date) for post in posts),
-        (url_path(config.base_path, "tags"), newest),
-        *(
-            (pager.url, _newest_change(pager.posts))
-            for tag in tags
-            for pager in tag_pages[tag.slug]
-        ),
-        (url_path(config.base_path, "archive"), newest),
-    ]
-    pages.append(PageJob("sitemap.xml", "sitemap.xml", "sitemap", {"entries": sitemap_urls}))
-    pages.append(PageJob("robots.txt", ROBOTS_FILE, "robots", {}, replaceable=True))
-    return pages
+    sitemap: SitemapEntry | None = None  # listed in sitemap.xml (not part of its key)
 
 
 class _DataDigest:
