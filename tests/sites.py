@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from blog.model import InMemoryBody, Post
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -89,3 +94,20 @@ def copy_example_site(root: Path) -> Path:
         elif source.is_file():
             shutil.copy(source, root / name)
     return root
+
+
+def model_post(n: int, *, base_path: str = "/", **changes: Any) -> Post:
+    """Post `n` as the model holds it, with only what listings and page keys read: for unit
+    tests that need no build."""
+    post = Post(
+        source=f"posts/p{n}.md",
+        slug=f"p{n}",
+        url=f"{base_path}posts/p{n}/",
+        title=f"Post {n}",
+        title_html=f"Post {n}",
+        date=datetime(2024, 1, 1 + n, tzinfo=UTC),
+        body=InMemoryBody(),
+        excerpt="",
+        excerpt_truncated=False,
+    )
+    return dataclasses.replace(post, **changes)

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sites import model_post
 
-from blog.model import InMemoryBody, Pager, Post, Tag, YearGroup, paginate
+from blog.model import Pager, Post, Tag, YearGroup, paginate
 from blog.site.pages import PageJob, page_keys
 
 CODE = "code-1"  # stands for the page fingerprint: code, settings, templates
@@ -23,20 +24,8 @@ CODE = "code-1"  # stands for the page fingerprint: code, settings, templates
 # (1 of 2) Where a post's fingerprint is set.
 def make_post(n: int, fingerprint: str = "", **changes: Any) -> Post:
     """Post `n`, whose fingerprint is `fingerprint` (default: one of its own)."""
-    post = Post(
-        source=f"posts/p{n}.md",
-        slug=f"p{n}",
-        url=f"/posts/p{n}/",
-        title=f"Post {n}",
-        title_html=f"Post {n}",
-        date=datetime(2024, 1, 1 + n, tzinfo=UTC),
-        body=InMemoryBody(),
-        excerpt="",
-        excerpt_truncated=False,
-        # The test's stand-in for what a build keeps beside the post (read back by `keys`).
-        extra={FINGERPRINT: fingerprint or f"fp{n}"},
-    )
-    return dataclasses.replace(post, **changes)
+    # The test's stand-in for what a build keeps beside the post (read back by `keys`).
+    return model_post(n, extra={FINGERPRINT: fingerprint or f"fp{n}"}, **changes)
 
 
 FINGERPRINT = "test fingerprint"

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
+from sites import model_post
 
-from blog.model import InMemoryBody, Pager, Post, paginate
+from blog.model import Pager, Post, paginate
 
 
 def make_post(n: int) -> Post:
-    """A post with only what a listing needs (the one place that builds `Post`s here)."""
-    return Post(
-        source=f"posts/p{n}.md",
-        slug=f"p{n}",
-        url=f"/notes/posts/p{n}/",
-        title=f"Post {n}",
-        title_html=f"Post {n}",
-        date=datetime(2024, 1, 1 + n, tzinfo=UTC),
-        body=InMemoryBody(),
-        excerpt="",
-        excerpt_truncated=False,
-    )
+    """A post with only what a listing needs."""
+    return model_post(n, base_path="/notes/")
 
 
 POSTS = tuple(make_post(n) for n in range(7))
