@@ -235,7 +235,7 @@ def blog_has_quiet() -> bool:
     # --quiet is newer than some installed versions; without it progress output goes to stdout,
     # which is discarded anyway.
     usage = subprocess.run(
-        [sys.executable, "-m", "blog", "build", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "mathblog", "build", "--help"], capture_output=True, text=True
     )
     if usage.returncode:
         sys.exit(f"blog build --help failed:\n{usage.stderr[-4000:]}")
@@ -243,13 +243,13 @@ def blog_has_quiet() -> bool:
 
 
 def blog_command(root: Path) -> list[str]:
-    command = [sys.executable, "-m", "blog", "build", "--source", str(root)]
+    command = [sys.executable, "-m", "mathblog", "build", "--source", str(root)]
     return [*command, "--quiet"] if blog_has_quiet() else command
 
 
 def blog_stamp() -> float:
     """Newest modification time in the blog package: every build imports whatever is there."""
-    spec = importlib.util.find_spec("blog")
+    spec = importlib.util.find_spec("mathblog")
     folders = (spec.submodule_search_locations or []) if spec else []
     return max(
         (

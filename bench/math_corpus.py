@@ -35,9 +35,9 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
-from blog.markdown.parser import create_markdown, render_body
-from blog.math.engine import MathEngine
-from blog.math.tex import find_unescaped, is_escaped
+from mathblog.markdown.parser import create_markdown, render_body
+from mathblog.math.engine import MathEngine
+from mathblog.math.tex import find_unescaped, is_escaped
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus" / "notes"

@@ -46,8 +46,8 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
-from blog.markdown.parser import create_markdown, render_body
-from blog.math.engine import MathEngine
+from mathblog.markdown.parser import create_markdown, render_body
+from mathblog.math.engine import MathEngine
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus" / "notes"

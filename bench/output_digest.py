@@ -36,7 +36,7 @@ def digest(public: Path) -> tuple[str, int]:
 
 
 def build(site: Path) -> tuple[str, int]:
-    command = [sys.executable, "-m", "blog", "build", "--source", str(site)]
+    command = [sys.executable, "-m", "mathblog", "build", "--source", str(site)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode:
         sys.exit(f"build of {site} failed:\n{result.stderr[-4000:]}")

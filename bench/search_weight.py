@@ -89,7 +89,7 @@ def main() -> None:
             root.mkdir()
             shutil.copy(REPO / "site.toml", root)
             shutil.copytree(REPO / "posts", root / "posts")
-        subprocess.run([sys.executable, "-m", "blog", "build", "--quiet"], cwd=root, check=True)
+        subprocess.run([sys.executable, "-m", "mathblog", "build", "--quiet"], cwd=root, check=True)
         measure(root / "public", QUERIES)
 
 

@@ -206,7 +206,7 @@ def run(posts: int, edits: int, pause: float) -> list[Edit]:
         target = root / "posts" / edit_targets(root / "posts", 1)[0]
         original = target.read_text(encoding="utf-8")
         process = subprocess.Popen(
-            [sys.executable, "-m", "blog", "serve", "-s", str(root), "--port", "0"],
+            [sys.executable, "-m", "mathblog", "serve", "-s", str(root), "--port", "0"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

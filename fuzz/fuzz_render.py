@@ -10,8 +10,9 @@ Each input is a whole post file (front matter and body): a real post from `posts
 pieces that stress the delimiter rules (`$`, `\\`, `{`, `*`, `_`, `[`, backticks, CJK, `<`, deep
 nesting), and formulas that define macros (`\\def`, `\\newcommand`, `\\let`: nested, recursive,
 expanding to brackets) and use them many times or nested deep. About 30% of the inputs come
-with site macros of their own (`[math.macros]`), which may call each other. It goes through
-`blog.content.post.load_post`, the post page is rendered with the theme, and the result is checked:
+with site macros of their own (`[math.macros]`), which may call each other. It goes
+through `mathblog.content.post.load_post`, the post page is rendered with the theme, and the
+result is checked:
 
 - nothing but `BlogError` may be raised;
 - with `raw_html = false`, every element the output opens is closed, in order;
@@ -242,12 +243,12 @@ def make_input(rng: random.Random, corpus: list[str], site_names: list[str]) -> 
 
 def _child(connection: Connection) -> None:
     """Render posts sent over `connection` until it closes; answer each with problems found."""
-    from blog.config import SiteConfig, load_config
-    from blog.content.post import load_post
-    from blog.errors import BlogError
-    from blog.math.engine import MathEngine, MathRenderError
-    from blog.render.templates import PageRenderer
-    from blog.site.loading import create_renderers
+    from mathblog.config import SiteConfig, load_config
+    from mathblog.content.post import load_post
+    from mathblog.errors import BlogError
+    from mathblog.math.engine import MathEngine, MathRenderError
+    from mathblog.render.templates import PageRenderer
+    from mathblog.site.loading import create_renderers
 
     sys.path.insert(0, str(REPO / "tests"))
     from htmlcheck import duplicate_ids, html_problems
@@ -600,9 +601,9 @@ def _reachable_bad_link(root: Path, allowed: list[Path]) -> bool:
 
 def _symlink_child(connection: Connection) -> None:
     """Build the sites sent over `connection`; answer with the outcome of each."""
-    from blog.build import BuildOptions, build
-    from blog.errors import BlogError
-    from blog.serve.http import resolve_path
+    from mathblog.build import BuildOptions, build
+    from mathblog.errors import BlogError
+    from mathblog.serve.http import resolve_path
 
     while True:
         try:

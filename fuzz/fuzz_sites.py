@@ -164,7 +164,7 @@ class Outcome:
 
 def start_build(site: Path, tag: str, jobs: int) -> Run:
     env = {**os.environ, TAG_VARIABLE: tag, "PYTHONPATH": str(REPO / "src")}
-    command = [sys.executable, "-m", "blog", "build", "-s", str(site), "-j", str(jobs)]
+    command = [sys.executable, "-m", "mathblog", "build", "-s", str(site), "-j", str(jobs)]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
     )

@@ -17,9 +17,9 @@ import argparse
 import random
 import time
 
-from blog.math.converter import Converter, Lost
-from blog.math.limits import bracket_refusal, written_refusal
-from blog.math.rewrites import rewrite
+from mathblog.math.converter import Converter, Lost
+from mathblog.math.limits import bracket_refusal, written_refusal
+from mathblog.math.rewrites import rewrite
 
 PIECES = [
     "(", "[", "{", "}", "x", "_", "^", "&", "\\\\", "|", ".", "1", " ", "]", ")", "((", "))",

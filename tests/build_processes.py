@@ -56,7 +56,7 @@ def start_blog(
 ) -> subprocess.Popen[bytes]:
     """`blog ARGS` in `root`, tagged; its output goes to `log` (a file, not a pipe: a pipe
     would keep a reader waiting for as long as any process holding it lives)."""
-    command = [sys.executable, "-m", "blog", *args]
+    command = [sys.executable, "-m", "mathblog", *args]
     environment = {**os.environ, TAG: tag}
     if log is None:
         return subprocess.Popen(

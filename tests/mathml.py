@@ -1,4 +1,4 @@
-"""Pages and fragments without each formula's TeX annotation (`blog.math.source`), for tests
+"""Pages and fragments without each formula's TeX annotation (`mathblog.math.source`), for tests
 that look at the MathML alone."""
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from blog.search.index import shard_of
-from blog.search.tokens import tokens
+from mathblog.search.index import shard_of
+from mathblog.search.tokens import tokens
 
 
 def postings(site: Path, term: str) -> dict[int, int]:

@@ -82,7 +82,7 @@ def _pump(stream: object, into: queue.Queue[str]) -> None:
 @contextmanager
 def serving(root: Path, *args: str) -> Iterator[Server]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "blog", "serve", "-s", str(root), "--port", "0", *args],
+        [sys.executable, "-m", "mathblog", "serve", "-s", str(root), "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from blog.model import InMemoryBody, Post
+from mathblog.model import InMemoryBody, Post
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ def post(title: str = "A post", date: str = "2024-05-01", body: str = "Hello.", 
 
 def run_blog(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "blog", *map(str, args)],
+        [sys.executable, "-m", "mathblog", *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,

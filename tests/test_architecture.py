@@ -17,7 +17,7 @@ import grimp
 import pytest
 from sites import REPO
 
-PACKAGE = "blog"
+PACKAGE = "mathblog"
 SOURCE = REPO / "src" / PACKAGE
 
 # Import cycles known and accepted, each a sorted tuple of the modules in it. None today: a
@@ -29,10 +29,10 @@ ACCEPTED_STATE = frozenset(
     {
         # Pools still running, stopped when the interpreter exits (an atexit hook must find
         # them without being handed them).
-        "blog.util.parallel: _LIVE_POOLS",
+        "mathblog.util.parallel: _LIVE_POOLS",
         # A worker process's one context, set by its pool's setup; there is one per process by
         # construction, and the tasks it runs are handed it explicitly.
-        "blog.util.parallel: _worker_context",
+        "mathblog.util.parallel: _worker_context",
     }
 )
 STATE_TO_GO: frozenset[str] = frozenset()
@@ -235,7 +235,7 @@ def _mutated_names(tree: ast.Module) -> Iterator[tuple[str, int, str]]:
 
 
 def _imported_names(tree: ast.Module, package: str) -> dict[str, tuple[str, str]]:
-    """`from blog.x import NAME [as alias]`: alias → (blog.x, NAME)."""
+    """`from mathblog.x import NAME [as alias]`: alias → (blog.x, NAME)."""
     imported: dict[str, tuple[str, str]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(package):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from blog.util.atomic import write_atomically
+from mathblog.util.atomic import write_atomically
 
 
 def test_new_contents_replace_the_old_and_a_shared_hard_link_keeps_its_bytes(

@@ -13,16 +13,16 @@ from pathlib import Path
 
 from sites import post, run_blog, tree_digest, write_site
 
-from blog.build import BuildOptions, build
-from blog.config import load_config
-from blog.incremental.build_cache import DiskCache, PostFile, hash_post
-from blog.incremental.fingerprints import post_fingerprint
-from blog.incremental.post_cache import PostCache
-from blog.search.index import Postings, SearchIndex
-from blog.serve.session import RACY_NANOSECONDS, ServeSession
-from blog.site.loading import load_posts
-from blog.site.outputs import plan_site
-from blog.site.pages import page_keys
+from mathblog.build import BuildOptions, build
+from mathblog.config import load_config
+from mathblog.incremental.build_cache import DiskCache, PostFile, hash_post
+from mathblog.incremental.fingerprints import post_fingerprint
+from mathblog.incremental.post_cache import PostCache
+from mathblog.search.index import Postings, SearchIndex
+from mathblog.serve.session import RACY_NANOSECONDS, ServeSession
+from mathblog.site.loading import load_posts
+from mathblog.site.outputs import plan_site
+from mathblog.site.pages import page_keys
 
 
 @dataclass

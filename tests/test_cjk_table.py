@@ -6,11 +6,11 @@ import itertools
 import re
 from pathlib import Path
 
-import blog
-from blog.search.tokens import all_terms
-from blog.util.text import CJK_TABLE, Cjk, cjk_ranges, count_units, is_cjk
+import mathblog
+from mathblog.search.tokens import all_terms
+from mathblog.util.text import CJK_TABLE, Cjk, cjk_ranges, count_units, is_cjk
 
-SEARCH_JS = Path(blog.__file__).parent / "theme" / "static" / "js" / "search.js"
+SEARCH_JS = Path(mathblog.__file__).parent / "theme" / "static" / "js" / "search.js"
 
 
 def _code_points(ranges: str) -> set[int]:

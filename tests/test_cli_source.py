@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from blog.cli import _parser
+from mathblog.cli import _parser
 
 
 @pytest.mark.parametrize(
@@ -30,7 +30,7 @@ def test_new_writes_into_the_source_folder(tmp_path: Path) -> None:
     (site / "posts").mkdir(parents=True)
     (site / "site.toml").write_text('title = "Notes"\n', encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "blog", "new", "Hello", "--slug", "hello", "-s", str(site)],
+        [sys.executable, "-m", "mathblog", "new", "Hello", "--slug", "hello", "-s", str(site)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from fixtures import UPDATE, case_id, cases, rewrite
 
-from blog.config import SiteConfig, load_config, parse_config
-from blog.errors import BlogError
+from mathblog.config import SiteConfig, load_config, parse_config
+from mathblog.errors import BlogError
 
 FIXTURE = "config.md"
 

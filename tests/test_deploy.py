@@ -6,7 +6,7 @@ from __future__ import annotations
 from sites import REPO
 from workflows import check_pages_workflow, load_workflow, step_index
 
-from blog.commands.init import SITE_FILES
+from mathblog.commands.init import SITE_FILES
 
 
 def test_this_repository_tests_builds_and_deploys() -> None:

@@ -12,14 +12,14 @@ from pathlib import Path
 from sitecheck import ATOM, broken_absolute_urls, feed_urls, parse_page
 from sites import post, run_blog, write_site
 
-from blog.config import load_config
-from blog.content.post import Renderers, create_title_markdown, load_post
-from blog.markdown.parser import create_markdown
-from blog.math.engine import MathEngine
-from blog.model import collect_tags
-from blog.render.templates import PageRenderer
-from blog.search.index import SearchIndex
-from blog.site.outputs import plan_site
+from mathblog.config import load_config
+from mathblog.content.post import Renderers, create_title_markdown, load_post
+from mathblog.markdown.parser import create_markdown
+from mathblog.math.engine import MathEngine
+from mathblog.model import collect_tags
+from mathblog.render.templates import PageRenderer
+from mathblog.search.index import SearchIndex
+from mathblog.site.outputs import plan_site
 
 BASE = "https://example.org/blog/"
 HOSTILE = "A & B <c> ]]> "  # and a form feed, which XML cannot hold

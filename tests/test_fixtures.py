@@ -8,10 +8,10 @@ import pytest
 from fixtures import UPDATE, case_id, cases, rewrite
 from mathml import without_source
 
-from blog.markdown.excerpt import make_excerpt
-from blog.markdown.parser import create_markdown, render_body
-from blog.math.engine import MathEngine
-from blog.util.i18n import ui_strings
+from mathblog.markdown.excerpt import make_excerpt
+from mathblog.markdown.parser import create_markdown, render_body
+from mathblog.math.engine import MathEngine
+from mathblog.util.i18n import ui_strings
 
 BASE_PATH = "/notes/"
 # One engine each for the whole module: an engine converts in a process of its own.

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from fixtures import UPDATE, case_id, cases, rewrite
 
-from blog.content.frontmatter import split_post, validate_front_matter
-from blog.errors import BlogError
+from mathblog.content.frontmatter import split_post, validate_front_matter
+from mathblog.errors import BlogError
 
 PATH = "posts/x.md"
 FIXTURE = "front_matter.md"

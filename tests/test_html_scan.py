@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from blog.util.html_refs import scan_page
-from blog.util.html_scan import start_tags
-from blog.util.html_urls import rewrite_urls, without_attributes
+from mathblog.util.html_refs import scan_page
+from mathblog.util.html_scan import start_tags
+from mathblog.util.html_urls import rewrite_urls, without_attributes
 
 
 def _upper(url: str) -> str:

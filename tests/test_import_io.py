@@ -24,11 +24,11 @@ def hook(event, args):
         seen.append("open livereload.js")
 
 sys.addaudithook(hook)
-import blog.math.engine, blog.serve.http, blog.cli
+import mathblog.math.engine, mathblog.serve.http, mathblog.cli
 print("at import:", seen)
 seen.clear()
-from blog.math.engine import cache_fingerprint
-from blog.serve.http import inject
+from mathblog.math.engine import cache_fingerprint
+from mathblog.serve.http import inject
 cache_fingerprint({})
 inject(b"<body></body>", 1)
 print("when used:", sorted(set(seen)))

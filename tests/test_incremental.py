@@ -16,11 +16,11 @@ import pytest
 from search_lookup import lookup
 from sites import post, run_blog, tree_digest, write_site
 
-from blog.build import BuildOptions, BuildReport, build
-from blog.config import SiteConfig
-from blog.incremental.fingerprints import PAGE_ONLY_FIELDS, POST_FIELDS
-from blog.render.templates import THEME_TEMPLATES
-from blog.serve.session import ServeSession
+from mathblog.build import BuildOptions, BuildReport, build
+from mathblog.config import SiteConfig
+from mathblog.incremental.fingerprints import PAGE_ONLY_FIELDS, POST_FIELDS
+from mathblog.render.templates import THEME_TEMPLATES
+from mathblog.serve.session import ServeSession
 
 CONFIG = """\
 title = "Notes"
@@ -276,7 +276,7 @@ def test_a_damaged_or_deleted_cache_is_rebuilt(site: Path, tmp_path: Path) -> No
 def test_body_packs_are_pruned_and_compacted(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("blog.incremental.post_cache.MAX_PACKS", 3)
+    monkeypatch.setattr("mathblog.incremental.post_cache.MAX_PACKS", 3)
     packs = site / ".blog-cache/bodies"
     for round_ in range(6):
         edit(site / f"posts/p{1 + round_ % 6}.md", "Body", f"Round {round_} body")

@@ -3,7 +3,7 @@ test_phone_browser.py)."""
 
 from __future__ import annotations
 
-from blog.render.line_breaks import keep_punctuation_with_math
+from mathblog.render.line_breaks import keep_punctuation_with_math
 
 X = "<math><mi>x</mi></math>"
 

@@ -12,8 +12,8 @@ import pytest
 from browser import browser_page, find_browser
 from playwright.sync_api import Page
 
-from blog.markdown.parser import create_markdown, render_body
-from blog.math.engine import MathEngine
+from mathblog.markdown.parser import create_markdown, render_body
+from mathblog.math.engine import MathEngine
 
 ENGINE = MathEngine()
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, sync_playwright
 from serving import Server, serving
 from sites import post, write_site
 
-from blog.math.engine import MathEngine
+from mathblog.math.engine import MathEngine
 
 LONG_TEX = (
     r"f(x) = a_1 x_1 + a_2 x_2 + a_3 x_3 + a_4 x_4 + a_5 x_5 + a_6 x_6 + a_7 x_7"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from blog.markdown.parser import create_markdown, render_body
-from blog.math.environments import (
+from mathblog.markdown.parser import create_markdown, render_body
+from mathblog.math.environments import (
     BLOCK_OPENERS,
     ENVIRONMENTS,
     NUMBERED,
@@ -13,8 +13,8 @@ from blog.math.environments import (
     Numbering,
     engine_names,
 )
-from blog.math.numbering import EquationNumbering
-from blog.math.rewrites import rewrite
+from mathblog.math.numbering import EquationNumbering
+from mathblog.math.rewrites import rewrite
 
 
 def test_the_table_is_consistent() -> None:

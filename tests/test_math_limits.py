@@ -21,9 +21,9 @@ from mathml import without_source
 from serving import EventStream, serving
 from sites import post, run_blog, write_site
 
-from blog.math.cache import FormulaCache, looks_like_mathml
-from blog.math.converter import FORMULA_SECONDS
-from blog.site.loading import PARALLEL_MIN_POSTS
+from mathblog.math.cache import FormulaCache, looks_like_mathml
+from mathblog.math.converter import FORMULA_SECONDS
+from mathblog.site.loading import PARALLEL_MIN_POSTS
 
 # Enough posts for `-j 2` to parse them in two worker processes.
 FILLERS = {
@@ -239,8 +239,8 @@ def test_a_cached_value_that_math_core_never_writes_is_refused(value: str) -> No
 def test_what_math_core_writes_is_accepted_from_the_cache() -> None:
     """Every conversion of the fixtures and the corpus passes the check, or a warm build would
     quietly convert them all again."""
-    from blog.markdown.parser import create_markdown, render_body
-    from blog.math.engine import MathEngine
+    from mathblog.markdown.parser import create_markdown, render_body
+    from mathblog.math.engine import MathEngine
 
     cache = FormulaCache("f")
     engine = MathEngine({"R": r"\mathbb{R}"}, cache)
@@ -257,7 +257,7 @@ def test_what_math_core_writes_is_accepted_from_the_cache() -> None:
 
 CHILD_OF = """
 import sys, time
-from blog.math.engine import MathEngine
+from mathblog.math.engine import MathEngine
 engine = MathEngine()
 engine.render("x", display=False)
 print("converted", flush=True)

@@ -11,9 +11,9 @@ from mathml import without_source
 from sitecheck import broken_references
 from sites import post, run_blog, tree_digest, without_progress, write_site
 
-from blog.math.cache import fingerprint
-from blog.math.engine import engine_stamp
-from blog.math.limits import LIMITS_VERSION
+from mathblog.math.cache import fingerprint
+from mathblog.math.engine import engine_stamp
+from mathblog.math.limits import LIMITS_VERSION
 
 EQUATIONS = r"""
 As \eqref{eq:elbo} shows, and $\ref{eq:elbo}$ again.

@@ -17,9 +17,9 @@ from pathlib import Path
 from search_lookup import postings
 from sites import REPO, post, run_blog, write_site
 
-from blog.markdown.parser import create_markdown
-from blog.math.engine import MathEngine
-from blog.math.lines import split_inline
+from mathblog.markdown.parser import create_markdown
+from mathblog.math.engine import MathEngine
+from mathblog.math.lines import split_inline
 
 # `<`, `&`, `]]>` and something that looks like a link attribute, which must stay TeX.
 TRICKY_TEX = r'\mathcal{L} < b \& c_{]]>} + \text{ href="/x" }'

@@ -12,7 +12,7 @@ import pytest
 from sitecheck import ATOM, SITEMAP, parse_page, sitemap_urls
 from sites import post, run_blog, write_site
 
-from blog.util.script_json import script_json
+from mathblog.util.script_json import script_json
 
 BASE = "https://example.org/notes/"
 EVIL = '"><script>alert(1)</script>'

@@ -18,7 +18,7 @@ from sites import big_site, post, run_blog, tree_digest, write_site
 
 def start_build(root: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "blog", "build", "--quiet"],
+        [sys.executable, "-m", "mathblog", "build", "--quiet"],
         cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -9,16 +9,16 @@ from pathlib import Path
 
 from sites import post, write_site
 
-from blog.build import BuildOptions, build
-from blog.config import load_config
-from blog.model import collect_tags
-from blog.output.files import MARKER, StagingFolder
-from blog.output.generation import Output
-from blog.output.writer import write_site as write_outputs
-from blog.render.templates import PageRenderer, prepare
-from blog.search.index import SearchIndex
-from blog.site.loading import load_posts
-from blog.site.outputs import (
+from mathblog.build import BuildOptions, build
+from mathblog.config import load_config
+from mathblog.model import collect_tags
+from mathblog.output.files import MARKER, StagingFolder
+from mathblog.output.generation import Output
+from mathblog.output.writer import write_site as write_outputs
+from mathblog.render.templates import PageRenderer, prepare
+from mathblog.search.index import SearchIndex
+from mathblog.site.loading import load_posts
+from mathblog.site.outputs import (
     GENERATORS,
     Generator,
     OutputFile,
@@ -28,7 +28,7 @@ from blog.site.outputs import (
     plan_site,
     sitemap,
 )
-from blog.site.pages import PageJob
+from mathblog.site.pages import PageJob
 
 
 def make_site(root: Path) -> Path:

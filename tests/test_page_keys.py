@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sites import model_post
 
-from blog.model import Pager, Post, Tag, YearGroup, paginate
-from blog.site.pages import PageJob, page_keys
+from mathblog.model import Pager, Post, Tag, YearGroup, paginate
+from mathblog.site.pages import PageJob, page_keys
 
 CODE = "code-1"  # stands for the page fingerprint: code, settings, templates
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sites import model_post
 
-from blog.model import Pager, Post, paginate
+from mathblog.model import Pager, Post, paginate
 
 
 def make_post(n: int) -> Post:

@@ -18,9 +18,9 @@ from build_processes import new_tag, start_blog, tagged, wait_until
 from sites import BIG_SITE_BODY as BODY
 from sites import big_site, post, run_blog, tree_digest
 
-from blog.cli import main
-from blog.config import load_config
-from blog.site.loading import load_posts
+from mathblog.cli import main
+from mathblog.config import load_config
+from mathblog.site.loading import load_posts
 
 
 def workers_seen(tag: str, process: subprocess.Popen[bytes]) -> Callable[[], bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from blog.util.progress import ProgressReporter
+from mathblog.util.progress import ProgressReporter
 
 
 def reporter(*, terminal: bool) -> tuple[ProgressReporter, io.StringIO]:

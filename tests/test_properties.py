@@ -8,14 +8,14 @@ from htmlcheck import html_problems
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blog.config import SiteConfig
-from blog.content.post import load_post
-from blog.errors import BlogError
-from blog.markdown.excerpt import make_excerpt
-from blog.markdown.parser import create_markdown, render_body
-from blog.math.engine import MathEngine, MathRenderError
-from blog.math.numbering import EquationNumbering
-from blog.site.loading import create_renderers
+from mathblog.config import SiteConfig
+from mathblog.content.post import load_post
+from mathblog.errors import BlogError
+from mathblog.markdown.excerpt import make_excerpt
+from mathblog.markdown.parser import create_markdown, render_body
+from mathblog.math.engine import MathEngine, MathRenderError
+from mathblog.math.numbering import EquationNumbering
+from mathblog.site.loading import create_renderers
 
 # Pieces that stress the delimiter rules far more than uniform random text would.
 PIECES = [

@@ -43,7 +43,7 @@ def test_init_makes_a_site_that_builds_at_once(site: Path) -> None:
     ]
     assert {"/public/", "/.blog-cache/"} <= set(read(site / ".gitignore").split())
     check_pages_workflow(load_workflow(site / ".github/workflows/pages.yml"), test_command=None)
-    assert "blog @ git+https://github.com/OWNER/blog@main" in read(site / "requirements.txt")
+    assert "mathblog @ git+https://github.com/OWNER/blog@main" in read(site / "requirements.txt")
     assert "draft" not in front_matter(site / "posts/hello.md")
 
     result = run_blog("build", "--strict", cwd=site)  # strict: the first post's math is valid

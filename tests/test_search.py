@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from search_lookup import lookup, postings
 from sites import post, write_site
 
-from blog.build import BuildOptions, build
-from blog.search.index import Postings, shard_count, shard_of
-from blog.search.tokens import all_terms, decode_terms, encode_terms, tokens, weighted_terms
-from blog.util.script_json import script_json
+from mathblog.build import BuildOptions, build
+from mathblog.search.index import Postings, shard_count, shard_of
+from mathblog.search.tokens import all_terms, decode_terms, encode_terms, tokens, weighted_terms
+from mathblog.util.script_json import script_json
 
 # --- Terms -------------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from playwright.sync_api import Error, Page, Request
 from serving import Server, serving
 from sites import REPO
 
-from blog.search.tokens import tokens
+from mathblog.search.tokens import tokens
 
 DIFFUSION = {"扩散模型入门", "score-matching", "classifier-free-guidance"}
 SLUG = re.compile(r"^slug: (\S+)$", re.MULTILINE)

@@ -434,7 +434,7 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "blog", "serve", "-s", str(root), "--port", str(port)],
+            [sys.executable, "-m", "mathblog", "serve", "-s", str(root), "--port", str(port)],
             capture_output=True,
             text=True,
             timeout=120,

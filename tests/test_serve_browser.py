@@ -1,7 +1,7 @@
 """`blog serve` in a real browser: editing a post on disk updates the open page by itself.
 
 Headless Chromium (the system's, driven by Playwright) opens a post served by a real
-`python -m blog serve` subprocess; the test then rewrites the post's file and waits for the new
+`python -m mathblog serve` subprocess; the test then rewrites the post's file and waits for the new
 text to show up in the page, which the test never reloads. Without a Chromium or Chrome binary the
 test is skipped, except under CI (`CI` set), where it fails: CI must run it.
 """

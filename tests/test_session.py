@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sites import post, tree_digest, write_site
 
-from blog.build import BuildOptions, BuildReport, build
-from blog.render.templates import THEME_TEMPLATES, PageRenderer
-from blog.serve.session import RACY_NANOSECONDS, ServeSession
+from mathblog.build import BuildOptions, BuildReport, build
+from mathblog.render.templates import THEME_TEMPLATES, PageRenderer
+from mathblog.serve.session import RACY_NANOSECONDS, ServeSession
 
 
 def stat_result(size: int, ctime_ns: int, inode: int = 7) -> os.stat_result:

@@ -10,7 +10,7 @@ from fixtures import FIXTURES
 from hypothesis import given
 from hypothesis import strategies as st
 
-from blog.util.urls import slugify
+from mathblog.util.urls import slugify
 
 
 def slug_cases() -> list[tuple[int, str, str]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from markdown_it.token import Token
 
-from blog.markdown.excerpt import plain_description
-from blog.markdown.inline_text import inline_text
-from blog.markdown.parser import create_markdown, render_body
-from blog.markdown.walk import walk_tokens
+from mathblog.markdown.excerpt import plain_description
+from mathblog.markdown.inline_text import inline_text
+from mathblog.markdown.parser import create_markdown, render_body
+from mathblog.markdown.walk import walk_tokens
 
 SOURCE = "# Intro ![a *pic* of $x$](a.png)\n\nText `code` and $y$\nnext ![alt](b.png).\n"
 

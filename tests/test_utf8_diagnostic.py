@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from blog.config import load_config
-from blog.errors import BlogError, decode_utf8
+from mathblog.config import load_config
+from mathblog.errors import BlogError, decode_utf8
 
 
 def test_valid_text_comes_back_as_it_is() -> None:

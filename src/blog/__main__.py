@@ -1,5 +1,0 @@
-import sys
-
-from blog.cli import main
-
-sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from mathblog.cli import main
+
+sys.exit(main())

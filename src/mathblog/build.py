@@ -1,0 +1,144 @@
+"""`build()`: config → posts (cached or parsed in parallel) → the site plan (every output) →
+make what changed and swap it in atomically. Each step lives in its own stage; this module only
+chains them."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mathblog.config import SiteConfig, check_output_dir, load_config, normalize_base_url
+from mathblog.errors import BlogError, Diagnostic
+from mathblog.incremental.build_cache import BuildCache, DiskCache
+from mathblog.incremental.post_cache import CacheDamaged
+from mathblog.incremental.site_lock import site_lock
+from mathblog.model import collect_tags
+from mathblog.output.generation import Output
+from mathblog.output.writer import kept_warning, write_site
+from mathblog.search.index import SearchIndex
+from mathblog.site.loading import load_posts
+from mathblog.site.outputs import plan_site
+from mathblog.util.parallel import FORKS, default_jobs
+
+if TYPE_CHECKING:
+    from mathblog.render.templates import PageRenderer
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    drafts: bool = False
+    strict: bool = False
+    output: Path | None = None
+    base_url: str | None = None
+    cache: bool = True  # read .blog-cache/ (it is refreshed either way)
+    jobs: int | None = None  # worker processes; None: one per core
+    progress: Progress | None = None
+    # What is kept between builds; None: `.blog-cache/` alone (`blog serve` keeps a session).
+    build_cache: BuildCache | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    output: Path
+    posts: int
+    pages: int
+    tags: int
+    files: int
+    warnings: tuple[Diagnostic, ...]
+    seconds: float
+    unchanged_files: int = 0
+    formulas_converted: int = 0
+    formulas_reused: int = 0
+    posts_parsed: int = 0
+    pages_rendered: int = 0
+
+
+def configure(root: Path, options: BuildOptions) -> SiteConfig:
+    config = load_config(root)
+    if options.base_url is not None:
+        config = dataclasses.replace(config, base_url=normalize_base_url(options.base_url))
+    if options.output is not None:
+        config = dataclasses.replace(config, output_dir=str(options.output.resolve()))
+        check_output_dir(config, None)
+    return config
+
+
+def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
+    """Build the site in `root`, holding its lock: one build of a site at a time."""
+    options = options or BuildOptions()
+    started = time.perf_counter()
+    config = configure(root, options)
+    cache = DiskCache() if options.build_cache is None else options.build_cache
+    with site_lock(config.root):
+        try:
+            return _build(config, options, cache, started)
+        except CacheDamaged:
+            if not options.cache:
+                raise
+            cache.forget()
+            # Someone deleted or damaged part of .blog-cache/ under us: build without it,
+            # which also writes it afresh.
+            return _build(config, dataclasses.replace(options, cache=False), cache, started)
+
+
+def _prepare_rendering(config: SiteConfig, cache: BuildCache) -> PageRenderer:
+    """Import Jinja and compile the templates; `blog serve` keeps its renderer between builds."""
+    from mathblog.render.templates import PageRenderer, prepare
+
+    kept = cache.renderer
+    return prepare(config, kept if isinstance(kept, PageRenderer) else None)
+
+
+def _build(
+    config: SiteConfig, options: BuildOptions, cache: BuildCache, started: float
+) -> BuildReport:
+    jobs = options.jobs or default_jobs()
+    prepared: list[PageRenderer] = []  # made while workers parse the posts
+    loaded = load_posts(
+        config,
+        drafts=options.drafts,
+        cache=cache,
+        read_cache=options.cache,
+        jobs=jobs,
+        progress=options.progress,
+        while_parsing=lambda: prepared.append(_prepare_rendering(config, cache)),
+    )
+    if options.strict and loaded.warnings:
+        raise BlogError(
+            dataclasses.replace(w, hint=(w.hint + "; " if w.hint else "") + "--strict is on")
+            for w in loaded.warnings
+        )
+    tags = collect_tags(loaded.posts)
+    search = SearchIndex(
+        loaded.posts, loaded.search_terms, loaded.fingerprints, cache.search_postings()
+    )
+    output = Output.open(config.root, config.output_path, read=options.cache)
+    if not cache.keeps_postings and jobs > 1 and FORKS and search.shards_stale(output.unchanged):
+        search.make_shards_elsewhere()
+    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints)
+    renderer = prepared[0] if prepared else _prepare_rendering(config, cache)
+    cache.renderer = renderer
+    written = write_site(plan.outputs, output, renderer, jobs=jobs, progress=options.progress)
+    warnings = (*loaded.warnings, *kept_warning(config, written.kept))
+    if search.postings is not None:
+        cache.keep_search_postings(search.postings)
+    return BuildReport(
+        output=config.output_path,
+        posts=len(loaded.posts),
+        pages=plan.pages,
+        tags=len(plan.tags),
+        files=written.files,
+        unchanged_files=written.unchanged,
+        warnings=warnings,
+        seconds=time.perf_counter() - started,
+        formulas_converted=loaded.formulas_converted,
+        formulas_reused=loaded.formulas_reused,
+        posts_parsed=loaded.parsed,
+        pages_rendered=written.rendered,
+    )

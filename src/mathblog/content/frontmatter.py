@@ -1,0 +1,350 @@
+"""Split a post into YAML front matter and Markdown body, and validate the front matter.
+
+YAML is read with a safe loader that follows YAML 1.2 where 1.1 surprises writers: `no` stays the
+string "no", and dates are parsed by us so a bad date is reported on its own line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from mathblog.errors import BlogError, Diagnostic
+from mathblog.util.urls import MAX_NAME_BYTES, bare_slug, too_long_for_a_file_name
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\t]")
+# Half of a UTF-16 pair, from a "\ud800" escape: no page or feed can hold it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SLUG_FORBIDDEN = re.compile(r"[/\\?#%\s<>\"'`]|^\.|\.\.")
+
+
+class _PostLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+
+
+# The same rules on libyaml's C parser, several times faster; its error messages are vaguer, so
+# a front matter it rejects is parsed again by `_PostLoader` to report the error.
+class _FastPostLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    pass
+
+
+_PostLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_PostLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+_FastPostLoader.yaml_implicit_resolvers = _PostLoader.yaml_implicit_resolvers
+
+
+def _load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """The document and its root node (for key lines); raises yaml.YAMLError."""
+    for loader_class in (_FastPostLoader, _PostLoader):
+        loader = loader_class(text)
+        try:
+            node = loader.get_single_node()
+            return (loader.construct_document(node) if node is not None else {}), node
+        except yaml.YAMLError:
+            if loader_class is _PostLoader:
+                raise
+        finally:
+            loader.dispose()
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    title: str
+    date: datetime
+    updated: datetime | None = None
+    tags: tuple[str, ...] = ()
+    summary: str | None = None
+    slug: str | None = None
+    draft: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SplitPost:
+    """The raw pieces of a post file; `body_line` is the file line where the body starts."""
+
+    meta: dict[str, Any]
+    key_lines: dict[str, int]
+    body: str
+    body_line: int
+
+
+def split_post(text: str, path: str) -> SplitPost:
+    """Separate the `---` YAML block from the body, mapping YAML errors to file lines."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        raise BlogError.at(
+            "missing front matter",
+            path,
+            1,
+            hint="start the file with a YAML block: ---, title: ..., date: 2024-05-01, ---",
+        )
+    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i])), None)
+    if close is None:
+        raise BlogError.at(
+            "front matter opened with --- on line 1 is never closed",
+            path,
+            1,
+            hint="did you forget the closing --- line after the front matter?",
+        )
+    yaml_text = "\n".join(lines[1:close])
+    try:
+        data, node = _load_yaml(yaml_text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark is not None else 1
+        problem = exc.problem or "invalid YAML"
+        raise BlogError.at(
+            f"front matter: {problem}", path, line, hint=_yaml_hint(problem)
+        ) from None
+    except yaml.YAMLError as exc:
+        raise BlogError.at(f"front matter: {exc}", path, 2) from None
+    except RecursionError:  # PyYAML composes nested [ and { recursively
+        raise BlogError.at(
+            "front matter: nested too deeply",
+            path,
+            2,
+            hint="front matter holds plain values and lists, e.g. tags: [a, b]",
+        ) from None
+    if not isinstance(data, dict):
+        raise BlogError.at(
+            "front matter must be key: value lines",
+            path,
+            2,
+            hint="e.g. title: My post",
+        )
+    key_lines = _key_lines(node, path)
+    body = "\n".join(lines[close + 1 :])
+    return SplitPost({str(k): v for k, v in data.items()}, key_lines, body, close + 2)
+
+
+def _key_lines(node: yaml.Node | None, path: str) -> dict[str, int]:
+    """Each top-level key's file line. A key set twice is an error at its second line: YAML
+    would silently keep only the last value, and the author edits the one that does nothing."""
+    key_lines: dict[str, int] = {}
+    twice: list[Diagnostic] = []
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + 2
+            first = key_lines.get(key)
+            if first is not None and isinstance(key_node, yaml.ScalarNode) and key != "<<":
+                twice.append(
+                    Diagnostic(
+                        f"front matter: `{key}` is set twice (first on line {first})",
+                        path,
+                        line,
+                        hint="remove one of them (YAML would silently keep only the last)",
+                    )
+                )
+                continue
+            key_lines[key] = line
+    if twice:
+        raise BlogError(twice)
+    return key_lines
+
+
+def _yaml_hint(problem: str) -> str:
+    if "constructor for the tag" in problem:
+        return "only plain values (text, numbers, dates, lists) are allowed; remove the !!tag"
+    if "escape" in problem:
+        return (
+            "inside double quotes a backslash starts an escape; write TeX in single quotes: "
+            "title: 'RoPE 中的 $\\theta_i$'"
+        )
+    return (
+        "quote values that contain ':' or start with a special character, "
+        "e.g. title: 'RoPE: a derivation'"
+    )
+
+
+def parse_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
+    """A date, datetime or ISO string → an aware datetime in `tz` unless it names its own zone."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo is not None else _in_zone(moment, tz)
+
+
+_MINUTE = timedelta(minutes=1)
+
+
+def _in_zone(moment: datetime, tz: ZoneInfo) -> datetime:
+    """`moment` in `tz`, with an offset of whole minutes: RFC 3339 and ISO 8601 cannot write
+    seconds. Before its first recorded change a zone keeps local mean time (Asia/Shanghai:
+    +08:05:43); such a moment gets the first standard offset the zone had instead (+08:00), the
+    one its author meant. A later offset with seconds (Liberia's -00:44:30 until 1972) is
+    rounded to the minute."""
+    zoned = moment.replace(tzinfo=tz)
+    offset = zoned.utcoffset()
+    if offset is None or offset % _MINUTE == timedelta(0):
+        return zoned
+    if offset == datetime(1, 1, 2, tzinfo=tz).utcoffset():  # local mean time
+        for year in range(max(moment.year, 1800), 2100):
+            probe = datetime(year, 1, 1, tzinfo=tz)
+            probed, summer = probe.utcoffset(), probe.dst()
+            standard = offset if probed is None else probed - (summer or timedelta(0))
+            if standard % _MINUTE == timedelta(0):
+                return moment.replace(tzinfo=timezone(standard))
+    return moment.replace(tzinfo=timezone(round(offset / _MINUTE) * _MINUTE))
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a front matter value, nested lists and tables included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    if isinstance(value, dict):
+        return [text for pair in value.items() for part in pair for text in _strings(part)]
+    return []
+
+
+_TOO_LONG_HINT = (
+    f"it names a folder of the output, at most {MAX_NAME_BYTES} bytes in UTF-8 "
+    f"({MAX_NAME_BYTES} Latin letters or {MAX_NAME_BYTES // 3} Chinese characters); shorten it"
+)
+
+
+def _shortened(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:30] + "…") + f" ({len(text)} characters)"
+
+
+def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMatter:
+    """Check every field, reporting all problems together."""
+    meta = split.meta
+    problems: list[Diagnostic] = []
+
+    def line_of(key: str) -> int:
+        return split.key_lines.get(key, 1)
+
+    def problem(key: str, message: str, hint: str = "") -> None:
+        problems.append(Diagnostic(message, path, line_of(key), hint=hint))
+
+    title = meta.get("title")
+    if title is None or (isinstance(title, str) and not title.strip()):
+        problem("title", "front matter needs a `title`", 'add a line: title: "My post"')
+    elif isinstance(title, list | dict):
+        problem("title", "`title` must be text")
+
+    for key in ("title", "summary"):
+        value = meta.get(key)
+        control = _CONTROL.search(value) if isinstance(value, str) else None
+        if control:
+            problem(
+                key,
+                f"`{key}` contains a control character {control.group()!r}",
+                'in double quotes \\t, \\b, \\f… are escapes ("$\\theta$" holds a tab); '
+                "write TeX in single quotes: title: 'RoPE 中的 $\\theta_i$'",
+            )
+
+    for key, value in meta.items():
+        if any(_LONE_SURROGATE.search(text) for text in _strings(value)):
+            problem(
+                key,
+                f"`{key}` contains half of a UTF-16 surrogate pair (a \\u escape)",
+                "write the character itself, or escape it whole: \\U0001F600",
+            )
+
+    def date_field(key: str) -> datetime | None:
+        value = meta.get(key)
+        moment = parse_datetime(value, tz) if value is not None else None
+        if value is not None and moment is None:
+            problem(
+                key,
+                f"`{key}` is not a valid date: {value!r}",
+                "use YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2024-05-01 14:30",
+            )
+        return moment
+
+    if meta.get("date") is None:
+        problem("date", "front matter needs a `date`", "add a line: date: 2024-05-01")
+    when = date_field("date")
+    updated = date_field("updated")
+
+    tags: tuple[str, ...] = ()
+    raw_tags = meta.get("tags")
+    if isinstance(raw_tags, str):
+        tags = tuple(t.strip() for t in raw_tags.split(",") if t.strip())
+    elif isinstance(raw_tags, list) and all(isinstance(t, str | int | float) for t in raw_tags):
+        tags = tuple(str(t).strip() for t in raw_tags if str(t).strip())
+    elif raw_tags is not None:
+        problem(
+            "tags", "`tags` must be a list or a comma-separated string", "tags: [RoPE, 位置编码]"
+        )
+    tags = tuple(dict.fromkeys(unicodedata.normalize("NFC", tag) for tag in tags))
+    for tag in tags:
+        if not bare_slug(tag):
+            # Hugo and Zola users expect a tag page per tag: one made of `.`, `/` or `#` alone
+            # has no URL of its own, and naming it `untitled` would merge every such tag.
+            problem(
+                "tags",
+                f"tag {tag!r} leaves nothing to make its URL from",
+                "a tag's URL drops / \\ ? # % : * | \" < > [ ] and leading dots: "
+                "use a word, e.g. tags: [notes]",
+            )
+        elif too_long_for_a_file_name(bare_slug(tag)):
+            problem("tags", f"tag {_shortened(tag)} is too long for a URL", _TOO_LONG_HINT)
+
+    summary = meta.get("summary")
+    if summary is not None and not isinstance(summary, str):
+        summary = str(summary)
+
+    slug = meta.get("slug")
+    if slug is not None:
+        slug = unicodedata.normalize("NFC", str(slug).strip())
+        if not slug or _SLUG_FORBIDDEN.search(slug):
+            problem(
+                "slug",
+                f"`slug` {slug!r} cannot be used in a URL",
+                "use letters, digits, - and _, e.g. slug: rope-derivation",
+            )
+        elif too_long_for_a_file_name(slug):
+            problem("slug", f"`slug` {_shortened(slug)} is too long for a URL", _TOO_LONG_HINT)
+
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        problem("draft", "`draft` must be true or false")
+
+    if problems or when is None:
+        raise BlogError(problems)
+    known = {"title", "date", "updated", "tags", "summary", "slug", "draft"}
+    return FrontMatter(
+        title=str(title),
+        date=when,
+        updated=updated,
+        tags=tags,
+        summary=summary,
+        slug=slug,
+        draft=bool(draft),
+        extra={k: v for k, v in meta.items() if k not in known},
+    )

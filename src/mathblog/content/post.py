@@ -1,0 +1,160 @@
+"""One post file → a `Post`: front matter, body HTML, TOC, excerpt, reading time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from mathblog.config import SiteConfig
+from mathblog.content.frontmatter import split_post, validate_front_matter
+from mathblog.errors import Diagnostic, decode_utf8
+from mathblog.markdown.excerpt import make_excerpt, plain_description
+from mathblog.markdown.math_syntax import math_plugin
+from mathblog.markdown.parser import render_body, render_inline_math
+from mathblog.markdown.walk import walk_tokens
+from mathblog.math.engine import MathEngine
+from mathblog.model import InMemoryBody, Post, TagRef
+from mathblog.search.tokens import encode_terms, weighted_terms
+from mathblog.util.html_urls import rewrite_urls, without_attributes
+from mathblog.util.text import count_units, reading_minutes
+from mathblog.util.urls import slugify, url_path
+
+
+@dataclass(frozen=True, slots=True)
+class Renderers:
+    """Everything a build needs to turn text into HTML, made once per build."""
+
+    body: MarkdownIt
+    title: MarkdownIt
+    engine: MathEngine
+    summary: MarkdownIt | None = None  # the body's without raw HTML; None: the body's own
+
+
+def create_title_markdown() -> MarkdownIt:
+    """Titles get math and backslash escapes, nothing else: `C++ *ptr*` stays as written."""
+    md = MarkdownIt("zero")
+    md.enable("escape")
+    md.use(math_plugin)
+    return md
+
+
+DESCRIPTION_LENGTH = 150
+
+
+def _standalone(excerpt_html: str, post_url: str) -> str:
+    """An excerpt shown on another page: its relative links (`#eq-1`, `../other/`, `a.png`)
+    resolve against the post, and ids are dropped (they belong to the post page and would
+    repeat across cards)."""
+    without_ids = without_attributes(excerpt_html, ("id",))
+    return rewrite_urls(without_ids, lambda url: urljoin(post_url, url))
+
+
+def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:
+    slug = slugify(name)
+    return TagRef(name, slug, url_path(base_path, "tags", slug), line)
+
+
+def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
+    cjk = words = 0
+    for piece in walk_tokens(tokens, alt_text=False):
+        if piece.type in ("math_inline", "math_block"):
+            words += 1
+        elif piece.type in ("text", "code_inline", "fence", "code_block"):
+            c, w = count_units(piece.content)
+            cjk, words = cjk + c, words + w
+    return cjk, words
+
+
+_SEARCHED_BLOCKS = ("fence", "code_block", "math_block")
+_SEARCHED_INLINE = ("text", "code_inline", "math_inline")
+
+
+def _search_text(tokens: list[Token]) -> str:
+    """The words a search finds the post by: prose, code, and each formula's TeX source."""
+    searched = (*_SEARCHED_BLOCKS, *_SEARCHED_INLINE)  # with an image's alt text
+    return "\n".join(token.content for token in walk_tokens(tokens) if token.type in searched)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPost:
+    post: Post  # its body held in memory
+    search_terms: str  # its terms and their weights, encoded by `search.tokens.encode_terms`
+    warnings: tuple[Diagnostic, ...]  # about its math
+
+
+def load_post(
+    path: Path, config: SiteConfig, renderers: Renderers, raw: bytes | None = None
+) -> LoadedPost:
+    """Render one post (from `raw`, the file's bytes, if given), and find its search terms;
+    raises `BlogError` for mistakes."""
+    source = path.relative_to(config.root).as_posix()
+    if raw is None:
+        raw = path.read_bytes()
+    text = decode_utf8(
+        raw, source, hint="save the file as UTF-8 (in VS Code: Save with Encoding → UTF-8)"
+    )
+    split = split_post(text, source)
+    meta = validate_front_matter(split, source, config.tz)
+    slug = meta.slug or slugify(path.stem)
+    url = url_path(config.base_path, "posts", slug)
+
+    body = render_body(
+        renderers.body,
+        split.body,
+        engine=renderers.engine,
+        path=source,
+        first_line=split.body_line,
+    )
+    title_line = split.key_lines.get("title", 2)
+    title = render_inline_math(
+        renderers.title, meta.title, engine=renderers.engine, path=source, line=title_line
+    )
+    if meta.summary is not None:
+        summary_line = split.key_lines.get("summary", 2)
+        summary = render_inline_math(
+            renderers.summary or renderers.body,
+            meta.summary,
+            engine=renderers.engine,
+            path=source,
+            line=summary_line,
+        )
+        excerpt_html, truncated = f"<p>{summary.html}</p>\n", False
+        description, summary_warnings = summary.text, summary.diagnostics
+    else:
+        excerpt = make_excerpt(renderers.body, body.tokens, config.excerpt_length)
+        excerpt_html, truncated = excerpt.html, excerpt.truncated
+        description = plain_description(body.tokens, DESCRIPTION_LENGTH)
+        summary_warnings = ()
+    cjk, words = _reading_counts(body.tokens)
+    post = Post(
+        source=source,
+        slug=slug,
+        url=url,
+        title=meta.title,
+        title_html=title.html,
+        title_text=title.text,
+        description=description,
+        date=meta.date,
+        updated=meta.updated,
+        tags=tuple(
+            tag_ref(name, config.base_path, split.key_lines.get("tags", 1)) for name in meta.tags
+        ),
+        summary=meta.summary,
+        draft=meta.draft,
+        body=InMemoryBody(body.html, body.toc),
+        excerpt=_standalone(excerpt_html, url),
+        excerpt_truncated=truncated,
+        reading_minutes=reading_minutes(cjk, words),
+        cjk_chars=cjk,
+        words=words,
+        extra=meta.extra,
+    )
+    terms = weighted_terms(
+        title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
+    )
+    warnings = (*title.diagnostics, *body.diagnostics, *summary_warnings)
+    return LoadedPost(post, encode_terms(terms), warnings)

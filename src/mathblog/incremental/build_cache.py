@@ -1,0 +1,103 @@
+"""What a build asks of the caches it keeps between builds: one object, handed to `build()`.
+
+A build asks its cache for the post index of the last build, for each post file's key, to write
+the caches back, for the search postings of the last build to update, and to forget everything
+when the cache on disk turns out damaged. A one-off `blog build` uses `DiskCache`: the index from
+`.blog-cache/`, every post file read and hashed, the caches written at once, the search index made
+afresh. `blog serve` hands each build the session it keeps (`serve.session`), which trusts what it
+saw in earlier builds where it can. The stages below `build` know only this protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from mathblog.incremental.post_cache import PostCache
+from mathblog.search.index import Postings
+from mathblog.util.digests import digest
+
+
+@dataclass(frozen=True, slots=True)
+class PostFile:
+    """A post file's key, and its bytes if they were read to find it (None: the key was known
+    without reading the file)."""
+
+    key: str
+    raw: bytes | None = None
+
+
+def hash_post(file: str, source: str, fingerprint: str) -> tuple[str, bytes]:
+    """A post file's key: a digest of the post fingerprint, its name and its bytes; and the
+    bytes, to parse them without reading the file again."""
+    with open(file, "rb") as handle:
+        raw = handle.read()
+    return digest(fingerprint, source, raw), raw
+
+
+class BuildCache(Protocol):
+    """`read=False` (`--no-cache`, or a build again after `forget`): use nothing kept so far."""
+
+    # Where the rendering stage keeps what it prepared (compiled templates) for the next build.
+    # Rendering is a stage above this one, so the type is its business.
+    renderer: object | None
+
+    @property
+    def keeps_postings(self) -> bool:
+        """Whether `keep_search_postings` keeps them for the next build: then the build makes
+        them in its own process, not in a worker whose work would be gone with it."""
+        ...
+
+    def post_index(self, root: Path, fingerprint: str, *, read: bool) -> PostCache:
+        """The post cache of the last build, for this post fingerprint."""
+        ...
+
+    def post_key(self, file: str, source: str, fingerprint: str, *, read: bool) -> PostFile:
+        """The key of the post file `file` (`source` is its name in the site)."""
+        ...
+
+    def save(self, root: Path, index: PostCache, write: Callable[[], None]) -> None:
+        """Write the caches (`write` does, `index` among them): now, or after the build."""
+        ...
+
+    def search_postings(self) -> Postings | None:
+        """The search postings of the last build, to update; None: make them afresh."""
+        ...
+
+    def keep_search_postings(self, postings: Postings) -> None: ...
+
+    def forget(self) -> None:
+        """Trust nothing kept so far: the cache on disk was found damaged."""
+        ...
+
+
+@dataclass(slots=True)
+class DiskCache:
+    """A one-off build's cache: `.blog-cache/` read once, written back at once."""
+
+    renderer: object | None = None
+
+    @property
+    def keeps_postings(self) -> bool:
+        return False
+
+    def post_index(self, root: Path, fingerprint: str, *, read: bool) -> PostCache:
+        return PostCache.open(root, fingerprint, read=read)
+
+    def post_key(self, file: str, source: str, fingerprint: str, *, read: bool) -> PostFile:
+        key, raw = hash_post(file, source, fingerprint)
+        return PostFile(key, raw)
+
+    def save(self, root: Path, index: PostCache, write: Callable[[], None]) -> None:
+        write()
+
+    def search_postings(self) -> Postings | None:
+        return None
+
+    def keep_search_postings(self, postings: Postings) -> None:
+        pass  # the next build makes them afresh
+
+    def forget(self) -> None:
+        pass  # it kept nothing

@@ -1,0 +1,97 @@
+"""What a cached result depends on, as short digests: the code, the config, the templates.
+
+A post is parsed again only when its file or its `post_fingerprint` changes; a page is rendered
+again only when the data it is given or its `page_fingerprint` changes. Each config field is listed
+below as shaping posts or not, and a test keeps that list complete, so a new setting cannot be
+forgotten and leave a stale page behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from mathblog.config import SiteConfig
+from mathblog.content.discover import TEMPLATES_DIR, Boundary, find_visible
+from mathblog.util.digests import digest, installed_library
+
+PACKAGE_DIR = Path(__file__).parent.parent
+# The libraries whose output ends up in a post; a new version may render differently.
+# (module, distribution) pairs.
+RENDERING_LIBRARIES = (
+    ("markdown_it", "markdown_it_py"),
+    ("mdit_py_plugins", "mdit_py_plugins"),
+    ("pygments", "pygments"),
+    ("math_core", "math_core"),
+    ("yaml", "pyyaml"),
+    ("jinja2", "jinja2"),
+)
+
+# Settings that change how a post file is turned into a `Post` (its HTML, URLs, dates, excerpt).
+POST_FIELDS = frozenset(
+    {
+        "root",
+        "base_url",
+        "language",
+        "excerpt_length",
+        "timezone",
+        "raw_html",
+        "cjk_latin_spacing",
+        "math_macros",
+    }
+)
+# Settings that only pages use; changing one renders the pages again but parses no post.
+PAGE_ONLY_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "author",
+        "per_page",
+        "feed_limit",
+        "output_dir",
+        "index_heading",
+        "allow_symlinks_to",  # which files are found; a post found is parsed on its own terms
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Our own source and the installed libraries we render with; editing either (even without a
+    version bump, as in a development checkout) invalidates every cached result."""
+    parts: list[str | bytes] = [installed_library(*library) for library in RENDERING_LIBRARIES]
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            parts += [path.relative_to(PACKAGE_DIR).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+def _config_fields(config: SiteConfig, names: frozenset[str]) -> str:
+    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    return repr(sorted((name, _stable(values[name])) for name in names))
+
+
+def _stable(value: object) -> object:
+    if isinstance(value, Mapping):
+        return sorted((str(k), repr(v)) for k, v in value.items())
+    return repr(value)
+
+
+def post_fingerprint(config: SiteConfig) -> str:
+    return digest("post", code_fingerprint(), _config_fields(config, POST_FIELDS))
+
+
+def template_files(config: SiteConfig) -> list[Path]:
+    """The site's templates (editor leftovers skipped); the theme's are part of the code."""
+    return find_visible(config.root / TEMPLATES_DIR, boundary=Boundary.of(config))
+
+
+def page_fingerprint(config: SiteConfig) -> str:
+    """Every setting (templates see all of `site`), every template, and the code."""
+    every = frozenset(f.name for f in dataclasses.fields(config))
+    parts: list[str | bytes] = ["page", code_fingerprint(), _config_fields(config, every)]
+    for path in template_files(config):
+        parts += [str(path), path.read_bytes()]
+    return digest(*parts)

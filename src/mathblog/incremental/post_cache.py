@@ -1,0 +1,270 @@
+"""The persistent post cache in `.blog-cache/`: a post whose file and `post_fingerprint` did not
+change is not parsed again.
+
+`posts.pickle` maps each post file to its fingerprint, its `Post` (metadata and excerpt), its
+search terms and its warnings. Each post's rendered HTML and TOC is appended to a pack file in
+`bodies/` (one per worker and build, since creating a file per post is slow on many disks) and
+read only when a page shows it. Packs no post uses are deleted; when they pile up, the bodies
+still used are copied into one. Deleting `.blog-cache/` is always safe.
+
+The files are pickles read with an unpickler that only builds our own data classes and dates, so a
+tampered cache can fail a load (and is then ignored) but can never run code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import io
+import os
+import pickle
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from mathblog.errors import Diagnostic
+from mathblog.math.cache import CACHE_DIR
+from mathblog.model import Body, InMemoryBody, Post, TocEntry
+from mathblog.util.atomic import write_atomically
+
+_INDEX = "posts.pickle"
+_BODIES = "bodies"
+_FORMAT = 3  # 3: search terms and fingerprints beside the post, not in it
+MAX_PACKS = 64
+
+_ALLOWED = {
+    ("mathblog.model", "Post"),
+    ("mathblog.model", "InMemoryBody"),
+    ("mathblog.incremental.post_cache", "PackedBody"),
+    ("mathblog.model", "TagRef"),
+    ("mathblog.model", "TocEntry"),
+    ("mathblog.errors", "Diagnostic"),
+    ("datetime", "datetime"),
+    ("datetime", "date"),
+    ("datetime", "time"),
+    ("datetime", "timedelta"),
+    ("datetime", "timezone"),
+    ("mathblog.incremental.post_cache", "_zone"),
+    ("mathblog.incremental.post_cache", "CachedPost"),
+    ("pathlib", "PosixPath"),
+    ("pathlib", "WindowsPath"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+}
+
+
+class _DataOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+        return super().find_class(module, name)
+
+
+def _zone(key: str) -> ZoneInfo:
+    return ZoneInfo(key)
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        # ZoneInfo pickles through `getattr`, which the loader must never allow.
+        if isinstance(obj, ZoneInfo):
+            return _zone, (obj.key,)
+        return NotImplemented
+
+
+def _dump(value: object) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
+def _load(data: bytes) -> Any:
+    return _DataOnly(io.BytesIO(data)).load()
+
+
+def _fingerprints(posts: dict[str, CachedPost]) -> dict[str, str]:
+    return {source: entry.fingerprint for source, entry in posts.items()}
+
+
+class CacheDamaged(OSError):
+    """A body file that the index names is gone or unreadable (someone deleted the cache). An
+    `OSError`, so that rendering lets it through, as the disk's error, to the build, which then
+    builds again without the cache."""
+
+
+# Packs are only ever appended to, under names never used again, so a place in one always holds
+# the same body: a post shown on several pages (its own, the feeds, its tags' feeds) is read once.
+@functools.lru_cache(maxsize=256)
+def read_body(file: Path, offset: int, length: int) -> tuple[str, tuple[TocEntry, ...]]:
+    try:
+        with open(file, "rb") as pack:
+            pack.seek(offset)
+            data = pack.read(length)
+        content, toc = _load(data)
+    except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError) as exc:
+        raise CacheDamaged(f"{file}: {exc}") from None
+    return str(content), tuple(toc)
+
+
+@dataclass(frozen=True)  # no slots: pickles far faster
+class PackedBody:
+    """A body stored at `offset` in a pack file of the cache, read when a page shows it."""
+
+    file: Path
+    offset: int
+    length: int
+
+    def load(self) -> tuple[str, tuple[TocEntry, ...]]:
+        return read_body(self.file, self.offset, self.length)
+
+
+def _pack_of(body: Body) -> Path | None:
+    return body.file if isinstance(body, PackedBody) else None
+
+
+@dataclass(frozen=True)  # no slots: pickles far faster
+class CachedPost:
+    fingerprint: str  # changes whenever anything that shaped the post changes
+    post: Post
+    warnings: tuple[Diagnostic, ...]
+    search_terms: str = ""  # encoded by `search.tokens.encode_terms`
+
+
+@dataclass(slots=True)
+class PostCache:
+    """The post cache of one site, in `folder` (`.blog-cache/`)."""
+
+    folder: Path
+    post_fingerprint: str
+    _stored: dict[str, CachedPost] = field(default_factory=dict)
+    _packs: set[str] | None = None  # names in bodies/, listed once
+    _pack: BinaryIO | None = None  # the pack this process appends to
+
+    @classmethod
+    def open(cls, root: Path, post_fingerprint: str, *, read: bool = True) -> PostCache:
+        folder = root / CACHE_DIR
+        cache = cls(folder, post_fingerprint)
+        if not read:
+            return cache
+        try:
+            stored = _load((folder / _INDEX).read_bytes())
+        except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError):
+            return cache  # none yet, or damaged or from another version: start afresh
+        if (
+            isinstance(stored, dict)
+            and stored.get("format") == _FORMAT
+            and stored.get("post_fingerprint") == post_fingerprint
+            and isinstance(stored.get("posts"), dict)
+        ):
+            cache._stored = stored["posts"]
+        return cache
+
+    @property
+    def index_file(self) -> Path:
+        return self.folder / _INDEX
+
+    @staticmethod
+    def written_at(root: Path) -> int | None:
+        """When the index was last written (ns), if there is one."""
+        try:
+            return (root / CACHE_DIR / _INDEX).stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def get(self, source: str, fingerprint: str) -> CachedPost | None:
+        """The cached post if its fingerprint matches and its pack file is still there."""
+        entry = self._stored.get(source)
+        if entry is None or entry.fingerprint != fingerprint:
+            return None
+        body = entry.post.body
+        if not isinstance(body, PackedBody):
+            return None
+        if self._packs is None:
+            try:
+                self._packs = set(os.listdir(self.folder / _BODIES))
+            except OSError:
+                self._packs = set()
+        if body.file.name not in self._packs:
+            return None
+        file = self.folder / _BODIES / body.file.name
+        if body.file == file:
+            return entry
+        # Stored with another path: the site was moved.
+        moved = PackedBody(file, body.offset, body.length)
+        return dataclasses.replace(entry, post=dataclasses.replace(entry.post, body=moved))
+
+    def body_for(self, content: str, toc: tuple[TocEntry, ...]) -> Body:
+        """Store a freshly rendered body; on a cache that cannot be written, keep it in memory.
+        Call `flush` before another process reads it."""
+        data = _dump((content, toc))
+        try:
+            if self._pack is None:
+                folder = self.folder / _BODIES
+                folder.mkdir(parents=True, exist_ok=True)
+                name = f"{os.getpid()}-{time.time_ns()}-{secrets.token_hex(4)}.pack"
+                self._pack = open(folder / name, "ab")  # noqa: SIM115 - open across chunks
+                if self._packs is not None:  # a cache kept across builds lists it
+                    self._packs.add(name)
+            offset = self._pack.tell()
+            self._pack.write(data)
+        except OSError:
+            return InMemoryBody(content, toc)
+        return PackedBody(Path(self._pack.name), offset, len(data))
+
+    def flush(self) -> None:
+        if self._pack is not None:
+            with contextlib.suppress(OSError):
+                self._pack.flush()
+
+    def save(self, entries: Iterable[tuple[str, CachedPost]]) -> None:
+        """Keep exactly these posts; remove body files no post names. Failures are ignored: a
+        cache that cannot be written only makes the next build slower."""
+        posts = dict(entries)
+        try:
+            self.folder.mkdir(exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            if _fingerprints(posts) != _fingerprints(self._stored):
+                index = {
+                    "format": _FORMAT,
+                    "post_fingerprint": self.post_fingerprint,
+                    "posts": posts,
+                }
+                write_atomically(self.folder / _INDEX, _dump(index))
+                self._prune(posts)
+        except OSError:
+            return
+        self._stored = posts
+
+    def _prune(self, posts: dict[str, CachedPost]) -> None:
+        """Delete packs no post uses; when too many are left, copy the bodies into one."""
+        bodies = self.folder / _BODIES
+        self._packs = None  # listed afresh when next needed
+        used = {pack.name for e in posts.values() if (pack := _pack_of(e.post.body))}
+        for name in os.listdir(bodies) if bodies.is_dir() else ():
+            if name not in used:
+                (bodies / name).unlink(missing_ok=True)
+        if len(used) > MAX_PACKS:
+            self._compact(posts)
+
+    def _compact(self, posts: dict[str, CachedPost]) -> None:
+        self._pack = None
+        old = {pack for e in posts.values() if (pack := _pack_of(e.post.body))}
+        moved = {}
+        for source, entry in posts.items():
+            body = self.body_for(*entry.post.body.load())
+            moved[source] = dataclasses.replace(
+                entry, post=dataclasses.replace(entry.post, body=body)
+            )
+        self.flush()
+        index = {"format": _FORMAT, "post_fingerprint": self.post_fingerprint, "posts": moved}
+        write_atomically(self.folder / _INDEX, _dump(index))
+        for file in old:
+            file.unlink(missing_ok=True)
+        posts.update(moved)

@@ -1,0 +1,151 @@
+"""A persistent cache of formula conversions in `.blog-cache/`, so an unchanged formula is
+converted once, ever.
+
+One JSON file holds the conversions made under one *fingerprint*: the engine's version, the
+rewrites' and the limits' versions and the site's macros. Change any of them and the file no longer
+matches, so nothing stale is reused. The file is rewritten at the end of a build with only the
+formulas that build used, so it never grows past the site. Deleting `.blog-cache/` is always safe.
+
+Cached HTML goes into pages as it is, so a value read from disk must look like what math-core
+makes before it is used: `<math>…</math>` with only the elements and attributes math-core writes
+(no `<script>`, no `on…` handler, a link only to `#an-equation`), or an error. Anything else (a
+file edited by hand, or by someone else) is ignored and the formula converted again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mathblog.util.atomic import write_atomically
+
+CACHE_DIR = ".blog-cache"
+FORMULA_FILE = "math.json"
+_FORMAT = 1
+
+# A conversion: the HTML, or the engine's error as (message, offset).
+Conversion = str | tuple[str, int | None]
+
+
+# What math-core writes (its source and output surveyed): MathML Core, and inside `<mtext>` the
+# few HTML elements of `\\textbf`, `\\emph`, `\\url`, `\\eqref` and the like.
+_ELEMENTS = (  # the m… ones first under one `m`, most frequent first: a cheaper alternation
+    "(?:m(?:i|o|n|row|sup|sub|text|space|frac|over|under|table|tr|td|sqrt|root|style|error|"
+    "padded|phantom|subsup|underover|multiscripts|prescripts|enclose|s)|"
+    "a|annotation|b|code|em|i|none|s|semantics|span|u)"
+)
+_ATTRIBUTES = (
+    "accent|accentunder|class|depth|display|displaystyle|encoding|form|height|id|linethickness|"
+    "lspace|mathvariant|maxsize|minsize|movablelimits|notation|rspace|scriptlevel|stretchy|"
+    "symmetric|title|voffset|width"
+)
+# A style only sets lengths, alignments and colours (`color:#FF0000;`); a link only goes to an
+# equation on the same page. Every repeat ends at a character its item cannot hold (`"`, `<`),
+# so a value that does not match fails in one pass, without backtracking into another reading.
+# (No possessive quantifiers: before 3.11.5 or so, Python's `*+` fails to match what it should.)
+_ATTRIBUTE = rf'\s(?:(?:{_ATTRIBUTES})="[^"<>]*"|style="[-\w\s:;.%#]*"|href="#[^"<>]*")'
+_MATHML = re.compile(
+    rf"<math(?:{_ATTRIBUTE})*>[^<]*(?:<(?:{_ELEMENTS}(?:{_ATTRIBUTE})*/?|/{_ELEMENTS})>[^<]*)*"
+    r"</math>"
+)
+
+
+def looks_like_mathml(value: str) -> bool:
+    """True if `value` could be math-core's output: nothing in it can run a script."""
+    return _MATHML.fullmatch(value) is not None
+
+
+def fingerprint(
+    engine_version: str, rewrites_version: str, limits_version: str, macros: Mapping[str, str]
+) -> str:
+    material = json.dumps(
+        [_FORMAT, engine_version, rewrites_version, limits_version, sorted(macros.items())],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _key(tex: str, display: bool) -> str:
+    return ("D" if display else "I") + tex
+
+
+@dataclass(slots=True)
+class FormulaCache:
+    """In-memory during a build; `load` and `save` move it to and from disk."""
+
+    fingerprint: str
+    path: Path | None = None
+    _stored: dict[str, object] = field(default_factory=dict)
+    _used: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path, fingerprint: str, *, read: bool = True) -> FormulaCache:
+        path = root / CACHE_DIR / FORMULA_FILE
+        cache = cls(fingerprint, path)
+        if not read:
+            return cache
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cache  # no cache yet, or a damaged one: start afresh
+        if isinstance(data, dict) and data.get("fingerprint") == fingerprint:
+            entries = data.get("entries")
+            if isinstance(entries, dict):
+                cache._stored = entries
+        return cache
+
+    def get(self, tex: str, display: bool) -> Conversion | None:
+        key = _key(tex, display)
+        value = self._used.get(key)
+        if value is None:  # not used yet in this build: from disk, so checked first
+            value = self._stored.get(key)
+            if isinstance(value, str) and not looks_like_mathml(value):
+                return None
+        if isinstance(value, str):
+            self._used[key] = value
+            return value
+        if (
+            isinstance(value, list)
+            and len(value) == 2
+            and isinstance(value[0], str)
+            and (value[1] is None or isinstance(value[1], int))
+        ):
+            self._used[key] = value
+            return value[0], value[1]
+        return None
+
+    def put(self, tex: str, display: bool, conversion: Conversion) -> None:
+        self._used[_key(tex, display)] = (
+            conversion if isinstance(conversion, str) else list(conversion)
+        )
+
+    def drain(self) -> dict[str, object]:
+        """The entries used since the last drain (for a worker to hand to the main process)."""
+        used, self._used = self._used, {}
+        self._stored.update(used)
+        return used
+
+    def absorb(self, used: Mapping[str, object]) -> None:
+        self._used.update(used)
+
+    def save(self, *, prune: bool = True) -> None:
+        """Write what this build used (and, unless `prune`, what earlier builds stored too); a
+        cache that cannot be written is only a slower build."""
+        if not prune:
+            self._used = {**self._stored, **self._used}
+        if self.path is None or self._used == self._stored:
+            return
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            stored = {"fingerprint": self.fingerprint, "entries": self._used}
+            text = json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
+            write_atomically(self.path, text.encode("utf-8"))
+        except OSError:
+            return

@@ -1,0 +1,265 @@
+"""The search index: static JSON files that `search.js` fetches, a few at a time.
+
+- `search/shards/N.json`: the posting lists of the terms whose CRC-32 (of the UTF-8 bytes) modulo
+  the shard count is N, as `{"term": [doc, weight, doc, weight, …]}` with the documents in
+  ascending order, each written as the difference from the one before. A query fetches only the
+  shards of its own terms.
+- `search/docs/D.json`: what a result shows for document D (URL, title, date, tags, opening
+  text), fetched only for the results on screen.
+
+Documents are numbered oldest first, so a new post does not renumber the others. Each file's key
+digests exactly what it is made from: a document's file, its post's fingerprint; the shards, every
+post's fingerprint in document order (a post's terms come from its parse, so its fingerprint
+covers them). Terms and fingerprints are given beside the posts, by their source file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+import operator
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from mathblog.model import Post
+from mathblog.util.digests import digest
+from mathblog.util.script_json import script_json
+
+FOLDER = "search"
+SHARDS = f"{FOLDER}/shards/"
+# Aim for shards of about this many characters of encoded terms, so a query fetches about the
+# same number of bytes whatever the size of the site.
+CHARACTERS_PER_SHARD = 24_000
+MIN_SHARDS = 4
+MAX_SHARDS = 4096
+
+
+def shard_of(term: str, shards: int) -> int:
+    """`shards` is a power of two; search.js computes the same CRC-32 of the UTF-8 bytes."""
+    return zlib.crc32(term.encode("utf-8")) & (shards - 1)
+
+
+def shard_count(terms: Sequence[str]) -> int:
+    """`terms`: each document's encoded terms."""
+    size = sum(map(len, terms))
+    count = MIN_SHARDS
+    while count < MAX_SHARDS and count * CHARACTERS_PER_SHARD < size:
+        count *= 2
+    return count
+
+
+def to_json(value: object) -> bytes:
+    """Compact UTF-8 JSON (CJK text costs 3 bytes a character, not the 6 of `\\uXXXX`). These
+    files are fetched and parsed as JSON, never put into a page; `<`, `>` and `&` are escaped all
+    the same, so no output file holds a hostile title's markup as it was written."""
+    return script_json(value).encode("utf-8")
+
+
+def document(post: Post) -> dict[str, object]:
+    return {
+        "url": post.url,
+        "title": post.title_text,
+        "date": post.date.strftime("%Y-%m-%d"),
+        "tags": [tag.name for tag in post.tags],
+        "text": post.description,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFile:
+    path: str
+    key: str
+
+
+class SearchIndex:
+    """The index files of a site's posts (given newest first, as a build lists them)."""
+
+    def __init__(
+        self,
+        posts: Sequence[Post],
+        terms: Mapping[str, str],
+        fingerprints: Mapping[str, str],
+        previous: Postings | None = None,
+    ) -> None:
+        """`terms` and `fingerprints`: each post's encoded terms and fingerprint, by its source;
+        `previous`: the postings of an earlier build in this process, to update."""
+        self.documents = tuple(reversed(posts))
+        self.terms = [terms[post.source] for post in self.documents]
+        self.fingerprints = [fingerprints[post.source] for post in self.documents]
+        self.shards = shard_count(self.terms)
+        self._previous = previous
+        self.postings: Postings | None = None  # once the shards are made here
+        self._elsewhere: Iterator[list[bytes]] | None = None
+        # Output keys may use fingerprints (which also cover the site's folder); what goes into
+        # a file must depend on the content alone.
+        self.key = digest("search", str(self.shards), *self.fingerprints)
+        content = hashlib.blake2b(str(self.shards).encode(), digest_size=16)
+        for post, encoded in zip(self.documents, self.terms, strict=True):
+            for text in (encoded, post.url, post.title_text, post.description):
+                content.update(text.encode("utf-8", "surrogatepass") + b"\0")
+            content.update(f"{post.date:%Y-%m-%d}\0{[t.name for t in post.tags]!r}\0".encode())
+        self.version = content.hexdigest()
+
+    def page_data(self) -> dict[str, object]:
+        """What the search page tells search.js: the shard and document counts, and a version
+        for its URLs (a browser then never mixes files of two builds)."""
+        return {
+            "shards": self.shards,
+            "documents": len(self.documents),
+            "version": self.version[:12],
+        }
+
+    def files(self) -> Iterator[IndexFile]:
+        for number in range(self.shards):
+            path = f"{SHARDS}{number}.json"
+            yield IndexFile(path, digest(self.key, path))
+        for number, fingerprint in enumerate(self.fingerprints):
+            path = f"{FOLDER}/docs/{number}.json"
+            yield IndexFile(path, digest("search doc", fingerprint, path))
+
+    def shards_stale(self, unchanged: Callable[[str, str], bool]) -> bool:
+        """Whether a shard file must be written; `unchanged(path, key)` asks the output."""
+        return any(not unchanged(f.path, f.key) for f in self.files() if f.path.startswith(SHARDS))
+
+    def make_shards_elsewhere(self) -> None:
+        """Start making the shard files in a forked worker, which has the posts already, while
+        this process renders the pages (the few hundred thousand terms of 1,000 posts take
+        about as long as the rest of a build after an edit)."""
+        from mathblog.util.parallel import Pool
+
+        self._elsewhere = Pool(1, _same, (self,)).map(_make_shard_files, [None])
+
+    def content(self, path: str) -> bytes:
+        kind, name = path.removeprefix(FOLDER + "/").split("/")
+        number = int(name.removesuffix(".json"))
+        if kind == "docs":
+            return to_json(document(self.documents[number]))
+        return self._shard_files[number]
+
+    @cached_property
+    def _shard_files(self) -> list[bytes]:
+        if self._elsewhere is not None:
+            (files,) = self._elsewhere
+            return files
+        terms = self.terms
+        previous = self._previous
+        if previous is not None and previous.shards == self.shards:
+            previous.update(terms)
+            self.postings = previous
+        else:
+            self.postings = Postings(self.shards, terms)
+        return self.postings.files
+
+
+def _same(index: SearchIndex) -> SearchIndex:
+    """A forked worker's context: the index it inherited."""
+    return index
+
+
+def _make_shard_files(index: SearchIndex, _: None) -> list[bytes]:
+    return Postings(index.shards, index.terms).files
+
+
+# A term's documents, in ascending order, and its weight in each (as stored).
+Entries = tuple[list[int], list[str]]
+
+
+def _pairs(encoded: str) -> dict[str, str]:
+    parts = encoded.split(" ") if encoded else []
+    return dict(zip(parts[::2], parts[1::2], strict=True))
+
+
+class Postings:
+    """Every term's posting list, shard by shard, and each shard's file. A long-lived process
+    (`blog serve`) keeps one and updates it by the terms that came, went or changed weight in
+    the posts that changed, encoding again only the shards those terms are in."""
+
+    def __init__(self, shards: int, terms: Sequence[str]) -> None:
+        """`terms`: each document's encoded terms (`search_tokens.encode_terms`), in order."""
+        self.shards = shards
+        self._fill(terms)
+
+    def _fill(self, terms: Sequence[str]) -> None:
+        shards = self.shards
+        self.terms = list(terms)
+        self._lists: list[dict[str, Entries]] = [{} for _ in range(shards)]
+        # The hot loop of an index build (a few hundred thousand terms at 1,000 posts).
+        term_lists: dict[str, Entries] = {}
+        for number, encoded in enumerate(self.terms):
+            if not encoded:
+                continue
+            parts = encoded.split(" ")
+            for i in range(0, len(parts), 2):
+                term = parts[i]
+                entries = term_lists.get(term)
+                if entries is None:
+                    entries = term_lists[term] = ([], [])
+                    self._lists[shard_of(term, shards)][term] = entries
+                entries[0].append(number)
+                entries[1].append(parts[i + 1])
+        self.files = [self._encode(shard) for shard in range(shards)]
+
+    def update(self, terms: Sequence[str]) -> None:
+        """Make the index that of these documents."""
+        count = max(len(terms), len(self.terms))
+        old_terms = [*self.terms, *[""] * (count - len(self.terms))]
+        new_terms = [*terms, *[""] * (count - len(terms))]
+        differ = [n for n in range(count) if old_terms[n] is not new_terms[n]]
+        differ = [n for n in differ if old_terms[n] != new_terms[n]]
+        if len(differ) > max(8, count // 8):  # cheaper made afresh (e.g. renumbered by a new post)
+            self._fill(terms)
+            return
+        changed: set[int] = set()
+        for number in differ:
+            old, new = old_terms[number], new_terms[number]
+            before, after = _pairs(old), _pairs(new)
+            for term, weight in before.items():
+                if after.get(term) != weight:
+                    changed.add(self._remove(term, number))
+            for term, weight in after.items():
+                if before.get(term) != weight:
+                    changed.add(self._insert(term, number, weight))
+        self.terms = list(terms)
+        for shard in changed:
+            self.files[shard] = self._encode(shard)
+
+    def _remove(self, term: str, number: int) -> int:
+        shard = shard_of(term, self.shards)
+        numbers, weights = self._lists[shard][term]
+        at = bisect.bisect_left(numbers, number)
+        del numbers[at], weights[at]
+        if not numbers:
+            del self._lists[shard][term]
+        return shard
+
+    def _insert(self, term: str, number: int, weight: str) -> int:
+        shard = shard_of(term, self.shards)
+        numbers, weights = self._lists[shard].setdefault(term, ([], []))
+        at = bisect.bisect_left(numbers, number)
+        numbers.insert(at, number)
+        weights.insert(at, weight)
+        return shard
+
+    def _encode(self, shard: int) -> bytes:
+        """`{"term":[doc,weight,…]}`, each document as the difference from the one before."""
+        lists = self._lists[shard]
+        return (
+            "{"
+            + ",".join(f"{_json_string(term)}:[{_deltas(*lists[term])}]" for term in sorted(lists))
+            + "}"
+        ).encode("utf-8")
+
+
+def _deltas(numbers: list[int], weights: list[str]) -> str:
+    """`delta,weight,delta,weight…`, made by C loops: there are hundreds of thousands."""
+    deltas = map(operator.sub, numbers, itertools.chain((0,), numbers))
+    return ",".join(itertools.chain.from_iterable(zip(map(str, deltas), weights, strict=True)))
+
+
+def _json_string(term: str) -> str:
+    # A term is letters, digits, CJK, or a TeX command (`\\mathcal{l}`): only its backslashes
+    # need escaping, and json.dumps would cost more than the rest of the shard.
+    return '"' + term.replace("\\", "\\\\") + '"'

@@ -1,0 +1,238 @@
+"""`blog serve`: build, serve the output with live reload, rebuild on every change.
+
+The first build uses every core; rebuilds run in this process (everything is imported and warm,
+and forking a threaded process is asking for trouble), and are incremental like any build, so an
+edit renders only the pages that show it. A failed rebuild keeps the last good site on the page
+with the errors over it; fixing them reloads the page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from mathblog.build import BuildOptions, BuildReport, build, configure
+from mathblog.config import SiteConfig
+from mathblog.content.discover import STATIC_DIR
+from mathblog.errors import BlogError
+from mathblog.serve.http import DevServer, SiteState
+from mathblog.serve.session import ServeSession
+from mathblog.serve.watch import ChangeWatcher
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    root: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    drafts: bool = False
+    strict: bool = False
+    open_browser: bool = False
+
+
+SHOWN_CHANGES = 3  # files named in the line that says a rebuild started
+
+
+class PortInUse(Exception):
+    pass
+
+
+def _summary(report: BuildReport) -> str:
+    return (
+        f"{report.posts_parsed} posts parsed, {report.pages_rendered} pages rendered, "
+        f"{report.files - report.unchanged_files} files written"
+    )
+
+
+def _messages(exc: BaseException, root: Path) -> list[str]:
+    """A failed build as lines for the browser: `file:line: message`, hints, and no absolute
+    path of this machine outside the site."""
+    if isinstance(exc, BlogError):
+        lines = [str(diagnostic) for diagnostic in exc.diagnostics]
+    elif isinstance(exc, OSError):
+        lines = [f"{exc.strerror or exc} ({exc.filename})" if exc.filename else str(exc)]
+    else:
+        lines = [f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__]
+    prefix = str(root.resolve()) + "/"
+    return [line.replace(prefix, "") for line in lines]
+
+
+def _what_changed(changed: set[Path], root: Path, out: Path) -> str:
+    """`posts/a.md changed`, `posts/a.md, posts/b.md and 3 more changed`, `public/ is gone`."""
+    if out in changed:
+        return f"{_shown(out, root)}/ is gone"
+    names = sorted(_shown(path, root) for path in changed)
+    shown = ", ".join(names[:SHOWN_CHANGES])
+    more = len(names) - SHOWN_CHANGES
+    return f"{shown}{f' and {more} more' if more > 0 else ''} changed"
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        shown = path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        shown = str(path)
+    # A name that is not UTF-8 (its bytes are surrogates here) cannot be printed as it is.
+    return shown.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class Rebuilder:
+    """Builds the site on demand. A build that fails, whatever the cause, leaves the last good
+    site on the page with the errors over it; the next change builds again."""
+
+    def __init__(self, options: ServeOptions, state: SiteState) -> None:
+        self.options = options
+        self.state = state
+        self.attempts = 0
+        self.session = ServeSession()
+        self.building = threading.Lock()  # held by the loop while it builds
+        self.files = -1  # in the output of the last good build
+
+    def build(self, changed: set[Path], *, jobs: int | None = 1) -> None:
+        started = time.perf_counter()
+        verb = "rebuilt" if self.attempts else "built"  # tests and tools count "rebuilt" lines
+        self.attempts += 1
+        try:
+            if changed:
+                what = _what_changed(changed, self.options.root, self.state.out)
+                print(f"{what}: rebuilding", flush=True)
+            report, config = self._build(jobs)
+            self.state.out, self.state.base_path = config.output_path, config.base_path
+            seconds = time.perf_counter() - started
+            # Written or deleted files; the same number and none written is the same output.
+            wrote = report.files != report.unchanged_files or report.files != self.files
+            self.files = report.files
+            self.state.built(css_only=_only_css(changed), wrote=wrote)
+            # After the state: whoever reads the line finds the server as it says.
+            print(f"{verb} in {seconds:.2f} s: {_summary(report)}", flush=True)
+            self.session.finish()  # caches are written once the browser has its page
+        except (KeyboardInterrupt, SystemExit):
+            raise  # Ctrl-C during the first build, which runs in the main thread
+        # Anything else: a site error, the disk, or a bug (an extension's panic is not even an
+        # Exception). The server must go on serving the last good build either way.
+        except BaseException as exc:
+            self._failed(exc, "rebuild" if verb == "rebuilt" else "build")
+            with contextlib.suppress(Exception):  # what the failed build left for later
+                self.session.finish()
+
+    def _build(self, jobs: int | None) -> tuple[BuildReport, SiteConfig]:
+        options = BuildOptions(
+            drafts=self.options.drafts,
+            strict=self.options.strict,
+            jobs=jobs,
+            build_cache=self.session,
+        )
+        with self.state.swap_lock:
+            report = build(self.options.root, options)
+            return report, configure(self.options.root, options)  # site.toml may have changed
+
+    def _failed(self, exc: BaseException, attempt: str) -> None:
+        messages = _messages(exc, self.options.root)
+        self.state.failed(messages)
+        count = f"{len(messages)} error{'s' if len(messages) != 1 else ''}"
+        print(f"{attempt} failed: {count}; the browser shows them", flush=True)
+        if not isinstance(exc, BlogError | OSError):  # not the site's fault: a bug to report
+            traceback.print_exception(exc, file=sys.stderr)
+        for line in messages:
+            print(f"  {line}", file=sys.stderr, flush=True)
+
+    def run(self, watcher: ChangeWatcher, stop: threading.Event) -> None:
+        while not stop.is_set():
+            changed = watcher.wait(timeout=0.5)
+            with self.building:
+                if not changed or stop.is_set():
+                    continue
+                # A build reports its own failures; this is for the report failing (a terminal
+                # that went away), which must not end the rebuilds either.
+                with contextlib.suppress(OSError):
+                    self.build(changed)
+
+    def busy(self, stop: threading.Event) -> bool:
+        """Stop the loop; whether a build is under way (then it would finish on its own time)."""
+        stop.set()
+        if not self.building.acquire(blocking=False):
+            return True
+        self.building.release()
+        return False
+
+
+def _only_css(changed: set[Path]) -> bool:
+    return bool(changed) and all(
+        path.suffix == ".css" and STATIC_DIR in path.parts for path in changed
+    )
+
+
+def serve(options: ServeOptions) -> int:
+    config = configure(options.root, BuildOptions())
+    state = SiteState(config.output_path, config.base_path)
+    rebuilder = Rebuilder(options, state)
+    rebuilder.build(set(), jobs=None)  # every core, before any thread exists
+    try:
+        server = DevServer((options.host, options.port), state)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(
+                f"port {options.port} on {options.host} is in use; "
+                f"try --port {options.port + 1}, or --port 0 for any free port"
+            ) from None
+        raise
+    host, port = str(server.server_address[0]), server.server_address[1]
+    everywhere = options.host in ("0.0.0.0", "::")
+    shown_host = "127.0.0.1" if everywhere else f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{port}{state.base_path}"
+    if everywhere:
+        print(
+            "warning: serving on every network interface; anyone who can reach this machine "
+            "can read the site (and drafts with --drafts)",
+            file=sys.stderr,
+        )
+    # Ctrl-C, and a plain `kill`, stop the server cleanly (even when started in the background,
+    # where a shell leaves SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    watcher = ChangeWatcher(options.root)
+    state.rebuild_soon = lambda: watcher.notice(state.out)
+    watcher.start()
+    stop = threading.Event()
+    loop = threading.Thread(target=rebuilder.run, args=(watcher, stop), daemon=True)
+    loop.start()
+    try:  # from here on: whoever reads the line below may press Ctrl-C at once
+        print(f"serving {options.root} at {url} (Ctrl-C to stop)", flush=True)
+        if options.open_browser:
+            webbrowser.open(url)
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        # A second Ctrl-C while stopping ends the process there and then.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if rebuilder.busy(stop):
+            _exit_during_a_build()
+        state.close()
+        server.server_close()
+        watcher.stop()
+    loop.join(timeout=5)
+    print("stopped", flush=True)
+    return 0
+
+
+def _exit_during_a_build() -> NoReturn:
+    """Stop now rather than when the rebuild is done, which may be seconds away. A build cannot
+    be stopped halfway, and the interpreter's own shutdown would wait for it or trip over it, so
+    the process ends here, sockets, watches and all (each step of an orderly stop waits for the
+    busy thread to let go of the interpreter). A build cut short leaves the output as it was
+    (see `output`)."""
+    print("stopped; the unfinished rebuild left the output as it was", flush=True)
+    sys.stderr.flush()
+    os._exit(0)

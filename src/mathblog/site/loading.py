@@ -1,0 +1,409 @@
+"""All post files → `Post`s: from the post cache when nothing that shaped a post changed,
+otherwise parsed and rendered, on every core when there are many."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mathblog.config import SiteConfig
+from mathblog.content.discover import find_posts
+from mathblog.errors import BlogError, Diagnostic
+from mathblog.incremental.build_cache import BuildCache, DiskCache, hash_post
+from mathblog.incremental.fingerprints import post_fingerprint
+from mathblog.incremental.post_cache import CachedPost, PostCache
+from mathblog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
+from mathblog.model import Post, sort_posts
+from mathblog.util.parallel import Pool, chunked, run_chunks
+from mathblog.util.urls import spelling
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+    from mathblog.content.post import Renderers
+
+# The formula cache is read only when it is small next to the work: reading a big one costs more
+# than converting the formulas of the one post an edit changed.
+FORMULA_CACHE_BYTES_PER_POST = 64 * 1024
+# Below this many, a worker pool costs more than it saves.
+PARALLEL_MIN_POSTS = 24
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPosts:
+    posts: tuple[Post, ...]  # newest first, drafts left out unless asked for
+    # Beside each post, by its source file: its fingerprint, which changes with anything that
+    # shaped it (pages and search files are keyed by it), and its encoded search terms.
+    fingerprints: Mapping[str, str]
+    search_terms: Mapping[str, str]
+    warnings: tuple[Diagnostic, ...]
+    parsed: int  # posts parsed this build; the rest came from the cache
+    formulas_converted: int = 0
+    formulas_reused: int = 0
+
+
+def create_renderers(config: SiteConfig, formula_cache: FormulaCache | None) -> Renderers:
+    from mathblog.content.post import Renderers, create_title_markdown
+    from mathblog.markdown.parser import create_markdown
+    from mathblog.math.engine import MathEngine, MathRenderError
+    from mathblog.util.i18n import ui_strings
+
+    try:
+        engine = MathEngine(config.math_macros, formula_cache)
+    except MathRenderError as exc:
+        raise BlogError.at(exc.message, "site.toml", hint="check the [math.macros] table") from None
+
+    def body_markdown(raw_html: bool) -> MarkdownIt:
+        return create_markdown(
+            raw_html=raw_html,
+            base_path=config.base_path,
+            cjk_latin_spacing=config.cjk_latin_spacing,
+            callout_titles=ui_strings(config.language),
+        )
+
+    body = body_markdown(config.raw_html)
+    # A summary is metadata like the title: shown on cards, in the feed and in <meta> tags, and
+    # often pasted from elsewhere; its markdown and math work, raw HTML is shown as text.
+    summary = body_markdown(False) if config.raw_html else body
+    return Renderers(body=body, title=create_title_markdown(), engine=engine, summary=summary)
+
+
+def formula_cache_size(config: SiteConfig) -> int:
+    try:
+        return (config.root / CACHE_DIR / FORMULA_FILE).stat().st_size
+    except OSError:
+        return 0
+
+
+def _formula_cache(config: SiteConfig, *, read: bool) -> FormulaCache:
+    from mathblog.math.engine import cache_fingerprint
+
+    return FormulaCache.load(config.root, cache_fingerprint(config.math_macros), read=read)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    path: Path
+    raw: bytes
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    source: str
+    entry: CachedPost | None
+    errors: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _ChunkResult:
+    parsed: list[_Parsed]
+    formulas: dict[str, object]
+    converted: int
+    reused: int
+
+
+class _Worker:
+    """What one process needs to parse posts: set up once per process by `_start_worker`."""
+
+    def __init__(self, config: SiteConfig, cache: PostCache, read_cache: bool):
+        self.config = config
+        self.cache = cache
+        self.read_cache = read_cache
+        self.formula_cache: FormulaCache | None = None
+        self.renderers = create_renderers(config, None)
+
+    def attach_formula_cache(self) -> FormulaCache:
+        if self.formula_cache is None:
+            self.formula_cache = _formula_cache(self.config, read=self.read_cache)
+            self.renderers.engine.use_cache(self.formula_cache)
+        return self.formula_cache
+
+
+_Setup = tuple[SiteConfig, PostCache, bool]  # what `_start_worker` is given
+
+
+def _start_worker(config: SiteConfig, cache: PostCache, read_cache: bool) -> _Worker | BlogError:
+    try:
+        return _Worker(config, cache, read_cache)
+    except BlogError as exc:  # reported by each chunk: a failing pool initializer is opaque
+        return exc
+
+
+def _parse_chunk(worker: _Worker | BlogError, chunk: tuple[Sequence[_Job], bool]) -> _ChunkResult:
+    """Parse these posts; the flag says whether to use the formula cache."""
+    from mathblog.content.post import load_post
+
+    jobs, use_formula_cache = chunk
+    if isinstance(worker, BlogError):
+        return _ChunkResult([_Parsed("", None, tuple(worker.diagnostics))], {}, 0, 0)
+    formula_cache = worker.attach_formula_cache() if use_formula_cache else None
+    engine = worker.renderers.engine
+    before = engine.converted, engine.reused
+    parsed = []
+    for job in jobs:
+        source = job.path.relative_to(worker.config.root).as_posix()
+        try:
+            loaded = load_post(job.path, worker.config, worker.renderers, job.raw)
+        except BlogError as exc:
+            parsed.append(_Parsed(source, None, tuple(exc.diagnostics)))
+            continue
+        body = worker.cache.body_for(*loaded.post.body.load())
+        post = dataclasses.replace(loaded.post, body=body)
+        entry = CachedPost(job.fingerprint, post, loaded.warnings, loaded.search_terms)
+        parsed.append(_Parsed(source, entry, ()))
+    worker.cache.flush()  # the main process and other workers read these bodies
+    formulas = formula_cache.drain() if formula_cache else {}
+    return _ChunkResult(parsed, formulas, engine.converted - before[0], engine.reused - before[1])
+
+
+def _likely_to_parse(config: SiteConfig, paths: Sequence[Path], read_cache: bool) -> int:
+    """How many workers to start before reading the cache and hashing the posts: all without a
+    cache, one when some post file is newer than it (an edit), none when nothing seems changed.
+    A wrong guess only costs a fork."""
+    written = PostCache.written_at(config.root) if read_cache else None
+    if written is None:
+        return len(paths)
+    for path in paths:
+        try:
+            if os.stat(path).st_mtime_ns >= written:
+                return 1
+        except OSError:
+            return 1
+    return 0
+
+
+def load_posts(
+    config: SiteConfig,
+    *,
+    drafts: bool,
+    cache: BuildCache | None = None,
+    read_cache: bool = True,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    while_parsing: Callable[[], None] | None = None,
+) -> LoadedPosts:
+    """Every post, or every problem with them at once; two posts on one URL is a problem too.
+
+    `cache` keeps the post index and the files' keys, and writes the caches (None: a one-off
+    build's `DiskCache`); `read_cache=False` uses nothing it kept. `while_parsing` is called
+    while worker processes parse: work that does not need the posts (importing Jinja, compiling
+    templates) then costs no time."""
+    cache = DiskCache() if cache is None else cache
+    fingerprint = post_fingerprint(config)
+    paths = find_posts(config)
+    setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
+    pool = _early_pool(config, paths, jobs, read_cache, setup)
+    index = cache.post_index(config.root, fingerprint, read=read_cache)
+    entries, todo = _look_up(config, paths, index, cache, fingerprint, read_cache)
+    formula_cache = _formula_cache_for(config, len(todo), read_cache)
+    if progress:
+        progress("posts", len(entries), len(paths))
+    pool = _pool_for(pool, len(todo), jobs, while_parsing, setup)
+    chunks = [(chunk, formula_cache is not None) for chunk in chunked(todo, jobs)]
+    if pool is not None:
+        results = pool.map(_parse_chunk, chunks)
+    else:  # parsed as the results are asked for, after `while_parsing`
+        results = run_chunks(_parse_chunk, chunks, jobs=1, setup=_start_worker, setup_args=setup)
+    if while_parsing is not None:
+        while_parsing()
+    tally = _gather(results, entries, formula_cache, progress, len(paths))
+    prune = len(todo) == len(paths)
+    cache.save(config.root, index, lambda: _save(index, entries, formula_cache, prune=prune))
+    return _loaded(entries, drafts, tally, len(todo))
+
+
+def _early_pool(
+    config: SiteConfig, paths: Sequence[Path], jobs: int, read_cache: bool, setup: _Setup
+) -> Pool | None:
+    """Workers started now import the Markdown stack while this process reads the cache and
+    hashes the posts."""
+    expected = min(jobs, _likely_to_parse(config, paths, read_cache)) if jobs > 1 else 0
+    return Pool(expected, _start_worker, setup) if expected else None
+
+
+def _look_up(
+    config: SiteConfig,
+    paths: Sequence[Path],
+    index: PostCache,
+    cache: BuildCache,
+    fingerprint: str,
+    read_cache: bool,
+) -> tuple[dict[str, CachedPost], list[_Job]]:
+    """The posts the index has for their files as they are now, and the files to parse."""
+    entries: dict[str, CachedPost] = {}
+    todo: list[_Job] = []
+    prefix = len(os.path.join(config.root, ""))
+    for path in paths:
+        name = str(path)
+        source = name[prefix:].replace(os.sep, "/")
+        found = cache.post_key(name, source, fingerprint, read=read_cache)
+        hit = index.get(source, found.key)
+        if hit is not None:
+            entries[source] = hit
+        elif found.raw is not None:
+            todo.append(_Job(path, found.raw, found.key))
+        else:  # its key was known without reading it, and the index lacks that post
+            key, raw = hash_post(name, source, fingerprint)
+            todo.append(_Job(path, raw, key))
+    return entries, todo
+
+
+def _formula_cache_for(config: SiteConfig, todo: int, read_cache: bool) -> FormulaCache | None:
+    """The formula cache, when `todo` posts are to be parsed and it is worth reading for them."""
+    if todo and formula_cache_size(config) <= todo * FORMULA_CACHE_BYTES_PER_POST:
+        return _formula_cache(config, read=read_cache)
+    return None
+
+
+def _pool_for(
+    pool: Pool | None,
+    todo: int,
+    jobs: int,
+    while_parsing: Callable[[], None] | None,
+    setup: _Setup,
+) -> Pool | None:
+    """The workers to parse `todo` posts: those started early if they will do, new ones, or
+    none (this process parses them)."""
+    wanted = jobs if todo >= PARALLEL_MIN_POSTS else 1
+    if pool is not None and (not todo or pool.workers < wanted):
+        pool.stop()  # nothing to parse after all, or more than one worker can do
+        pool = None
+    if pool is None and todo and jobs > 1 and (wanted > 1 or while_parsing is not None):
+        # Even one post goes to a worker when there is a spare core: importing the Markdown
+        # stack and parsing there overlaps with `while_parsing` here.
+        pool = Pool(wanted, _start_worker, setup)
+    return pool
+
+
+@dataclass(slots=True)
+class _Tally:
+    errors: list[Diagnostic] = field(default_factory=list)
+    converted: int = 0
+    reused: int = 0
+
+
+def _gather(
+    results: Iterable[_ChunkResult],
+    entries: dict[str, CachedPost],
+    formula_cache: FormulaCache | None,
+    progress: Progress | None,
+    total: int,
+) -> _Tally:
+    """Add the parsed posts to `entries`, their formulas to the formula cache."""
+    tally = _Tally()
+    done = len(entries)
+    for result in results:
+        for parsed in result.parsed:
+            if parsed.entry is None:
+                tally.errors.extend(parsed.errors)
+            else:
+                entries[parsed.source] = parsed.entry
+        if formula_cache is not None:
+            formula_cache.absorb(result.formulas)
+        tally.converted += result.converted
+        tally.reused += result.reused
+        done += len(result.parsed)
+        if progress:
+            progress("posts", done, total)
+    return tally
+
+
+def _save(
+    index: PostCache,
+    entries: dict[str, CachedPost],
+    formula_cache: FormulaCache | None,
+    *,
+    prune: bool,
+) -> None:
+    index.save(sorted(entries.items()))
+    if formula_cache is not None:
+        formula_cache.save(prune=prune)
+
+
+def _loaded(
+    entries: dict[str, CachedPost], drafts: bool, tally: _Tally, parsed: int
+) -> LoadedPosts:
+    shown = [entry for entry in entries.values() if drafts or not entry.post.draft]
+    posts = [entry.post for entry in shown]
+    errors = tally.errors + _url_clashes(posts) + _tag_clashes(posts)
+    if errors:
+        raise BlogError(dict.fromkeys(errors))  # a setup error comes once from each chunk
+    warnings = [
+        warning
+        for source, entry in sorted(entries.items())
+        if drafts or not entry.post.draft
+        for warning in entry.warnings
+    ]
+    return LoadedPosts(
+        sort_posts(posts),
+        {entry.post.source: entry.fingerprint for entry in shown},
+        {entry.post.source: entry.search_terms for entry in shown},
+        tuple(warnings),
+        parsed,
+        tally.converted,
+        tally.reused,
+    )
+
+
+def _url_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
+    first_by_slug: dict[str, Post] = {}
+    clashes = []
+    for post in sorted(posts, key=lambda p: p.source):
+        other = first_by_slug.setdefault(post.slug, post)
+        if other is not post:
+            hint = "give one of them a different `slug:` in its front matter"
+            if unicodedata.normalize("NFC", post.source) == unicodedata.normalize(
+                "NFC", other.source
+            ):
+                hint = (
+                    f"{other.source!a} and {post.source!a} differ only in Unicode "
+                    "normalization (macOS writes accents as separate characters); "
+                    "delete or rename one"
+                )
+            clashes.append(
+                Diagnostic(
+                    f"{post.source} and {other.source} both want the URL {post.url}",
+                    post.source,
+                    1,
+                    hint=hint,
+                )
+            )
+    return clashes
+
+
+def _tag_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
+    """Tags on one URL are one tag when they are spelled alike (`RoPE`, `rope`); otherwise
+    (`a/b`, `a-b`: a URL cannot keep `/`) merging them would be a silent surprise."""
+    first: dict[str, tuple[str, Post]] = {}  # slug → the first tag name seen, and its post
+    judged: set[tuple[str, str]] = set()  # pairs of names already found alike, or reported
+    clashes = []
+    for post in sorted(posts, key=lambda p: p.source):
+        for ref in post.tags:
+            seen = first.get(ref.slug)
+            if seen is None:
+                first[ref.slug] = (ref.name, post)
+                continue
+            name, other = seen
+            if ref.name == name or (name, ref.name) in judged:
+                continue
+            judged.add((name, ref.name))
+            if spelling(name) == spelling(ref.name):
+                continue
+            clashes.append(
+                Diagnostic(
+                    f"tags {name!r} ({other.source}) and {ref.name!r} ({post.source}) "
+                    f"both become the URL {ref.url}",
+                    post.source,
+                    ref.line,
+                    hint="write them the same way if they are one tag, or rename one",
+                )
+            )
+    return clashes

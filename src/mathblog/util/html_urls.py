@@ -1,0 +1,54 @@
+"""The URLs in an HTML fragment's `href` and `src` attributes: changed one by one, or all made
+absolute for a page shown away from the site (a feed entry)."""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Callable, Collection
+from urllib.parse import urljoin
+
+from mathblog.util.html_scan import replace_spans, start_tags
+
+_URL_NAMES = {"href", "src"}
+# Math is thousands of tags with neither attribute: a fragment without these is left unread.
+_MAY_HOLD_URL = re.compile("href|src", re.IGNORECASE)
+
+
+def rewrite_urls(fragment: str, change: Callable[[str], str]) -> str:
+    """`fragment` with each `href`/`src` value replaced by `change(value)`, written in double
+    quotes; every other byte, and an attribute whose value does not change, stays as it was."""
+    if not _MAY_HOLD_URL.search(fragment):
+        return fragment
+    edits: list[tuple[int, int, str]] = []
+    for tag in start_tags(fragment, _URL_NAMES):
+        for attribute in tag.attributes:
+            value = attribute.value
+            if attribute.name in _URL_NAMES and value is not None:
+                changed = change(value)
+                if changed != value:
+                    new = f'"{html.escape(changed)}"'
+                    edits.append((attribute.value_start, attribute.end, new))
+    return replace_spans(fragment, edits)
+
+
+def without_attributes(fragment: str, names: Collection[str]) -> str:
+    """`fragment` with every attribute in `names` taken out of its tags, with the space before
+    it: `<h2 id="x">` becomes `<h2>`."""
+    edits: list[tuple[int, int, str]] = []
+    for tag in start_tags(fragment, names):
+        for attribute in tag.attributes:
+            if attribute.name in names:
+                start = attribute.start
+                if fragment[start - 1].isspace():
+                    start -= 1
+                edits.append((start, attribute.end, ""))
+    return replace_spans(fragment, edits)
+
+
+@functools.lru_cache(maxsize=512)  # a post is in several feeds; `blog serve` builds again
+def absolute_links(fragment: str, page_url: str) -> str:
+    """Resolve each link and image in `fragment` against `page_url`, the page it belongs to:
+    `#eq-1`, `img/a.png` and `/notes/posts/x/` become `https://host/notes/posts/x/…`."""
+    return rewrite_urls(fragment, lambda url: urljoin(page_url, url))
