@@ -33,6 +33,7 @@ def front_matter(path: Path) -> dict[str, object]:
 def test_init_makes_a_site_that_builds_at_once(site: Path) -> None:
     files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
     assert files == [
+        ".github/dependabot.yml",
         ".github/workflows/pages.yml",
         ".gitignore",
         "posts/hello.md",
@@ -42,7 +43,7 @@ def test_init_makes_a_site_that_builds_at_once(site: Path) -> None:
         "templates/README.md",
     ]
     assert {"/public/", "/.blog-cache/"} <= set(read(site / ".gitignore").split())
-    check_pages_workflow(load_workflow(site / ".github/workflows/pages.yml"), test_command=None)
+    check_pages_workflow(load_workflow(site / ".github/workflows/pages.yml"), called=False)
     assert "mathblog @ git+https://github.com/OWNER/blog@main" in read(site / "requirements.txt")
     assert "draft" not in front_matter(site / "posts/hello.md")
 
