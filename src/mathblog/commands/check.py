@@ -88,7 +88,7 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
     loaded = load_posts(config, drafts=drafts, read_cache=read_cache, jobs=jobs)
     search = SearchIndex(loaded.posts, loaded.search_terms, loaded.fingerprints)
     tags = collect_tags(loaded.posts)
-    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints)
+    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints, pages=loaded.pages)
     # Every output of the build, made in memory: the pages rendered, the rest known by path.
     files = {item.path for item in plan.outputs}
     pages = plan.page_jobs()
@@ -124,9 +124,10 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
 def _post_spans(job: PageJob, text: str) -> Iterator[_Span]:
     """The post bodies and excerpts on this page, where they are in its text."""
     pieces: list[tuple[Post, str, bool]] = []
-    post = job.context.get("post")
-    if isinstance(post, Post):
-        pieces.append((post, post.content, False))
+    for key in ("post", "page"):
+        post = job.context.get(key)
+        if isinstance(post, Post):
+            pieces.append((post, post.content, False))
     pager = job.context.get("pager")
     for shown in getattr(pager, "posts", ()):
         pieces.append((shown, shown.excerpt, True))
