@@ -136,6 +136,9 @@ def load_post(
         excerpt_html, truncated = excerpt.html, excerpt.truncated
         description = plain_description(body.tokens, DESCRIPTION_LENGTH)
         summary_warnings = ()
+    given = meta.extra.get("description")  # as a page's front matter may say it (so may a post's)
+    if isinstance(given, str) and given.strip():
+        description = " ".join(given.split())
     cjk, words = _reading_counts(body.tokens)
     post = Post(
         source=source,
