@@ -115,8 +115,9 @@ def test_without_nav_the_default_nav_marks_home_and_sections(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     public = root / "public"
 
-    def current(name: str) -> list[str]:
-        return re.findall(r'<a href="([^"]*)"[^>]* aria-current="(\w+)"', read(public, name))
+    def current(name: str) -> list[tuple[str, str]]:
+        found = re.findall(r'<a href="([^"]*)"[^>]* aria-current="(\w+)"', read(public, name))
+        return [(href, state) for href, state in found]
 
     assert current("index.html") == [("/b/", "page")]
     assert current("page/2/index.html") == [("/b/", "page")]
