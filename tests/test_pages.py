@@ -19,6 +19,9 @@ from serving import EventStream, serving
 from sites import REPO, post, run_blog, write_site
 
 from mathblog.build import BuildOptions, build
+from mathblog.config import NavEntry, SiteConfig
+from mathblog.render.nav import Nav
+from mathblog.util.i18n import ui_strings
 
 SITE = REPO / "tests/sites/pages"
 EXPECTED = SITE / "expected"
@@ -261,3 +264,27 @@ def test_serve_shows_an_edited_page_and_a_new_one(tmp_path: Path) -> None:
         assert stream.next() == ("reload", "page")
         assert b"New page." in server.request("/now/")[2]
         stream.close()
+
+
+def test_the_closest_section_is_current_and_a_page_entry_beats_a_section() -> None:
+    entries = (
+        NavEntry("Home", "/"),
+        NavEntry("Docs", "/docs/"),
+        NavEntry("Setup", "/docs/setup/"),
+        NavEntry("中文", "/关于/"),
+        NavEntry("Out", "https://example.org/docs/"),
+    )
+    nav = Nav(SiteConfig(root=Path("."), base_url="/n/", nav=entries), ui_strings("en"))
+
+    def marks(page_url: str) -> list[str]:
+        return [item.current for item in nav.at(page_url)]
+
+    assert marks("/n/") == ["page", "", "", "", ""]
+    assert marks("/n/page/3/") == ["page", "", "", "", ""]
+    assert marks("/n/posts/x/") == ["", "", "", "", ""]  # home is no section of everything
+    assert marks("/n/docs/") == ["", "page", "", "", ""]
+    assert marks("/n/docs/setup/") == ["", "", "page", "", ""]
+    assert marks("/n/docs/setup/more/") == ["", "", "true", "", ""]
+    assert marks("/n/docs/other/") == ["", "true", "", "", ""]
+    assert marks("/n/%E5%85%B3%E4%BA%8E/") == ["", "", "", "page", ""]  # as page URLs are
+    assert [item.href for item in nav.at("/n/")][:2] == ["/n/", "/n/docs/"]
