@@ -106,6 +106,8 @@ def test_extra_and_the_hooks_reach_the_pages_meant(built: Path) -> None:
     comments = '<section class="comments" data-repo="example/notes" data-category="Comments">'
     assert comments in post_page
     assert comments not in about and comments not in read(built, "index.html")
+    assert '</article>\n<aside class="page-end">About these notes</aside>\n</main>' in about
+    assert "page-end" not in post_page and "page-end" not in read(built, "index.html")
     for html in (post_page, about, read(built, "index.html"), read(built, "404.html")):
         assert '<meta name="analytics" content="pages-test">\n</head>' in html
         assert '<a class="footer-link" href="/notes/about/">About</a>' in html
