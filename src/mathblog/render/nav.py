@@ -55,6 +55,7 @@ class Nav:
         self.base_path = config.base_path
         entries = config.nav or default_nav(strings)
         self._links = tuple(self._link(entry) for entry in entries)
+        self._none_current = tuple(NavItem(ln.title, ln.href, ln.hint) for ln in self._links)
 
     def _link(self, entry: NavEntry) -> _Link:
         if urlsplit(entry.url).scheme:
@@ -64,7 +65,14 @@ class Nav:
         return _Link(entry.title, href, entry.hint, path)
 
     def at(self, page_url: str) -> tuple[NavItem, ...]:
-        states = [self._state(link.path, page_url) for link in self._links]
+        states = [
+            self._state(link.path, page_url)
+            if link.path is not None and page_url.startswith(link.path)
+            else ""
+            for link in self._links
+        ]
+        if not any(states):  # most pages (posts): made once
+            return self._none_current
         sections = [i for i, state in enumerate(states) if state == "true"]
         if "page" in states or len(sections) > 1:
             closest = max(sections, key=lambda i: len(self._links[i].path or ""), default=-1)

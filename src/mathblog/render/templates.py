@@ -37,6 +37,9 @@ from mathblog.util.xml_text import xml_safe
 PARALLEL_MIN_PAGES = 200
 
 THEME_TEMPLATES = THEME_DIR / "templates"
+# Templates a site may add to fill a spot of the theme's pages. The theme's own are empty, and
+# an include costs every page, so a page includes one only when the site has its own (`hooks`).
+HOOKS = ("head_extra.html", "after_content.html", "footer_extra.html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ def create_environment(config: SiteConfig) -> jinja2.Environment:
     env.globals.update(
         site=config,
         extra=read_only(config.extra),
+        hooks=frozenset(name for name in HOOKS if (config.root / TEMPLATES_DIR / name).is_file()),
         t=strings,
         heading=config.index_heading or strings["latest"],
         url=lambda path="": config.base_path + path.lstrip("/"),
@@ -236,9 +240,7 @@ def _undecodable_template(config: SiteConfig, exc: UnicodeDecodeError, doing: st
 
 # What the theme's pages extend or import, not pages themselves: Jinja loads them when a page is
 # rendered, so compiling them ahead would only slow a build that renders nothing.
-LAYOUTS = frozenset(
-    {"base.html", "macros.html", "head_extra.html", "after_content.html", "footer_extra.html"}
-)
+LAYOUTS = frozenset({"base.html", "macros.html", *HOOKS})
 
 # Stores a page's bytes; True when the live output already held exactly these.
 Put = Callable[[str, bytes], bool]
