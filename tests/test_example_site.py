@@ -64,6 +64,8 @@ def test_every_kind_of_page_exists(site: Path) -> None:
     tags = list((site / "tags").glob("*/index.html"))
     assert len(tags) >= 5
     assert (site / "posts/扩散模型入门/index.html").is_file()
+    about = (site / "about/index.html").read_text(encoding="utf-8")  # pages/about.md
+    assert '<a href="/about/" aria-current="page">关于</a>' in about
 
 
 def test_all_internal_links_resolve(site: Path) -> None:

@@ -36,6 +36,7 @@ def test_init_makes_a_site_that_builds_at_once(site: Path) -> None:
         ".github/dependabot.yml",
         ".github/workflows/pages.yml",
         ".gitignore",
+        "pages/about.md",
         "posts/hello.md",
         "requirements.txt",
         "site.toml",
@@ -55,6 +56,9 @@ def test_init_makes_a_site_that_builds_at_once(site: Path) -> None:
     assert '<mi mathvariant="double-struck">R</mi>' in page or "ℝ" in page  # the \R macro
     assert (out / "atom.xml").is_file() and (out / "tags/notes/atom.xml").is_file()
     assert not (out / "README.md").exists()  # static/README.md is a note, not a page
+    about = read(out / "about/index.html")  # pages/about.md, linked from the nav
+    assert '<a href="/about/" aria-current="page">About</a>' in about
+    assert '<a href="/about/">About</a>' in read(out / "index.html")
 
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sub-path")
     shutil.copy(REPO / "site.toml", root / "site.toml")
     shutil.copytree(REPO / "posts", root / "posts")
-    for name in ("static", "templates"):
+    for name in ("pages", "static", "templates"):
         if (REPO / name).is_dir():
             shutil.copytree(REPO / name, root / name)
     (root / "posts/sub-path-check.md").write_text(EXTRA_POST, encoding="utf-8")
@@ -63,6 +63,13 @@ def page_address(out: Path, page: Path) -> str:
 def test_no_broken_internal_reference(site: Path) -> None:
     assert len(list(site.rglob("*.html"))) > 25
     assert broken_references(site, BASE) == []
+
+
+def test_pages_and_the_nav_are_under_the_sub_path(site: Path) -> None:
+    about = (site / "about/index.html").read_text(encoding="utf-8")
+    assert '<a href="/notes/about/" aria-current="page">关于</a>' in about
+    assert '<a href="/notes/tags/">标签</a>' in about  # a [[nav]] path moves under it
+    assert f"<loc>{BASE}about/</loc>" in (site / "sitemap.xml").read_text(encoding="utf-8")
 
 
 def test_every_href_and_src_stays_under_the_sub_path(site: Path) -> None:

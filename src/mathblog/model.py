@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
 
 from mathblog.util.urls import file_path, url_path
 
@@ -46,6 +46,15 @@ class TagRef:
     line: int = 1  # of `tags:` in the post's file, for errors
 
 
+# A page (`pages/about.md`) may have no `date:`; it then holds this one, which no template shows
+# (`post.dated` is False). Pages are never sorted, paginated or put in a feed by date.
+UNDATED = datetime(1, 1, 1, tzinfo=UTC)
+
+# A post, or a page: a file of `pages/`, loaded exactly as a post is (markdown, math, the post
+# cache, the worker pool) and rendered with `page.html`; it is in no listing, feed or search.
+Kind = Literal["post", "page"]
+
+
 @dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
 class Post:
     source: str
@@ -67,6 +76,7 @@ class Post:
     cjk_chars: int = 0
     words: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
+    kind: Kind = "post"  # a page's `slug` is its URL path under the site: `docs/setup`
     # Its search terms and its fingerprint live beside it, where a build keeps them
     # (`site.loading.LoadedPosts`): they are about the build, not the post.
 
@@ -79,7 +89,13 @@ class Post:
         return self.body.load()[1]
 
     @property
+    def dated(self) -> bool:
+        return self.date != UNDATED
+
+    @property
     def output_file(self) -> str:
+        if self.kind == "page":
+            return file_path(*(part for part in self.slug.split("/") if part))
         return file_path("posts", self.slug)
 
 

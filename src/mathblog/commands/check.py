@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from mathblog.build import BuildOptions, configure
-from mathblog.config import SiteConfig
+from mathblog.config import CONFIG_FILE, SiteConfig
 from mathblog.content.discover import TEMPLATES_DIR
 from mathblog.errors import Diagnostic
 from mathblog.incremental.post_cache import CacheDamaged
@@ -88,7 +88,7 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
     loaded = load_posts(config, drafts=drafts, read_cache=read_cache, jobs=jobs)
     search = SearchIndex(loaded.posts, loaded.search_terms, loaded.fingerprints)
     tags = collect_tags(loaded.posts)
-    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints)
+    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints, pages=loaded.pages)
     # Every output of the build, made in memory: the pages rendered, the rest known by path.
     files = {item.path for item in plan.outputs}
     pages = plan.page_jobs()
@@ -124,9 +124,10 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
 def _post_spans(job: PageJob, text: str) -> Iterator[_Span]:
     """The post bodies and excerpts on this page, where they are in its text."""
     pieces: list[tuple[Post, str, bool]] = []
-    post = job.context.get("post")
-    if isinstance(post, Post):
-        pieces.append((post, post.content, False))
+    for key in ("post", "page"):
+        post = job.context.get(key)
+        if isinstance(post, Post):
+            pieces.append((post, post.content, False))
     pager = job.context.get("pager")
     for shown in getattr(pager, "posts", ()):
         pieces.append((shown, shown.excerpt, True))
@@ -240,6 +241,7 @@ class _Placer:
         self._sources: dict[str, list[str]] = {}
         self._used: Counter[tuple[str, str]] = Counter()
         self._templates: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
+        self._nav: dict[str, Diagnostic] = {}  # broken links of `[[nav]]`, by message
 
     def _lines(self, post: Post) -> list[str]:
         lines = self._sources.get(post.source)
@@ -277,6 +279,8 @@ class _Placer:
         return Diagnostic(message, post.source, line, hint=found.hint)
 
     def in_template(self, job: PageJob, page_line: int, found: _Found) -> None:
+        if self._in_nav(found):
+            return
         name = job.template
         shown = f"{TEMPLATES_DIR}/{name}"
         if not (self.config.root / TEMPLATES_DIR / name).is_file():
@@ -285,8 +289,26 @@ class _Placer:
         key = (shown, message, found.hint)
         self._templates.setdefault(key, []).append((job.output, page_line))
 
+    def _in_nav(self, found: _Found) -> bool:
+        """A link of `[[nav]]` is on every page: it is reported once, at its line of site.toml."""
+        for entry in self.config.nav:
+            if found.url != self.config.base_path + entry.url.lstrip("/"):
+                continue
+            try:
+                text = (self.config.root / CONFIG_FILE).read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            lines = text.splitlines()
+            spelled = [n for n, line in enumerate(lines, 1) if f'{entry.url}"' in line]
+            message = found.message.replace("{url}", entry.url) + " (in [[nav]])"
+            hint = "nav links go to pages of the site: pages/about.md is /about/"
+            line = spelled[0] if spelled else None
+            self._nav.setdefault(message, Diagnostic(message, CONFIG_FILE, line, hint=hint))
+            return True
+        return False
+
     def template_problems(self) -> list[Diagnostic]:
-        problems = []
+        problems: list[Diagnostic] = list(self._nav.values())
         for (template, message, hint), pages in self._templates.items():
             page, line = pages[0]
             others = len(pages) - 1

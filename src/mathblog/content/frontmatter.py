@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from mathblog.errors import BlogError, Diagnostic
+from mathblog.model import UNDATED
 from mathblog.util.urls import MAX_NAME_BYTES, bare_slug, too_long_for_a_file_name
 
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -239,8 +240,11 @@ def _shortened(text: str) -> str:
     return repr(text) if len(text) <= 40 else repr(text[:30] + "…") + f" ({len(text)} characters)"
 
 
-def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMatter:
-    """Check every field, reporting all problems together."""
+def validate_front_matter(
+    split: SplitPost, path: str, tz: ZoneInfo, *, needs_date: bool = True
+) -> FrontMatter:
+    """Check every field, reporting all problems together. A page (`needs_date=False`) may go
+    without a `date`, and then has `UNDATED`."""
     meta = split.meta
     problems: list[Diagnostic] = []
 
@@ -286,7 +290,7 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
             )
         return moment
 
-    if meta.get("date") is None:
+    if meta.get("date") is None and needs_date:
         problem("date", "front matter needs a `date`", "add a line: date: 2024-05-01")
     when = date_field("date")
     updated = date_field("updated")
@@ -335,12 +339,12 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
     if not isinstance(draft, bool):
         problem("draft", "`draft` must be true or false")
 
-    if problems or when is None:
+    if problems or (when is None and needs_date):
         raise BlogError(problems)
     known = {"title", "date", "updated", "tags", "summary", "slug", "draft"}
     return FrontMatter(
         title=str(title),
-        date=when,
+        date=when if when is not None else UNDATED,
         updated=updated,
         tags=tags,
         summary=summary,

@@ -11,6 +11,7 @@ from markdown_it.token import Token
 
 from mathblog.config import SiteConfig
 from mathblog.content.frontmatter import split_post, validate_front_matter
+from mathblog.content.pages import is_page, page_slug
 from mathblog.errors import Diagnostic, decode_utf8
 from mathblog.markdown.excerpt import make_excerpt, plain_description
 from mathblog.markdown.math_syntax import math_plugin
@@ -98,9 +99,15 @@ def load_post(
         raw, source, hint="save the file as UTF-8 (in VS Code: Save with Encoding → UTF-8)"
     )
     split = split_post(text, source)
-    meta = validate_front_matter(split, source, config.tz)
-    slug = meta.slug or slugify(path.stem)
-    url = url_path(config.base_path, "posts", slug)
+    page = is_page(source)
+    meta = validate_front_matter(split, source, config.tz, needs_date=not page)
+    if page:
+        url_line = split.key_lines.get("url", 1)
+        slug = page_slug(source, meta.slug, split.meta.get("url"), url_line)
+        url = url_path(config.base_path, *(slug.split("/") if slug else ()))
+    else:
+        slug = meta.slug or slugify(path.stem)
+        url = url_path(config.base_path, "posts", slug)
 
     body = render_body(
         renderers.body,
@@ -129,6 +136,9 @@ def load_post(
         excerpt_html, truncated = excerpt.html, excerpt.truncated
         description = plain_description(body.tokens, DESCRIPTION_LENGTH)
         summary_warnings = ()
+    given = meta.extra.get("description")  # as a page's front matter may say it (so may a post's)
+    if isinstance(given, str) and given.strip():
+        description = " ".join(given.split())
     cjk, words = _reading_counts(body.tokens)
     post = Post(
         source=source,
@@ -152,6 +162,7 @@ def load_post(
         cjk_chars=cjk,
         words=words,
         extra=meta.extra,
+        kind="page" if page else "post",
     )
     terms = weighted_terms(
         title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"

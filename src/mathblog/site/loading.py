@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mathblog.config import SiteConfig
-from mathblog.content.discover import find_posts
+from mathblog.content.discover import find_pages, find_posts
 from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.build_cache import BuildCache, DiskCache, hash_post
 from mathblog.incremental.fingerprints import post_fingerprint
@@ -39,14 +39,16 @@ Progress = Callable[[str, int, int], None]
 @dataclass(frozen=True, slots=True)
 class LoadedPosts:
     posts: tuple[Post, ...]  # newest first, drafts left out unless asked for
-    # Beside each post, by its source file: its fingerprint, which changes with anything that
-    # shaped it (pages and search files are keyed by it), and its encoded search terms.
+    # Beside each post and page, by its source file: its fingerprint, which changes with
+    # anything that shaped it (pages and search files are keyed by it); beside each post, its
+    # encoded search terms (pages are not searched).
     fingerprints: Mapping[str, str]
     search_terms: Mapping[str, str]
     warnings: tuple[Diagnostic, ...]
-    parsed: int  # posts parsed this build; the rest came from the cache
+    parsed: int  # posts and pages parsed this build; the rest came from the cache
     formulas_converted: int = 0
     formulas_reused: int = 0
+    pages: tuple[Post, ...] = ()  # the files of pages/ (`kind == "page"`), by source file
 
 
 def create_renderers(config: SiteConfig, formula_cache: FormulaCache | None) -> Renderers:
@@ -190,7 +192,7 @@ def load_posts(
     progress: Progress | None = None,
     while_parsing: Callable[[], None] | None = None,
 ) -> LoadedPosts:
-    """Every post, or every problem with them at once; two posts on one URL is a problem too.
+    """Every post and page, or every problem with them at once; two on one URL is a problem too.
 
     `cache` keeps the post index and the files' keys, and writes the caches (None: a one-off
     build's `DiskCache`); `read_cache=False` uses nothing it kept. `while_parsing` is called
@@ -198,7 +200,7 @@ def load_posts(
     templates) then costs no time."""
     cache = DiskCache() if cache is None else cache
     fingerprint = post_fingerprint(config)
-    paths = find_posts(config)
+    paths = find_posts(config) + find_pages(config)
     setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
     pool = _early_pool(config, paths, jobs, read_cache, setup)
     index = cache.post_index(config.root, fingerprint, read=read_cache)
@@ -332,8 +334,9 @@ def _loaded(
     entries: dict[str, CachedPost], drafts: bool, tally: _Tally, parsed: int
 ) -> LoadedPosts:
     shown = [entry for entry in entries.values() if drafts or not entry.post.draft]
-    posts = [entry.post for entry in shown]
-    errors = tally.errors + _url_clashes(posts) + _tag_clashes(posts)
+    everything = [entry.post for entry in shown]
+    posts = [post for post in everything if post.kind == "post"]
+    errors = tally.errors + _url_clashes(everything) + _tag_clashes(posts)
     if errors:
         raise BlogError(dict.fromkeys(errors))  # a setup error comes once from each chunk
     warnings = [
@@ -345,19 +348,21 @@ def _loaded(
     return LoadedPosts(
         sort_posts(posts),
         {entry.post.source: entry.fingerprint for entry in shown},
-        {entry.post.source: entry.search_terms for entry in shown},
+        {entry.post.source: entry.search_terms for entry in shown if entry.post.kind == "post"},
         tuple(warnings),
         parsed,
         tally.converted,
         tally.reused,
+        tuple(sorted((p for p in everything if p.kind == "page"), key=lambda p: p.source)),
     )
 
 
 def _url_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
-    first_by_slug: dict[str, Post] = {}
+    """Posts and pages on one URL (`pages/posts/x.md` is where `posts/x.md` is)."""
+    first_by_url: dict[str, Post] = {}
     clashes = []
     for post in sorted(posts, key=lambda p: p.source):
-        other = first_by_slug.setdefault(post.slug, post)
+        other = first_by_url.setdefault(post.url, post)
         if other is not post:
             hint = "give one of them a different `slug:` in its front matter"
             if unicodedata.normalize("NFC", post.source) == unicodedata.normalize(

@@ -71,6 +71,7 @@ class Site:
     posts: tuple[Post, ...]  # newest first
     tags: tuple[Tag, ...]  # `collect_tags(posts)`
     search: SearchIndex
+    pages: tuple[Post, ...] = ()  # the files of pages/, by source file
 
 
 Planned = PageJob | OutputFile
@@ -194,6 +195,34 @@ def _feed(posts: Sequence[Post], limit: int, tag: Tag | None) -> dict[str, Any]:
     }
 
 
+def standalone_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
+    """`pages/about.md` → `/about/`; a page may not take the place of anything planned before
+    it (`pages/tags.md` and the tag index), which would otherwise be a clash of two outputs."""
+    taken = {item.output if isinstance(item, PageJob) else item.path: item for item in earlier}
+    problems = []
+    for page in site.pages:
+        clash = taken.get(page.output_file)
+        if clash is not None:
+            problems.append(_taken_url(page, clash))
+            continue
+        entry = (page.url, page.updated or (page.date if page.dated else None))
+        yield PageJob("page.html", page.output_file, page.source, {"page": page}, sitemap=entry)
+    if problems:
+        raise BlogError(problems)
+
+
+def _taken_url(page: Post, clash: Planned) -> Diagnostic:
+    made_by = f"the site's {clash.source} page" if isinstance(clash, PageJob) else clash.source
+    if isinstance(clash, PageJob) and clash.source.endswith(".md"):
+        made_by = clash.source  # a post's
+    return Diagnostic(
+        f"{page.source} wants the URL {page.url}, which {made_by} already has",
+        page.source,
+        1,
+        hint="give the page another `slug:` or `url:` in its front matter, or rename its file",
+    )
+
+
 def feeds(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     """The site's Atom feed, then each tag's."""
     limit = site.config.feed_limit
@@ -235,6 +264,7 @@ GENERATORS: tuple[Generator, ...] = (
     archive,
     not_found,
     search_page,
+    standalone_pages,
     feeds,
     sitemap,
     robots,
@@ -264,11 +294,13 @@ def plan_site(
     search: SearchIndex,
     post_fingerprints: Mapping[str, str],
     generators: Sequence[Generator] = GENERATORS,
+    *,
+    pages: tuple[Post, ...] = (),
 ) -> SitePlan:
     """Run the generators; drop the pages a static file of the same path replaces (robots.txt);
-    key the pages (`post_fingerprints`: each post's, by its source file); refuse two outputs of
-    one path."""
-    site = Site(config, posts, tags, search)
+    key the pages (`post_fingerprints`: each post's and page's, by its source file); refuse two
+    outputs of one path."""
+    site = Site(config, posts, tags, search, pages)
     planned: list[Planned] = []
     for generate in generators:
         planned.extend(generate(site, planned))
