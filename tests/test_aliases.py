@@ -69,6 +69,7 @@ def test_aliases_are_in_no_sitemap_feed_or_search(tmp_path: Path) -> None:
     root = aliased_site(tmp_path / "site")
     build(root, BuildOptions(jobs=1))
     out = root / "public"
+    assert (out / "old.html").is_file() and (out / "2019/01/old-slug/index.html").is_file()
     sitemap = read(out / "sitemap.xml")
     assert "https://example.org/notes/posts/new/" in sitemap
     assert not re.search(r"old|2019|%E6%97%A7|archive/2019", sitemap)
@@ -82,7 +83,9 @@ def test_blog_check_finds_every_redirect_target(tmp_path: Path) -> None:
     root = aliased_site(tmp_path / "site")
     report = check_site(root, jobs=1)
     assert report.problems == ()
-    assert report.pages >= 4 + 2  # the redirects are checked as pages
+    source = root / "posts/new.md"
+    source.write_text(read(source).replace(f"aliases: {ALIASES}\n", ""), encoding="utf-8")
+    assert check_site(root, jobs=1).pages == report.pages - 4  # the redirects were checked
 
 
 def test_a_removed_alias_leaves_no_redirect_behind(tmp_path: Path) -> None:
