@@ -247,8 +247,11 @@ def alias_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     """A redirect page at each old URL a post lists in `aliases:`. An alias is no page of its
     own (not in the sitemap, feeds or search), and it may not stand where another output is:
     it runs after every other generator, to name the output in the way."""
+    aliased = [post for post in site.posts if post.aliases]  # anything with a URL may join
+    if not aliased:
+        return
     taken = _Taken(earlier)
-    for post in site.posts:  # anything with a URL and `aliases` may join here
+    for post in aliased:
         claim = _Claim(post.source, post.aliases_line)
         for alias in post.aliases:
             output = alias + "index.html" if alias.endswith("/") else alias
@@ -279,15 +282,13 @@ class _Taken:
             item.output if isinstance(item, PageJob) else item.path: _Claim(item.source)
             for item in earlier
         }
-        self._folders: dict[str, str] | None = None  # made when the first alias needs it
+        self._folders: dict[str, str] = {}  # a folder → a file in it
+        for file in self._files:
+            self._add_folders(file)
         self.problems: list[Diagnostic] = []
 
     def claim(self, path: str, alias: str, claim: _Claim) -> bool:
         """Take `path` for `alias`, or record why not."""
-        if self._folders is None:
-            self._folders = {}
-            for file in self._files:
-                self._add_folders(file)
         other = self._files.get(path)
         if other is not None and other.line is not None:
             message = f"alias {alias} is an alias in {other} too"
@@ -310,7 +311,6 @@ class _Taken:
         return False
 
     def _add_folders(self, path: str) -> None:
-        assert self._folders is not None
         for folder in _folders_of(path):
             self._folders.setdefault(folder, path)
 
