@@ -65,6 +65,17 @@ def test_without_a_host_the_canonical_link_is_the_posts_path(tmp_path: Path) -> 
     assert 'content="0; url=/posts/new/"' in html
 
 
+def test_the_title_is_text_in_the_redirect(tmp_path: Path) -> None:
+    title = "'<b>x</b> & $\\alpha$'"
+    root = write_site(
+        tmp_path / "site", {"a.md": post(title, aliases="[/old/]")}, 'language = "zh-CN"\n'
+    )
+    build(root, BuildOptions(jobs=1))
+    html = read(root / "public/old/index.html")  # formulas as TeX, as in <title> elsewhere
+    assert "<title>&lt;b&gt;x&lt;/b&gt; &amp; \\alpha</title>" in html
+    assert '<p>本页已移至<a href="/posts/a/">&lt;b&gt;x&lt;/b&gt; &amp; \\alpha</a>。</p>' in html
+
+
 def test_aliases_are_in_no_sitemap_feed_or_search(tmp_path: Path) -> None:
     root = aliased_site(tmp_path / "site")
     build(root, BuildOptions(jobs=1))
