@@ -370,6 +370,8 @@ _ALIAS_EXAMPLE = 'aliases: ["/2019/01/old-slug/", "/old.html"]'
 
 
 class BadAlias(ValueError):
+    """Why a path cannot be an alias, and a hint; reported at the `aliases:` line."""
+
     def __init__(self, message: str, hint: str) -> None:
         super().__init__(message)
         self.message, self.hint = message, hint

@@ -58,8 +58,10 @@ def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:
     return TagRef(name, slug, url_path(base_path, "tags", slug), line)
 
 
-def series_ref(name: str, weight: int, base_path: str, line: int = 1) -> SeriesRef:
+def series_ref(name: str | None, weight: int, base_path: str, line: int = 1) -> SeriesRef | None:
     """A series' URL is made as a tag's: `扩散模型` → `/series/扩散模型/`."""
+    if name is None:
+        return None
     slug = slugify(name)
     return SeriesRef(name, slug, url_path(base_path, "series", slug), weight, line)
 
@@ -160,9 +162,7 @@ def load_post(
         extra=meta.extra,
         aliases=meta.aliases,
         aliases_line=split.key_lines.get("aliases", 1),
-        series=None
-        if meta.series is None
-        else series_ref(
+        series=series_ref(
             meta.series, meta.series_weight, config.base_path, split.key_lines.get("series", 1)
         ),
     )
