@@ -9,12 +9,15 @@ import re
 from pathlib import Path
 
 from browser import browser_page, find_browser
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from search_lookup import lookup
 from serving import serving
 from sites import post, run_blog, write_site
 
 from mathblog.build import BuildOptions, build
 from mathblog.commands.check import check_site
+from mathblog.content.frontmatter import BadAlias, alias_path
 
 SUB_PATH = 'title = "Notes"\nbase_url = "https://example.org/notes/"\nlanguage = "en"\n'
 ALIASES = '["/2019/01/old-slug/", "/old.html", "/%E6%97%A7%E6%96%87/", "/archive/2019"]'
@@ -185,3 +188,20 @@ def test_an_alias_that_is_no_path_of_the_site_is_an_error_at_its_line(tmp_path: 
         "error: posts/a.md:4: alias '/../../etc/x.html' is not a plain path",
         "  hint: no empty parts (//), no . or .., no backslashes or control characters",
     ]
+
+
+PATH_PIECES = st.sampled_from(
+    ["/", "a", "旧", ".", "..", "%2E", "%2F", "%5C", "\\", ".html", "?", "#", ":", "%", " "]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(PATH_PIECES, max_size=12).map("".join) | st.text(max_size=30))
+def test_an_alias_is_refused_or_a_plain_path_inside_the_output(text: str) -> None:
+    try:
+        path = alias_path(text)
+    except BadAlias:
+        return
+    folders = path.removesuffix("/").split("/")
+    assert all(part not in ("", ".", "..") and "\\" not in part for part in folders), path
+    assert path.endswith("/") or path.lower().endswith((".html", ".htm")), path
