@@ -27,6 +27,9 @@ OPTIONAL: dict[str, object] = {
     "slug": None,
     "draft": False,
     "extra": {},
+    "aliases": (),
+    "series": None,
+    "series_weight": 0,
 }
 
 
@@ -102,6 +105,6 @@ def test_dates_are_strings_until_validated_so_a_bad_one_is_reported_on_its_line(
 
 
 def test_the_extra_keys_hold_their_yaml_values() -> None:
-    text = "---\ntitle: x\ndate: 2024-05-01\nseries: {name: 扩散, part: 2}\nlinks: [a, b]\n---\n"
+    text = "---\ntitle: x\ndate: 2024-05-01\ngiscus: {term: 扩散, strict: 2}\nlinks: [a, b]\n---\n"
     front = validate_front_matter(split_post(text, PATH), PATH, UTC)
-    assert front.extra == {"series": {"name": "扩散", "part": 2}, "links": ["a", "b"]}
+    assert front.extra == {"giscus": {"term": "扩散", "strict": 2}, "links": ["a", "b"]}

@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import pytest
 from sitecheck import (
@@ -113,6 +113,14 @@ def test_page_addresses_and_json_ld_are_full_urls_under_the_sub_path(site: Path)
             continue
         html = page.read_text(encoding="utf-8")
         canonical = re.findall(r'<link rel="canonical" href="([^"]+)">', html)
+        redirect = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', html)
+        if redirect:  # an alias's page: canonical is the page it leads to, under the sub-path
+            assert redirect.group(1).startswith(urlsplit(BASE).path), page
+            assert canonical == [urljoin(BASE, redirect.group(1))], page
+            assert (
+                site / unquote(redirect.group(1)).removeprefix("/notes/") / "index.html"
+            ).is_file()
+            continue
         assert canonical == [quote(page_address(site, page), safe=":/")], page
         for data in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html):
             assert json.loads(data)["url"] == canonical[0]

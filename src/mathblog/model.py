@@ -56,6 +56,17 @@ Kind = Literal["post", "page"]
 
 
 @dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
+class SeriesRef:
+    """A post's `series:`, with its URL made as a tag's is, and where the post goes in it."""
+
+    name: str
+    slug: str
+    url: str
+    weight: int = 0  # `series_weight`: lower first, before the date
+    line: int = 1  # of `series:` in the post's file, for errors
+
+
+@dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
 class Post:
     source: str
     slug: str
@@ -77,6 +88,11 @@ class Post:
     words: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
     kind: Kind = "post"  # a page's `slug` is its URL path under the site: `docs/setup`
+    # `aliases:`, old URLs that redirect here: paths under the base path, decoded, a folder
+    # ending in `/` (`2019/01/old/`) or a file (`old.html`); the line of `aliases:` for errors.
+    aliases: tuple[str, ...] = ()
+    aliases_line: int = 1
+    series: SeriesRef | None = None
     # Its search terms and its fingerprint live beside it, where a build keeps them
     # (`site.loading.LoadedPosts`): they are about the build, not the post.
 
@@ -105,6 +121,36 @@ class Tag:
     slug: str
     url: str
     posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """The posts whose front matter names one series, in reading order."""
+
+    name: str
+    slug: str
+    url: str
+    posts: tuple[Post, ...]  # `series_weight`, then oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPart:
+    """A post's place in its series: part `number` (from 1) of `total`."""
+
+    series: Series
+    number: int
+
+    @property
+    def total(self) -> int:
+        return len(self.series.posts)
+
+    @property
+    def previous(self) -> Post | None:
+        return self.series.posts[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> Post | None:
+        return self.series.posts[self.number] if self.number < self.total else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +230,39 @@ def collect_tags(posts: Sequence[Post]) -> tuple[Tag, ...]:
         for slug, tagged in by_slug.items()
     ]
     return tuple(sorted(tags, key=lambda t: (-len(t.posts), t.name.lower())))
+
+
+def collect_series(posts: Sequence[Post]) -> tuple[Series, ...]:
+    """Series merged by slug as tags are, each shown as its most used spelling; the series
+    with the newest post first."""
+    by_slug: dict[str, list[Post]] = {}
+    spellings: dict[str, Counter[str]] = {}
+    for post in posts:
+        if post.series is not None:
+            by_slug.setdefault(post.series.slug, []).append(post)
+            spellings.setdefault(post.series.slug, Counter())[post.series.name] += 1
+    every = []
+    for slug, members in by_slug.items():
+        ordered = sorted(members, key=_reading_order)
+        name = min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0]
+        url = next(p.series.url for p in ordered if p.series is not None)
+        every.append(Series(name, slug, url, tuple(ordered)))
+    newest = {series.slug: max(p.date for p in series.posts) for series in every}
+    return tuple(sorted(every, key=lambda s: (-newest[s.slug].timestamp(), s.slug)))
+
+
+def _reading_order(post: Post) -> tuple[int, float, str]:
+    weight = post.series.weight if post.series is not None else 0
+    return (weight, post.date.timestamp(), post.slug)
+
+
+def series_parts(series: Sequence[Series]) -> dict[str, SeriesPart]:
+    """Each post's place in its series, by the post's source file."""
+    return {
+        post.source: SeriesPart(one, number)
+        for one in series
+        for number, post in enumerate(one.posts, start=1)
+    }
 
 
 def group_by_year(posts: Sequence[Post]) -> tuple[YearGroup, ...]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -79,6 +80,9 @@ class FrontMatter:
     slug: str | None = None
     draft: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()  # old URLs, as `alias_path` gives them
+    series: str | None = None
+    series_weight: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,9 +343,12 @@ def validate_front_matter(
     if not isinstance(draft, bool):
         problem("draft", "`draft` must be true or false")
 
+    aliases = _aliases(meta.get("aliases"), problem)
+    series, series_weight = _series(meta, problem)
+
     if problems or (when is None and needs_date):
         raise BlogError(problems)
-    known = {"title", "date", "updated", "tags", "summary", "slug", "draft"}
+    known = {"title", "date", "updated", "tags", "summary", "slug", "draft", *SERIES_AND_ALIASES}
     return FrontMatter(
         title=str(title),
         date=when if when is not None else UNDATED,
@@ -351,4 +358,123 @@ def validate_front_matter(
         slug=slug,
         draft=bool(draft),
         extra={k: v for k, v in meta.items() if k not in known},
+        aliases=aliases,
+        series=series,
+        series_weight=series_weight,
     )
+
+
+# --- aliases and series -----------------------------------------------------------------------
+
+SERIES_AND_ALIASES = ("aliases", "series", "series_weight")
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_PAGE_FILE = (".html", ".htm")
+_ALIAS_EXAMPLE = 'aliases: ["/2019/01/old-slug/", "/old.html"]'
+
+
+class BadAlias(ValueError):
+    """Why a path cannot be an alias, and a hint; reported at the `aliases:` line."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def alias_path(text: str) -> str:
+    """An old URL of a page, `/2019/01/old-slug/` or `/old.html`, as a path under the site's
+    base path, decoded: `2019/01/old-slug/` (a folder: its redirect is `index.html` in it) or
+    `old.html`. A path without a trailing `/` whose last part has no extension is a folder too.
+    Raises `BadAlias` for what cannot be a file of this site."""
+    written = text.strip()
+    if _SCHEME.match(written) or written.startswith("//"):
+        raise BadAlias(
+            f"alias {written!r} names another site",
+            "an alias is a path on this site, without scheme or host: " + _ALIAS_EXAMPLE,
+        )
+    if not written.startswith("/"):
+        raise BadAlias(
+            f"alias {written!r} must start with /",
+            "write the old URL from the site's root (under its base path): " + _ALIAS_EXAMPLE,
+        )
+    if "?" in written or "#" in written:
+        raise BadAlias(
+            f"alias {written!r} has a query or fragment",
+            "a redirect page is found by its path alone: drop the ?… or #… part",
+        )
+    decoded = unicodedata.normalize("NFC", unquote(written))
+    parts = decoded.split("/")[1:]
+    folder = decoded.endswith("/")
+    if folder:
+        parts.pop()
+    if not parts:
+        raise BadAlias(
+            "alias '/' is the front page", "an alias is an old URL no page of the site has now"
+        )
+    if any(part in ("", ".", "..") or _CONTROL.search(part) or "\\" in part for part in parts):
+        raise BadAlias(
+            f"alias {written!r} is not a plain path",
+            "no empty parts (//), no . or .., no backslashes or control characters",
+        )
+    if any(too_long_for_a_file_name(part) for part in parts):
+        raise BadAlias(f"alias {_shortened(written)} is too long for a URL", _TOO_LONG_HINT)
+    last = parts[-1]
+    if folder or "." not in last:
+        return "/".join(parts) + "/"
+    if last.lower().endswith(_PAGE_FILE):
+        return "/".join(parts)
+    raise BadAlias(
+        f"alias {written!r} is not a page",
+        "a redirect is an HTML page: a folder (/old/) or a .html file (/old.html)",
+    )
+
+
+# Reports a problem at a front matter key's line: (key, message, hint).
+_Problem = Callable[[str, str, str], None]
+
+
+def _aliases(value: object, problem: _Problem) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        problem("aliases", "`aliases` must be a list of paths", _ALIAS_EXAMPLE)
+        return ()
+    paths = []
+    for item in value:
+        try:
+            paths.append(alias_path(item))
+        except BadAlias as bad:
+            problem("aliases", bad.message, bad.hint)
+    return tuple(dict.fromkeys(paths))
+
+
+def _series(meta: Mapping[str, Any], problem: _Problem) -> tuple[str | None, int]:
+    """`series:` (a name, whose URL is made as a tag's) and `series_weight:` (an integer)."""
+    name = meta.get("series")
+    if name is not None:
+        if not isinstance(name, str | int | float) or isinstance(name, bool):
+            problem("series", "`series` must be the series' name", "series: 扩散模型")
+            name = None
+        else:
+            name = unicodedata.normalize("NFC", str(name).strip()) or None
+    if name is not None and not bare_slug(name):
+        problem(
+            "series",
+            f"series {name!r} leaves nothing to make its URL from",
+            "a series' URL is made as a tag's: use a word, e.g. series: 扩散模型",
+        )
+    elif name is not None and too_long_for_a_file_name(bare_slug(name)):
+        problem("series", f"series {_shortened(name)} is too long for a URL", _TOO_LONG_HINT)
+    weight = meta.get("series_weight", 0)
+    if not isinstance(weight, int) or isinstance(weight, bool):
+        problem(
+            "series_weight",
+            "`series_weight` must be a whole number",
+            "lower comes first in the series; posts without one weigh 0: series_weight: -1",
+        )
+        weight = 0
+    elif name is None and "series_weight" in meta:
+        problem("series_weight", "`series_weight` without a `series`", "add a line: series: …")
+    return name, weight

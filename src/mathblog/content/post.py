@@ -18,7 +18,7 @@ from mathblog.markdown.math_syntax import math_plugin
 from mathblog.markdown.parser import render_body, render_inline_math
 from mathblog.markdown.walk import walk_tokens
 from mathblog.math.engine import MathEngine
-from mathblog.model import InMemoryBody, Post, TagRef
+from mathblog.model import InMemoryBody, Post, SeriesRef, TagRef
 from mathblog.search.tokens import encode_terms, weighted_terms
 from mathblog.util.html_urls import rewrite_urls, without_attributes
 from mathblog.util.text import count_units, reading_minutes
@@ -57,6 +57,14 @@ def _standalone(excerpt_html: str, post_url: str) -> str:
 def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:
     slug = slugify(name)
     return TagRef(name, slug, url_path(base_path, "tags", slug), line)
+
+
+def series_ref(name: str | None, weight: int, base_path: str, line: int = 1) -> SeriesRef | None:
+    """A series' URL is made as a tag's: `扩散模型` → `/series/扩散模型/`."""
+    if name is None:
+        return None
+    slug = slugify(name)
+    return SeriesRef(name, slug, url_path(base_path, "series", slug), weight, line)
 
 
 def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
@@ -163,6 +171,11 @@ def load_post(
         words=words,
         extra=meta.extra,
         kind="page" if page else "post",
+        aliases=meta.aliases,
+        aliases_line=split.key_lines.get("aliases", 1),
+        series=series_ref(
+            meta.series, meta.series_weight, config.base_path, split.key_lines.get("series", 1)
+        ),
     )
     terms = weighted_terms(
         title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"

@@ -336,7 +336,7 @@ def _loaded(
     shown = [entry for entry in entries.values() if drafts or not entry.post.draft]
     everything = [entry.post for entry in shown]
     posts = [post for post in everything if post.kind == "post"]
-    errors = tally.errors + _url_clashes(everything) + _tag_clashes(posts)
+    errors = tally.errors + _url_clashes(everything) + _tag_clashes(posts) + _series_clashes(posts)
     if errors:
         raise BlogError(dict.fromkeys(errors))  # a setup error comes once from each chunk
     warnings = [
@@ -409,6 +409,28 @@ def _tag_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
                     post.source,
                     ref.line,
                     hint="write them the same way if they are one tag, or rename one",
+                )
+            )
+    return clashes
+
+
+def _series_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
+    """Series names on one URL are judged as tag names are (`_tag_clashes`)."""
+    first: dict[str, tuple[str, Post]] = {}  # slug → the first name seen, and its post
+    clashes = []
+    for post in sorted(posts, key=lambda p: p.source):
+        ref = post.series
+        if ref is None:
+            continue
+        name, other = first.setdefault(ref.slug, (ref.name, post))
+        if spelling(name) != spelling(ref.name):
+            clashes.append(
+                Diagnostic(
+                    f"series {name!r} ({other.source}) and {ref.name!r} ({post.source}) "
+                    f"both become the URL {ref.url}",
+                    post.source,
+                    ref.line,
+                    hint="write them the same way if they are one series, or rename one",
                 )
             )
     return clashes

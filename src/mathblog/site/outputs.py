@@ -27,7 +27,16 @@ from mathblog.config import SiteConfig
 from mathblog.content.discover import STATIC_DIR, THEME_DIR, Boundary, find_static
 from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.fingerprints import code_fingerprint, page_fingerprint
-from mathblog.model import Post, Tag, group_by_year, neighbours, paginate
+from mathblog.model import (
+    Post,
+    Series,
+    Tag,
+    collect_series,
+    group_by_year,
+    neighbours,
+    paginate,
+    series_parts,
+)
 from mathblog.search.index import SearchIndex
 from mathblog.site.pages import PageJob, page_keys
 from mathblog.util.digests import digest
@@ -72,6 +81,7 @@ class Site:
     tags: tuple[Tag, ...]  # `collect_tags(posts)`
     search: SearchIndex
     pages: tuple[Post, ...] = ()  # the files of pages/, by source file
+    series: tuple[Series, ...] = ()  # `collect_series(posts)`
 
 
 Planned = PageJob | OutputFile
@@ -151,9 +161,10 @@ def listings(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
 
 def post_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     around = neighbours(site.posts)
+    parts = series_parts(site.series)
     for post in site.posts:
         older, newer = around[post.slug]
-        context = {"post": post, "older": older, "newer": newer}
+        context = {"post": post, "older": older, "newer": newer, "series": parts.get(post.source)}
         entry = (post.url, post.updated or post.date)
         yield PageJob("post.html", post.output_file, post.source, context, sitemap=entry)
 
@@ -174,6 +185,22 @@ def archive(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     entry = (url_path(site.config.base_path, "archive"), _newest_change(site.posts))
     context = {"years": group_by_year(site.posts)}
     yield PageJob("archive.html", file_path("archive"), "archive", context, sitemap=entry)
+
+
+def series_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
+    """`/series/`, then a page per series with its posts in reading order; none without one."""
+    if not site.series:
+        return
+    base_path = site.config.base_path
+    in_a_series = [post for series in site.series for post in series.posts]
+    entry = (url_path(base_path, "series"), _newest_change(in_a_series))
+    context = {"all_series": site.series}
+    yield PageJob("series_index.html", file_path("series"), "series", context, sitemap=entry)
+    for series in site.series:
+        entry = (series.url, _newest_change(series.posts))
+        output = file_path("series", series.slug)
+        source = f"series {series.name}"
+        yield PageJob("series.html", output, source, {"series": series}, sitemap=entry)
 
 
 def not_found(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
@@ -242,6 +269,88 @@ def robots(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     yield PageJob("robots.txt", ROBOTS_FILE, "robots", {}, replaceable=True)
 
 
+# --- redirects from old URLs -----------------------------------------------------------------
+
+
+def alias_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
+    """A redirect page at each old URL a post lists in `aliases:`. An alias is no page of its
+    own (not in the sitemap, feeds or search), and it may not stand where another output is:
+    it runs after every other generator, to name the output in the way."""
+    aliased = [post for post in site.posts if post.aliases]  # anything with a URL may join
+    if not aliased:
+        return
+    taken = _Taken(earlier)
+    for post in aliased:
+        claim = _Claim(post.source, post.aliases_line)
+        for alias in post.aliases:
+            output = alias + "index.html" if alias.endswith("/") else alias
+            if taken.claim(output, f"/{alias}", claim):
+                context = {"target": post.url, "title": post.title_text}
+                yield PageJob("alias.html", output, str(claim), context)
+    if taken.problems:
+        raise BlogError(taken.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """What makes an output path: an output's source, or an alias's file and line."""
+
+    source: str
+    line: int | None = None  # of `aliases:`, for an alias
+
+    def __str__(self) -> str:
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+
+class _Taken:
+    """The output paths so far, and the folders they are in: an alias may not replace a file,
+    stand where a folder is, or need a folder where a file is."""
+
+    def __init__(self, earlier: Sequence[Planned]) -> None:
+        self._files = {
+            item.output if isinstance(item, PageJob) else item.path: _Claim(item.source)
+            for item in earlier
+        }
+        self._folders: dict[str, str] = {}  # a folder → a file in it
+        for file in self._files:
+            self._add_folders(file)
+        self.problems: list[Diagnostic] = []
+
+    def claim(self, path: str, alias: str, claim: _Claim) -> bool:
+        """Take `path` for `alias`, or record why not."""
+        other = self._files.get(path)
+        if other is not None and other.line is not None:
+            message = f"alias {alias} is an alias in {other} too"
+            hint = "an old URL can lead to one page only: remove one of them"
+        elif other is not None:
+            message = f"alias {alias} would replace {path}, made from {other}"
+            hint = "an alias is an old URL that no page of the site has now: remove it"
+        else:
+            in_the_way = self._folders.get(path) or next(
+                (up for up in _folders_of(path) if up in self._files), None
+            )
+            if in_the_way is None:
+                self._files[path] = claim
+                self._add_folders(path)
+                return True
+            message = f"alias {alias} cannot be written beside {in_the_way}, made from "
+            message += str(self._files[in_the_way])
+            hint = "a path cannot be both a file and a folder: remove the alias"
+        self.problems.append(Diagnostic(message, claim.source, claim.line, hint=hint))
+        return False
+
+    def _add_folders(self, path: str) -> None:
+        for folder in _folders_of(path):
+            self._folders.setdefault(folder, path)
+
+
+def _folders_of(path: str) -> Iterator[str]:
+    """`a/b/index.html` → `a/b`, `a`."""
+    parts = path.split("/")[:-1]
+    for end in range(len(parts), 0, -1):
+        yield "/".join(parts[:end])
+
+
 # --- the search index -------------------------------------------------------------------------
 
 
@@ -262,6 +371,7 @@ GENERATORS: tuple[Generator, ...] = (
     post_pages,
     tag_pages,
     archive,
+    series_pages,
     not_found,
     search_page,
     standalone_pages,
@@ -269,6 +379,7 @@ GENERATORS: tuple[Generator, ...] = (
     sitemap,
     robots,
     search_files,
+    alias_pages,
 )
 
 
@@ -300,7 +411,7 @@ def plan_site(
     """Run the generators; drop the pages a static file of the same path replaces (robots.txt);
     key the pages (`post_fingerprints`: each post's and page's, by its source file); refuse two
     outputs of one path."""
-    site = Site(config, posts, tags, search, pages)
+    site = Site(config, posts, tags, search, pages, collect_series(posts))
     planned: list[Planned] = []
     for generate in generators:
         planned.extend(generate(site, planned))
