@@ -145,16 +145,20 @@ def load_post(
         ),
         summary=meta.summary,
         draft=meta.draft,
-        body=InMemoryBody(body.html, body.toc),
+        body=InMemoryBody(body.html, body.toc if meta.toc else ()),
         excerpt=_standalone(excerpt_html, url),
         excerpt_truncated=truncated,
         reading_minutes=reading_minutes(cjk, words),
         cjk_chars=cjk,
         words=words,
         extra=meta.extra,
+        lang=meta.lang if meta.lang != config.language else None,
+        pinned=meta.pinned,
+        weight=meta.weight,
+        publish_date=meta.publish_date,
     )
     terms = weighted_terms(
         title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
     )
-    warnings = (*title.diagnostics, *body.diagnostics, *summary_warnings)
+    warnings = (*meta.warnings, *title.diagnostics, *body.diagnostics, *summary_warnings)
     return LoadedPost(post, encode_terms(terms), warnings)

@@ -27,7 +27,7 @@ from mathblog.config import SiteConfig
 from mathblog.content.discover import STATIC_DIR, THEME_DIR, Boundary, find_static
 from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.fingerprints import code_fingerprint, page_fingerprint
-from mathblog.model import Post, Tag, group_by_year, neighbours, paginate
+from mathblog.model import Post, Tag, group_by_year, neighbours, paginate, pinned_first
 from mathblog.search.index import SearchIndex
 from mathblog.site.pages import PageJob, page_keys
 from mathblog.util.digests import digest
@@ -142,8 +142,8 @@ def _newest_change(posts: Sequence[Post]) -> datetime | None:
 
 
 def listings(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
-    """The front page and its further pages, newest posts first."""
-    for pager in paginate(site.posts, site.config.per_page, site.config.base_path):
+    """The front page and its further pages: pinned posts first, then the newest."""
+    for pager in paginate(pinned_first(site.posts), site.config.per_page, site.config.base_path):
         entry = (pager.url, _newest_change(pager.posts))
         yield PageJob("index.html", pager.output_file, "index", {"pager": pager}, sitemap=entry)
 
@@ -152,7 +152,8 @@ def post_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     around = neighbours(site.posts)
     for post in site.posts:
         older, newer = around[post.slug]
-        context = {"post": post, "older": older, "newer": newer}
+        # `lang`: the page's language when the post has its own (`render` gives it `t`).
+        context = {"post": post, "older": older, "newer": newer, "lang": post.lang}
         entry = (post.url, post.updated or post.date)
         yield PageJob("post.html", post.output_file, post.source, context, sitemap=entry)
 
