@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from serving import serving
 from sites import post, run_blog, without_progress, write_site
 
 ZH_SITE = 'title = "笔记"\nlanguage = "zh-CN"\ntimezone = "Asia/Shanghai"\nper_page = 3\n'
@@ -160,6 +161,19 @@ def test_a_no_op_build_after_the_date_has_passed_publishes_the_post(tmp_path: Pa
     assert "Soon post" in read(public / "tags/t/index.html")
     assert "Soon post" in read(public / "archive/index.html")
     assert "Soon post" in "".join(read(p) for p in (public / "search/docs").glob("*.json"))
+
+
+def test_serve_leaves_future_posts_out_unless_future(tmp_path: Path) -> None:
+    posts = {"now.md": post("Now"), "far.md": post("Far off", "2999-01-01")}
+    root = write_site(tmp_path, posts, ZH_SITE)
+    with serving(root) as server:
+        assert server.request("/posts/now/")[0] == 200
+        assert server.request("/posts/far/")[0] == 404
+    assert any("1 future posts left out" in line for line in server.seen)
+    with serving(root, "--future") as server:
+        status, _, body = server.request("/posts/far/")
+        assert status == 200
+        assert "Far off" in body.decode("utf-8")
 
 
 def test_a_bad_blog_now_is_an_error(tmp_path: Path) -> None:
