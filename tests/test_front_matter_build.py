@@ -220,12 +220,16 @@ def test_pinned_posts_come_first_on_the_front_page_by_weight_then_date(tmp_path:
 # --- lang -------------------------------------------------------------------------------------
 
 
+NOTE = "Text.\n\n> [!NOTE]\n> A note.\n"
+CALLOUT_TITLE = re.compile(r'<p class="callout-title">(?:<[^>]*>[^<]*</span>)?([^<]*)</p>')
+
+
 def test_an_english_post_on_a_chinese_site_is_marked_english_wherever_it_is(
     tmp_path: Path,
 ) -> None:
     posts = {
-        "en.md": post("An English post", "2024-02-01", lang="en", tags="[t]"),
-        "zh.md": post("中文文章", "2024-01-01", tags="[t]"),
+        "en.md": post("An English post", "2024-02-01", lang="en", tags="[t]", body=NOTE),
+        "zh.md": post("中文文章", "2024-01-01", tags="[t]", body=NOTE),
     }
     root = write_site(tmp_path, posts, ZH_SITE)
     result = run_blog("build", cwd=root)
@@ -234,8 +238,10 @@ def test_an_english_post_on_a_chinese_site_is_marked_english_wherever_it_is(
     english = read(public / "posts/en/index.html")
     assert '<html lang="en">' in english
     assert "1 min read" in english and "约 1 分钟" not in english
+    assert CALLOUT_TITLE.findall(english) == ["Note"]
     chinese = read(public / "posts/zh/index.html")
     assert '<html lang="zh-CN">' in chinese and "约 1 分钟" in chinese
+    assert CALLOUT_TITLE.findall(chinese) == ["注意"]
     for listing in ("index.html", "tags/t/index.html"):
         html = read(public / listing)
         assert '<html lang="zh-CN">' in html

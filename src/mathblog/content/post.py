@@ -20,6 +20,7 @@ from mathblog.math.engine import MathEngine
 from mathblog.model import InMemoryBody, Post, TagRef
 from mathblog.search.tokens import encode_terms, weighted_terms
 from mathblog.util.html_urls import rewrite_urls, without_attributes
+from mathblog.util.i18n import ui_strings
 from mathblog.util.text import count_units, reading_minutes
 from mathblog.util.urls import slugify, url_path
 
@@ -101,6 +102,7 @@ def load_post(
     meta = validate_front_matter(split, source, config.tz)
     slug = meta.slug or slugify(path.stem)
     url = url_path(config.base_path, "posts", slug)
+    lang = meta.lang if meta.lang != config.language else None
 
     body = render_body(
         renderers.body,
@@ -108,6 +110,7 @@ def load_post(
         engine=renderers.engine,
         path=source,
         first_line=split.body_line,
+        callout_titles=ui_strings(lang) if lang else None,
     )
     title_line = split.key_lines.get("title", 2)
     title = render_inline_math(
@@ -152,7 +155,7 @@ def load_post(
         cjk_chars=cjk,
         words=words,
         extra=meta.extra,
-        lang=meta.lang if meta.lang != config.language else None,
+        lang=lang,
         pinned=meta.pinned,
         weight=meta.weight,
         publish_date=meta.publish_date,
