@@ -239,6 +239,7 @@ def test_an_english_post_on_a_chinese_site_is_marked_english_wherever_it_is(
     assert '<html lang="en">' in english
     assert "1 min read" in english and "约 1 分钟" not in english
     assert CALLOUT_TITLE.findall(english) == ["Note"]
+    assert '"inLanguage":"en"' in english.replace(" ", "")
     chinese = read(public / "posts/zh/index.html")
     assert '<html lang="zh-CN">' in chinese and "约 1 分钟" in chinese
     assert CALLOUT_TITLE.findall(chinese) == ["注意"]
