@@ -6,7 +6,6 @@ string "no", and dates are parsed by us so a bad date is reported on its own lin
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -343,6 +342,8 @@ def _as_our_keys(split: SplitPost, path: str) -> _OurKeys:
 
 def _suggestion(key: str) -> str | None:
     """Our key that `key` is most likely a misspelling of."""
+    import difflib  # only for a post with an unknown key: most builds never need it
+
     if key.lower() in KNOWN_KEYS:
         return key.lower()
     close = difflib.get_close_matches(key.lower(), sorted(KNOWN_KEYS), n=1, cutoff=0.6)
