@@ -13,6 +13,8 @@ from pathlib import Path
 from serving import serving
 from sites import post, run_blog, without_progress, write_site
 
+from mathblog.util.i18n import ui_strings
+
 ZH_SITE = 'title = "笔记"\nlanguage = "zh-CN"\ntimezone = "Asia/Shanghai"\nper_page = 3\n'
 
 
@@ -254,6 +256,12 @@ def test_an_english_post_on_a_chinese_site_is_marked_english_wherever_it_is(
     assert '<a href="/posts/en/" lang="en">An English post</a>' in archive
     assert '<a href="/posts/zh/">中文文章</a>' in archive
     assert '<entry xml:lang="en">' in read(public / "atom.xml")
+
+
+def test_interface_strings_follow_the_language_of_a_tag() -> None:
+    assert ui_strings("en-GB")["read_more"] == "Read more"
+    assert ui_strings("zh")["read_more"] == "阅读全文"
+    assert ui_strings("fr")["read_more"] == "Read more"  # no strings of its own yet
 
 
 def test_lang_the_same_as_the_site_adds_nothing(tmp_path: Path) -> None:
