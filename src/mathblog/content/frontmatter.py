@@ -499,35 +499,9 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
         elif too_long_for_a_file_name(slug):
             problem("slug", f"`slug` {_shortened(slug)} is too long for a URL", _TOO_LONG_HINT)
 
-    switches = {}
-    for key, default in (("draft", False), ("published", True), ("toc", True), ("pinned", False)):
-        value = meta.get(key, default)
-        if not isinstance(value, bool):
-            problem(key, f"`{key}` must be true or false")
-        switches[key] = value is True
-
-    weight = meta.get("weight", 0)
-    if isinstance(weight, bool) or not isinstance(weight, int):
-        problem("weight", "`weight` must be a whole number", "e.g. weight: 1 (lower comes first)")
-        weight = 0
-    elif "weight" in meta and not switches["pinned"]:
-        warnings.append(
-            Diagnostic(
-                "front matter: `weight` orders pinned posts only, and this one is not pinned",
-                path,
-                line_of("weight"),
-                hint="add pinned: true, or remove the line",
-            )
-        )
-
-    lang = meta.get("lang")
-    if lang is not None and not (isinstance(lang, str) and _LANGUAGE_TAG.match(lang.strip())):
-        problem(
-            "lang",
-            f"`lang` {lang!r} is not a language tag",
-            "write a BCP 47 tag, as in <html lang>: lang: en, lang: zh-CN, lang: ja",
-        )
-
+    switches = _switches(meta, problem)
+    weight = _weight(meta, switches["pinned"], problem, warnings.append, line_of("weight"), path)
+    lang = _lang(meta, problem)
     extra = meta.get("extra", {})
     if not isinstance(extra, dict):
         problem(
@@ -548,12 +522,64 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
         draft=switches["draft"] or not switches["published"],
         extra={str(k): v for k, v in extra.items()},
         toc=switches["toc"],
-        lang=_language_tag(lang.strip()) if isinstance(lang, str) else None,
+        lang=lang,
         pinned=switches["pinned"],
         weight=weight,
         publish_date=publish_date,
         warnings=tuple(warnings),
     )
+
+
+Problem = Callable[[str, str, str], None]  # key, message, hint
+
+
+def _switches(meta: Mapping[str, Any], problem: Problem) -> dict[str, bool]:
+    """The true/false keys, by name."""
+    switches = {}
+    for key, default in (("draft", False), ("published", True), ("toc", True), ("pinned", False)):
+        value = meta.get(key, default)
+        if not isinstance(value, bool):
+            problem(key, f"`{key}` must be true or false", "")
+        switches[key] = value is True
+    return switches
+
+
+def _weight(
+    meta: Mapping[str, Any],
+    pinned: bool,
+    problem: Problem,
+    warn: Callable[[Diagnostic], None],
+    line: int,
+    path: str,
+) -> int:
+    weight = meta.get("weight", 0)
+    if isinstance(weight, bool) or not isinstance(weight, int):
+        problem("weight", "`weight` must be a whole number", "e.g. weight: 1 (lower comes first)")
+        return 0
+    if "weight" in meta and not pinned:  # Hugo orders every list by it; only pinned posts here
+        warn(
+            Diagnostic(
+                "front matter: `weight` orders pinned posts only, and this one is not pinned",
+                path,
+                line,
+                hint="add pinned: true, or remove the line",
+            )
+        )
+    return weight
+
+
+def _lang(meta: Mapping[str, Any], problem: Problem) -> str | None:
+    lang = meta.get("lang")
+    if lang is None:
+        return None
+    if not (isinstance(lang, str) and _LANGUAGE_TAG.match(lang.strip())):
+        problem(
+            "lang",
+            f"`lang` {lang!r} is not a language tag",
+            "write a BCP 47 tag, as in <html lang>: lang: en, lang: zh-CN, lang: ja",
+        )
+        return None
+    return _language_tag(lang.strip())
 
 
 def _missing_hint(key: str, keys: _OurKeys) -> str:
@@ -564,9 +590,7 @@ def _missing_hint(key: str, keys: _OurKeys) -> str:
     return 'add a line: title: "My post"' if key == "title" else "add a line: date: 2024-05-01"
 
 
-def _with_categories(
-    raw_tags: object, keys: _OurKeys, problem: Callable[[str, str, str], None]
-) -> object:
+def _with_categories(raw_tags: object, keys: _OurKeys, problem: Problem) -> object:
     """`tags` with the `categories` added after them: one taxonomy here."""
     categories = _flat_names(keys.meta["categories"])
     if categories is None:
