@@ -36,7 +36,7 @@ def text_outside_code(html: str) -> str:
 
 def test_index_has_ten_complete_cards(site: Path) -> None:
     html = (site / "index.html").read_text(encoding="utf-8")
-    cards = re.findall(r"<article class=\"card\">.*?</article>", html, flags=re.S)
+    cards = re.findall(r"<article class=\"card[^\"]*\"[^>]*>.*?</article>", html, flags=re.S)
     assert len(cards) == 10
     for card in cards:
         assert re.search(r'<h2 class="card-title"><a href="/posts/[^"]+/">', card)
@@ -133,9 +133,32 @@ def test_no_math_javascript_anywhere(site: Path) -> None:
 
 
 def test_pages_parse_and_have_lang(site: Path) -> None:
+    """Every page is in the site's zh-CN, but the posts written in English (`lang: en`)."""
+    english = {
+        path.stem
+        for path in (REPO / "posts").rglob("*.md")
+        if re.search(r"^lang: en$", path.read_text(encoding="utf-8"), flags=re.M)
+    }
+    assert len(english) >= 1
+    english_pages = 0
     for page in site.rglob("*.html"):
         parsed = parse_page(page)
-        assert parsed.tags[0][0] == "html" and parsed.tags[0][1].get("lang") == "zh-CN"
+        assert parsed.tags[0][0] == "html"
+        written = parsed.tags[0][1].get("lang")
+        if written == "en":
+            english_pages += 1
+            assert page.parent.parent.name == "posts", page
+        else:
+            assert written == "zh-CN", page
+    assert english_pages == len(english)
+
+
+def test_the_pinned_post_comes_first_and_english_cards_say_so(site: Path) -> None:
+    html = (site / "index.html").read_text(encoding="utf-8")
+    cards = re.findall(r"<article [^>]*>.*?</article>", html, flags=re.S)
+    assert cards[0].startswith('<article class="card pinned">')
+    assert "扩散模型入门" in cards[0] and "置顶" in cards[0]
+    assert any(card.startswith('<article class="card" lang="en">') for card in cards)
 
 
 def test_building_twice_gives_identical_bytes(site: Path, tmp_path: Path) -> None:

@@ -5,13 +5,16 @@ chains them."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mathblog.config import SiteConfig, check_output_dir, load_config, normalize_base_url
+from mathblog.content.frontmatter import parse_datetime
 from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.build_cache import BuildCache, DiskCache
 from mathblog.incremental.post_cache import CacheDamaged
@@ -29,10 +32,16 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 
+# Sets "now" for deciding which posts are out yet (a date such as 2025-01-01T08:00+08:00, or
+# in the site's time zone if it names none): to preview the site as it will be on a day.
+NOW_VARIABLE = "BLOG_NOW"
+
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
     drafts: bool = False
+    future: bool = False  # include posts whose date is still to come
+    now: datetime | None = None  # when the build runs; None: $BLOG_NOW, else the clock
     strict: bool = False
     output: Path | None = None
     base_url: str | None = None
@@ -57,6 +66,24 @@ class BuildReport:
     formulas_reused: int = 0
     posts_parsed: int = 0
     pages_rendered: int = 0
+    held_back: int = 0  # posts left out because their date is still to come
+
+
+def build_time(config: SiteConfig, options: BuildOptions) -> datetime:
+    """The moment that decides which posts are out: the option, else $BLOG_NOW, else the
+    clock."""
+    if options.now is not None:
+        return options.now
+    given = os.environ.get(NOW_VARIABLE, "").strip()
+    if not given:
+        return datetime.now(UTC)
+    moment = parse_datetime(given, config.tz)
+    if moment is None:
+        raise BlogError.at(
+            f"{NOW_VARIABLE} is not a date: {given!r}",
+            hint=f"e.g. {NOW_VARIABLE}=2025-01-01T08:00+08:00, or unset it to use the clock",
+        )
+    return moment
 
 
 def configure(root: Path, options: BuildOptions) -> SiteConfig:
@@ -103,6 +130,8 @@ def _build(
     loaded = load_posts(
         config,
         drafts=options.drafts,
+        future=options.future,
+        now=build_time(config, options),
         cache=cache,
         read_cache=options.cache,
         jobs=jobs,
@@ -141,4 +170,5 @@ def _build(
         formulas_reused=loaded.formulas_reused,
         posts_parsed=loaded.parsed,
         pages_rendered=written.rendered,
+        held_back=loaded.held_back,
     )

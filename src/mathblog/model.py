@@ -86,7 +86,11 @@ class Post:
     reading_minutes: int = 1
     cjk_chars: int = 0
     words: int = 0
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # its `extra:` mapping, for themes
+    lang: str | None = None  # its language tag, when it is not the site's
+    pinned: bool = False  # first on the front page
+    weight: int = 0  # orders pinned posts, lower first
+    publish_date: datetime | None = None  # left out of the site before then (`date` if None)
     kind: Kind = "post"  # a page's `slug` is its URL path under the site: `docs/setup`
     # `aliases:`, old URLs that redirect here: paths under the base path, decoded, a folder
     # ending in `/` (`2019/01/old/`) or a file (`old.html`); the line of `aliases:` for errors.
@@ -113,6 +117,10 @@ class Post:
         if self.kind == "page":
             return file_path(*(part for part in self.slug.split("/") if part))
         return file_path("posts", self.slug)
+
+    def published_by(self, now: datetime) -> bool:
+        """Whether it is out at `now`: its `publish_date`, else its `date`, has come."""
+        return (self.publish_date or self.date) <= now
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +200,15 @@ class YearGroup:
 def sort_posts(posts: Sequence[Post]) -> tuple[Post, ...]:
     """Newest first; the slug breaks ties so the order never depends on the file system."""
     return tuple(sorted(posts, key=lambda p: (-p.date.timestamp(), p.slug)))
+
+
+def pinned_first(posts: Sequence[Post]) -> tuple[Post, ...]:
+    """The front page's order: pinned posts first, by weight (lower first) then newest, then
+    the rest in the order given (newest first)."""
+    pinned = sorted(
+        (p for p in posts if p.pinned), key=lambda p: (p.weight, -p.date.timestamp(), p.slug)
+    )
+    return (*pinned, *(p for p in posts if not p.pinned))
 
 
 def paginate(

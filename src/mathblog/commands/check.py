@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from mathblog.build import BuildOptions, configure
+from mathblog.build import BuildOptions, build_time, configure
 from mathblog.config import CONFIG_FILE, SiteConfig
 from mathblog.content.discover import TEMPLATES_DIR
 from mathblog.errors import Diagnostic
@@ -70,22 +70,34 @@ class _Found:
     heading: str = ""  # an id that may come from a heading
 
 
-def check_site(root: Path, *, drafts: bool = False, jobs: int | None = None) -> CheckReport:
+def check_site(
+    root: Path, *, drafts: bool = False, future: bool = False, jobs: int | None = None
+) -> CheckReport:
     """Check the site in `root`; raises `BlogError` when it cannot be built at all."""
     from mathblog.util.parallel import default_jobs
 
-    config = configure(root, BuildOptions())
+    options = BuildOptions(drafts=drafts, future=future)
+    config = configure(root, options)
     with site_lock(config.root):  # it reads and writes the caches as a build does
         try:
-            return _check(config, drafts, jobs or default_jobs())
+            return _check(config, options, jobs or default_jobs())
         except CacheDamaged:  # deleted or damaged under us: without it, as a build does
-            return _check(config, drafts, jobs or default_jobs(), read_cache=False)
+            return _check(config, options, jobs or default_jobs(), read_cache=False)
 
 
-def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True) -> CheckReport:
+def _check(
+    config: SiteConfig, options: BuildOptions, jobs: int, read_cache: bool = True
+) -> CheckReport:
     from mathblog.render.templates import PageRenderer
 
-    loaded = load_posts(config, drafts=drafts, read_cache=read_cache, jobs=jobs)
+    loaded = load_posts(
+        config,
+        drafts=options.drafts,
+        future=options.future,
+        now=build_time(config, options),
+        read_cache=read_cache,
+        jobs=jobs,
+    )
     search = SearchIndex(loaded.posts, loaded.search_terms, loaded.fingerprints)
     tags = collect_tags(loaded.posts)
     plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints, pages=loaded.pages)

@@ -21,6 +21,7 @@ from mathblog.math.engine import MathEngine
 from mathblog.model import InMemoryBody, Post, SeriesRef, TagRef
 from mathblog.search.tokens import encode_terms, weighted_terms
 from mathblog.util.html_urls import rewrite_urls, without_attributes
+from mathblog.util.i18n import ui_strings
 from mathblog.util.text import count_units, reading_minutes
 from mathblog.util.urls import slugify, url_path
 
@@ -116,6 +117,7 @@ def load_post(
     else:
         slug = meta.slug or slugify(path.stem)
         url = url_path(config.base_path, "posts", slug)
+    lang = meta.lang if meta.lang != config.language else None
 
     body = render_body(
         renderers.body,
@@ -123,6 +125,7 @@ def load_post(
         engine=renderers.engine,
         path=source,
         first_line=split.body_line,
+        callout_titles=ui_strings(lang) if lang else None,
     )
     title_line = split.key_lines.get("title", 2)
     title = render_inline_math(
@@ -144,9 +147,6 @@ def load_post(
         excerpt_html, truncated = excerpt.html, excerpt.truncated
         description = plain_description(body.tokens, DESCRIPTION_LENGTH)
         summary_warnings = ()
-    given = meta.extra.get("description")  # as a page's front matter may say it (so may a post's)
-    if isinstance(given, str) and given.strip():
-        description = " ".join(given.split())
     cjk, words = _reading_counts(body.tokens)
     post = Post(
         source=source,
@@ -163,7 +163,7 @@ def load_post(
         ),
         summary=meta.summary,
         draft=meta.draft,
-        body=InMemoryBody(body.html, body.toc),
+        body=InMemoryBody(body.html, body.toc if meta.toc else ()),
         excerpt=_standalone(excerpt_html, url),
         excerpt_truncated=truncated,
         reading_minutes=reading_minutes(cjk, words),
@@ -176,9 +176,13 @@ def load_post(
         series=series_ref(
             meta.series, meta.series_weight, config.base_path, split.key_lines.get("series", 1)
         ),
+        lang=lang,
+        pinned=meta.pinned,
+        weight=meta.weight,
+        publish_date=meta.publish_date,
     )
     terms = weighted_terms(
         title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
     )
-    warnings = (*title.diagnostics, *body.diagnostics, *summary_warnings)
+    warnings = (*meta.warnings, *title.diagnostics, *body.diagnostics, *summary_warnings)
     return LoadedPost(post, encode_terms(terms), warnings)

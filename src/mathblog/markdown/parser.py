@@ -21,7 +21,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from mathblog.errors import Diagnostic
-from mathblog.markdown.callouts import callout_plugin
+from mathblog.markdown.callouts import TITLES_KEY, callout_plugin
 from mathblog.markdown.cjk import cjk_plugin
 from mathblog.markdown.highlight import highlight_code
 from mathblog.markdown.inline_text import inline_text
@@ -98,10 +98,12 @@ def render_body(
     engine: MathEngine | None,
     path: str = "",
     first_line: int = 1,
+    callout_titles: Mapping[str, str] | None = None,
 ) -> RenderedBody:
-    """Parse and render a post body; math failures come back as diagnostics, never raised."""
+    """Parse and render a post body; math failures come back as diagnostics, never raised.
+    `callout_titles`: in the post's own language, if it is not the site's."""
     context = MathContext(engine, path, first_line, body)
-    env: dict[str, Any] = {ENV_KEY: context}
+    env: dict[str, Any] = {ENV_KEY: context, TITLES_KEY: callout_titles}
     tokens = md.parse(body, env)
     rendered = md.renderer.render(tokens, md.options, env)
     return RenderedBody(

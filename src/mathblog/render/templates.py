@@ -86,6 +86,7 @@ def create_environment(config: SiteConfig) -> jinja2.Environment:
         extra=read_only(config.extra),
         hooks=frozenset(name for name in HOOKS if (config.root / TEMPLATES_DIR / name).is_file()),
         t=strings,
+        strings=lambda lang=None: ui_strings(lang or config.language),
         heading=config.index_heading or strings["latest"],
         url=lambda path="": config.base_path + path.lstrip("/"),
         absolute=lambda path: config.site_url + path,
@@ -150,6 +151,14 @@ class PageRenderer:
         # holds functions, which cannot be pickled. A forked one inherits this one as it is.
         return PageRenderer, (self.config,)
 
+    def _language(self, context: dict[str, Any]) -> dict[str, Any]:
+        """`lang`, the page's language (<html lang>): its data's `lang` (a post's own), else the
+        site's; and in another language than the site's, that language's strings as `t`."""
+        lang = context.get("lang") or self.config.language
+        if lang == self.config.language:
+            return {"lang": lang}
+        return {"lang": lang, "t": ui_strings(lang)}
+
     def page(self, job: PageJob) -> Page:
         return self.render(job.template, job.output, job.source, **job.context)
 
@@ -157,7 +166,8 @@ class PageRenderer:
         page_url = self.config.base_path + quote(output.removesuffix("index.html"))
         try:
             nav = self.nav.at(page_url)
-            text = self.env.get_template(template).render(page_url=page_url, nav=nav, **context)
+            variables = {"page_url": page_url, "nav": nav, **context, **self._language(context)}
+            text = self.env.get_template(template).render(variables)
             if output.endswith(".xml"):
                 text = xml_safe(text)
         except jinja2.TemplateNotFound as exc:

@@ -36,6 +36,7 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     drafts: bool = False
+    future: bool = False
     strict: bool = False
     open_browser: bool = False
 
@@ -48,9 +49,10 @@ class PortInUse(Exception):
 
 
 def _summary(report: BuildReport) -> str:
+    held_back = f", {report.held_back} future posts left out" if report.held_back else ""
     return (
         f"{report.posts_parsed} posts parsed, {report.pages_rendered} pages rendered, "
-        f"{report.files - report.unchanged_files} files written"
+        f"{report.files - report.unchanged_files} files written{held_back}"
     )
 
 
@@ -128,6 +130,7 @@ class Rebuilder:
     def _build(self, jobs: int | None) -> tuple[BuildReport, SiteConfig]:
         options = BuildOptions(
             drafts=self.options.drafts,
+            future=self.options.future,
             strict=self.options.strict,
             jobs=jobs,
             build_cache=self.session,

@@ -8,6 +8,7 @@ import os
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class LoadedPosts:
-    posts: tuple[Post, ...]  # newest first, drafts left out unless asked for
+    posts: tuple[Post, ...]  # newest first, drafts and future posts left out unless asked for
     # Beside each post and page, by its source file: its fingerprint, which changes with
     # anything that shaped it (pages and search files are keyed by it); beside each post, its
     # encoded search terms (pages are not searched).
@@ -49,6 +50,21 @@ class LoadedPosts:
     formulas_converted: int = 0
     formulas_reused: int = 0
     pages: tuple[Post, ...] = ()  # the files of pages/ (`kind == "page"`), by source file
+    held_back: int = 0  # posts left out because their date is still to come
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """Which posts a build shows: drafts only if asked; posts dated after `now` (when the build
+    runs, unless told otherwise) only if asked. The post cache holds them all, so a build after
+    the date has passed shows a post without parsing anything again."""
+
+    drafts: bool = False
+    future: bool = False
+    now: datetime | None = None  # None: the clock
+
+    def at(self) -> datetime:
+        return self.now if self.now is not None else datetime.now(UTC)
 
 
 def create_renderers(config: SiteConfig, formula_cache: FormulaCache | None) -> Renderers:
@@ -186,6 +202,8 @@ def load_posts(
     config: SiteConfig,
     *,
     drafts: bool,
+    future: bool = False,
+    now: datetime | None = None,
     cache: BuildCache | None = None,
     read_cache: bool = True,
     jobs: int = 1,
@@ -193,6 +211,8 @@ def load_posts(
     while_parsing: Callable[[], None] | None = None,
 ) -> LoadedPosts:
     """Every post and page, or every problem with them at once; two on one URL is a problem too.
+    Drafts are left out unless `drafts`, and posts whose date is after `now` (None: the clock)
+    unless `future`.
 
     `cache` keeps the post index and the files' keys, and writes the caches (None: a one-off
     build's `DiskCache`); `read_cache=False` uses nothing it kept. `while_parsing` is called
@@ -219,7 +239,7 @@ def load_posts(
     tally = _gather(results, entries, formula_cache, progress, len(paths))
     prune = len(todo) == len(paths)
     cache.save(config.root, index, lambda: _save(index, entries, formula_cache, prune=prune))
-    return _loaded(entries, drafts, tally, len(todo))
+    return _loaded(entries, Shown(drafts, future, now), tally, len(todo))
 
 
 def _early_pool(
@@ -330,21 +350,17 @@ def _save(
         formula_cache.save(prune=prune)
 
 
-def _loaded(
-    entries: dict[str, CachedPost], drafts: bool, tally: _Tally, parsed: int
-) -> LoadedPosts:
-    shown = [entry for entry in entries.values() if drafts or not entry.post.draft]
+def _loaded(entries: dict[str, CachedPost], rule: Shown, tally: _Tally, parsed: int) -> LoadedPosts:
+    # A future post's warnings are shown: it is written, only not out yet.
+    written = {s: e for s, e in sorted(entries.items()) if rule.drafts or not e.post.draft}
+    now = rule.at()
+    shown = [e for e in written.values() if rule.future or e.post.published_by(now)]
     everything = [entry.post for entry in shown]
     posts = [post for post in everything if post.kind == "post"]
     errors = tally.errors + _url_clashes(everything) + _tag_clashes(posts) + _series_clashes(posts)
     if errors:
         raise BlogError(dict.fromkeys(errors))  # a setup error comes once from each chunk
-    warnings = [
-        warning
-        for source, entry in sorted(entries.items())
-        if drafts or not entry.post.draft
-        for warning in entry.warnings
-    ]
+    warnings = [warning for entry in written.values() for warning in entry.warnings]
     return LoadedPosts(
         sort_posts(posts),
         {entry.post.source: entry.fingerprint for entry in shown},
@@ -354,6 +370,7 @@ def _loaded(
         tally.converted,
         tally.reused,
         tuple(sorted((p for p in everything if p.kind == "page"), key=lambda p: p.source)),
+        held_back=len(written) - len(shown),
     )
 
 

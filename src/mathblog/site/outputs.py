@@ -35,6 +35,7 @@ from mathblog.model import (
     group_by_year,
     neighbours,
     paginate,
+    pinned_first,
     series_parts,
 )
 from mathblog.search.index import SearchIndex
@@ -153,8 +154,8 @@ def _newest_change(posts: Sequence[Post]) -> datetime | None:
 
 
 def listings(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
-    """The front page and its further pages, newest posts first."""
-    for pager in paginate(site.posts, site.config.per_page, site.config.base_path):
+    """The front page and its further pages: pinned posts first, then the newest."""
+    for pager in paginate(pinned_first(site.posts), site.config.per_page, site.config.base_path):
         entry = (pager.url, _newest_change(pager.posts))
         yield PageJob("index.html", pager.output_file, "index", {"pager": pager}, sitemap=entry)
 
@@ -164,7 +165,14 @@ def post_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     parts = series_parts(site.series)
     for post in site.posts:
         older, newer = around[post.slug]
-        context = {"post": post, "older": older, "newer": newer, "series": parts.get(post.source)}
+        # `lang`: the page's language when the post has its own (`render` gives it `t`).
+        context = {
+            "post": post,
+            "older": older,
+            "newer": newer,
+            "series": parts.get(post.source),
+            "lang": post.lang,
+        }
         entry = (post.url, post.updated or post.date)
         yield PageJob("post.html", post.output_file, post.source, context, sitemap=entry)
 

@@ -17,6 +17,7 @@ _STRINGS: Final = {
         "next_page": "Next",
         "pages": "Pages",
         "read_more": "Read more",
+        "pinned": "Pinned",
         "minutes": "{n} min read",
         "published": "Published",
         "updated": "Updated",
@@ -63,6 +64,7 @@ _STRINGS: Final = {
         "next_page": "下一页",
         "pages": "分页",
         "read_more": "阅读全文",
+        "pinned": "置顶",
         "minutes": "约 {n} 分钟",
         "published": "发布于",
         "updated": "更新于",
@@ -102,4 +104,10 @@ _STRINGS: Final = {
 
 
 def ui_strings(language: str) -> MappingProxyType[str, str]:
-    return MappingProxyType(_STRINGS.get(language, _STRINGS["en"]))
+    """The strings for a language tag: its own, else those of its language (`en-GB` → `en`,
+    `zh` → `zh-CN`), else English."""
+    if language in _STRINGS:
+        return MappingProxyType(_STRINGS[language])
+    primary = language.split("-")[0].lower()
+    same = next((tag for tag in _STRINGS if tag.split("-")[0] == primary), "en")
+    return MappingProxyType(_STRINGS[same])
