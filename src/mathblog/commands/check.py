@@ -27,6 +27,7 @@ from mathblog.search.index import SearchIndex
 from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
 from mathblog.site.pages import PageJob
+from mathblog.site.post_files import file_url, unpublished_refs
 from mathblog.util.html_refs import PageScan, line_of, scan_page
 from mathblog.util.urls import heading_id
 
@@ -96,6 +97,11 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
     texts = {job.output: renderer.page(job).text for job in pages}
     scans = {path: scan_page(text) for path, text in texts.items() if path.endswith(".html")}
     problems: list[Diagnostic] = list(loaded.warnings)
+    # A post's relative file that is missing: reported at the line naming it, as a build warns
+    unpublished = {}
+    for post, ref, problem in unpublished_refs(config, loaded.posts):
+        unpublished[(post.source, file_url(config.base_path, ref))] = problem
+    problems += unpublished.values()
     placer = _Placer(config)
     references = 0
     for job in pages:
@@ -109,6 +115,8 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
         for found in _page_problems(config, job.output, scan, files, scans):
             span = next((s for s in spans if s.start <= found.offset < s.end), None)
             if span is not None:
+                if (span.post.source, found.url.split("#")[0].split("?")[0]) in unpublished:
+                    continue
                 problem = placer.in_post(span.post, found)
                 # An excerpt's relative links were made absolute for the listing: one the
                 # source does not spell is reported from the post's own page instead.

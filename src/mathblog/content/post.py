@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -10,9 +11,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from mathblog.config import SiteConfig
+from mathblog.content.discover import STATIC_DIR
 from mathblog.content.frontmatter import split_post, validate_front_matter
 from mathblog.errors import Diagnostic, decode_utf8
 from mathblog.markdown.excerpt import make_excerpt, plain_description
+from mathblog.markdown.file_refs import FileContext
 from mathblog.markdown.math_syntax import math_plugin
 from mathblog.markdown.parser import render_body, render_inline_math
 from mathblog.markdown.walk import walk_tokens
@@ -79,6 +82,31 @@ def _search_text(tokens: list[Token]) -> str:
     return "\n".join(token.content for token in walk_tokens(tokens) if token.type in searched)
 
 
+BUNDLE_INDEX = "index.md"
+
+
+def bundle_folder(source: str) -> str:
+    """The folder of `posts/x/index.md` (any depth below the content folder): a bundle, whose
+    other files are published beside its page. "" for any other file (`posts/index.md` too)."""
+    folder, name = posixpath.split(source)
+    return folder if name == BUNDLE_INDEX and "/" in folder else ""
+
+
+def file_context(
+    source: str, output_folder: str, base_path: str, body: str, first_line: int
+) -> FileContext:
+    """What resolving the relative files of `source`, whose page is in `output_folder`, needs."""
+    return FileContext(
+        source,
+        output_folder,
+        base_path,
+        bundle=bundle_folder(source),
+        static_folder=STATIC_DIR,
+        first_line=first_line,
+        text=body,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedPost:
     post: Post  # its body held in memory
@@ -99,15 +127,18 @@ def load_post(
     )
     split = split_post(text, source)
     meta = validate_front_matter(split, source, config.tz)
-    slug = meta.slug or slugify(path.stem)
+    bundle = bundle_folder(source)
+    slug = meta.slug or slugify(path.parent.name if bundle else path.stem)
     url = url_path(config.base_path, "posts", slug)
 
+    files = file_context(source, f"posts/{slug}", config.base_path, split.body, split.body_line)
     body = render_body(
         renderers.body,
         split.body,
         engine=renderers.engine,
         path=source,
         first_line=split.body_line,
+        files=files,
     )
     title_line = split.key_lines.get("title", 2)
     title = render_inline_math(
@@ -152,9 +183,11 @@ def load_post(
         cjk_chars=cjk,
         words=words,
         extra=meta.extra,
+        files=tuple(files.found),
+        bundle=bundle,
     )
     terms = weighted_terms(
         title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
     )
-    warnings = (*title.diagnostics, *body.diagnostics, *summary_warnings)
+    warnings = (*title.diagnostics, *body.diagnostics, *summary_warnings, *files.diagnostics)
     return LoadedPost(post, encode_terms(terms), warnings)

@@ -30,6 +30,7 @@ from mathblog.incremental.fingerprints import code_fingerprint, page_fingerprint
 from mathblog.model import Post, Tag, group_by_year, neighbours, paginate
 from mathblog.search.index import SearchIndex
 from mathblog.site.pages import PageJob, page_keys
+from mathblog.site.post_files import published_files
 from mathblog.util.digests import digest
 from mathblog.util.urls import file_path, url_path
 
@@ -157,6 +158,13 @@ def post_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
         yield PageJob("post.html", post.output_file, post.source, context, sitemap=entry)
 
 
+def post_files(site: Site, earlier: Sequence[Planned]) -> Iterator[OutputFile]:
+    """The other files of each bundle folder beside its page, and the files the posts' relative
+    links and images name (`site.post_files`)."""
+    for item in published_files(site.config, site.posts):
+        yield OutputFile.copied(item.output, item.post, item.file)
+
+
 def tag_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     """`/tags/`, then each tag's listing."""
     config = site.config
@@ -231,6 +239,7 @@ GENERATORS: tuple[Generator, ...] = (
     syntax_css,
     listings,
     post_pages,
+    post_files,
     tag_pages,
     archive,
     not_found,
