@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from fixtures import UPDATE
+from serving import DEADLINE, Server, serving
 from sites import REPO, post, run_blog, tree_digest, without_progress, write_site
 
 BUNDLES = REPO / "tests/sites/bundles"
@@ -206,3 +208,42 @@ def test_adding_changing_and_keeping_a_file_across_builds(tmp_path: Path) -> Non
     _, found = build_quietly(site)
     assert "posts/x/index.md:5: image not found: posts/x/f.svg" in found
     assert not (site / "public/posts/x/f.svg").exists()
+
+
+def wait_for_file(server: Server, path: str, content: bytes) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        status, _, body = server.request(path)
+        if status == 200 and body == content:
+            return
+        server.lines_so_far()
+        time.sleep(0.1)
+    raise AssertionError(f"{path} never served {content!r}; the server said {server.seen}")
+
+
+def test_serve_picks_up_new_and_changed_files_of_a_bundle_and_an_assets_folder(
+    tmp_path: Path,
+) -> None:
+    site = write_site(
+        tmp_path / "site",
+        {"x/index.md": post(body="![f](f.svg)"), "y.md": post("Y", body="![g](y.assets/g.svg)")},
+    )
+    with serving(site) as server:
+        # The first build's lines, read before it said "serving".
+        assert "warning: posts/x/index.md:5: image not found: posts/x/f.svg" in server.seen
+        assert server.request("/posts/x/f.svg")[0] == 404
+        (site / "posts/x/f.svg").write_text("<svg/>", encoding="utf-8")
+        wait_for_file(server, "/posts/x/f.svg", b"<svg/>")
+        (site / "posts/y.assets").mkdir()
+        (site / "posts/y.assets/g.svg").write_text("<svg>1</svg>", encoding="utf-8")
+        wait_for_file(server, "/posts/y.assets/g.svg", b"<svg>1</svg>")
+        (site / "posts/y.assets/g.svg").write_text("<svg>changed</svg>", encoding="utf-8")
+        wait_for_file(server, "/posts/y.assets/g.svg", b"<svg>changed</svg>")
+        (site / "posts/x/more.txt").write_text("more", encoding="utf-8")  # any file of a bundle
+        wait_for_file(server, "/posts/x/more.txt", b"more")
+        # A rebuild now warns of nothing: the missing files' warnings are gone.
+        (site / "posts/x/index.md").write_text(post(body="![f](f.svg) again"), encoding="utf-8")
+        server.wait_for_line("posts/x/index.md changed")
+        start = len(server.seen)
+        server.wait_for_line("rebuilt")
+        assert [line for line in server.seen[start:] if line.startswith("warning:")] == []
