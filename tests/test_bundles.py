@@ -247,3 +247,22 @@ def test_serve_picks_up_new_and_changed_files_of_a_bundle_and_an_assets_folder(
         start = len(server.seen)
         server.wait_for_line("rebuilt")
         assert [line for line in server.seen[start:] if line.startswith("warning:")] == []
+
+
+def test_a_warning_names_the_line_of_the_reference_inside_a_paragraph(tmp_path: Path) -> None:
+    body = 'First line,\nthen ![a](图%201.svg) here,\nthen <img src="gone.png"> and [c](c.pdf).'
+    site = write_site(tmp_path / "site", {"x.md": post(body=body)})
+    _, found = build_quietly(site)
+    assert "posts/x.md:6: image not found: posts/图 1.svg" in found
+    assert "posts/x.md:7: image not found: posts/gone.png" in found
+    assert "posts/x.md:7: linked file not found: posts/c.pdf" in found
+
+
+def test_a_bundle_file_on_the_page_s_own_path_is_an_error_naming_both(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {"x/index.md": post()})
+    (site / "posts/x/index.html").write_text("<p>old export</p>", encoding="utf-8")
+    result = run_blog("build", cwd=site)
+    assert result.returncode == 1
+    assert "two things write posts/x/index.html: posts/x/index.md and posts/x/index.html" in (
+        result.stderr
+    )

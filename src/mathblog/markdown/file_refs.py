@@ -32,6 +32,8 @@ from mathblog.util.html_urls import rewrite_urls
 
 FILES_KEY = "files"  # where `render_body` puts the `FileContext` in the parser's env
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Named so in a warning even when raw HTML's <img> or a link names them
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp"})
 
 
 @dataclass(slots=True)
@@ -45,6 +47,7 @@ class FileContext:
     static_folder: str = "static"
     first_line: int = 1  # the file line its text starts on
     text: str = ""
+    lines: list[str] | None = None  # `text` split, when a reference needs its line
     found: list[FileRef] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -59,34 +62,35 @@ def relative_files(state: StateCore) -> None:
         return
     for token in state.tokens:
         if token.type == "html_block":
-            line = _file_line(context, token.map, ())
-            token.content = rewrite_urls(token.content, partial(_resolve, context, line, False))
+            change = partial(_resolve, context, token.map, False)
+            token.content = rewrite_urls(token.content, change)
         elif token.type == "inline" and token.children:
             for child in token.children:
-                _resolve_child(context, token, child)
+                _resolve_child(context, token.map, child)
 
 
-def _resolve_child(context: FileContext, inline: Token, child: Token) -> None:
+def _resolve_child(context: FileContext, span: list[int] | None, child: Token) -> None:
     attribute = {"image": "src", "link_open": "href"}.get(child.type)
     if attribute is not None:
         value = child.attrGet(attribute)
         if isinstance(value, str) and value:
-            line = _file_line(context, inline.map, (value, unquote(value)))
-            child.attrSet(attribute, _resolve(context, line, child.type == "image", value))
+            child.attrSet(attribute, _resolve(context, span, child.type == "image", value))
     elif child.type == "html_inline":
-        line = _file_line(context, inline.map, ())
-        child.content = rewrite_urls(child.content, partial(_resolve, context, line, False))
+        child.content = rewrite_urls(child.content, partial(_resolve, context, span, False))
 
 
-def _file_line(context: FileContext, span: list[int] | None, spellings: tuple[str, ...]) -> int:
-    """The file line of a reference in the block spanning `span` (body lines): the first line
-    there that spells it, or the block's first."""
+def _file_line(context: FileContext, span: list[int] | None, url: str) -> int:
+    """The file line of the reference `url` in the block spanning `span` (body lines): the
+    first line there that spells it, or the block's first."""
     if not span:
         return context.first_line
     start, end = span
-    if spellings and end - start > 1:
-        lines = context.text.split("\n")[start:end]
-        for offset, text in enumerate(lines):
+    if end - start > 1:
+        if context.lines is None:
+            context.lines = context.text.split("\n")
+        plain = unquote(url)
+        spellings = (url, plain, plain.replace(" ", "%20"))
+        for offset, text in enumerate(context.lines[start:end]):
             if any(spelling in text for spelling in spellings):
                 return context.first_line + start + offset
     return context.first_line + start
@@ -110,13 +114,14 @@ def relative_file(url: str, image: bool) -> tuple[str, str] | None:
     return path, tail
 
 
-def _resolve(context: FileContext, line: int, image: bool, url: str) -> str:
-    """The URL `url` is rewritten to (in raw HTML, `image` is False: a `src` or `href` names a
-    file when its name has a suffix)."""
+def _resolve(context: FileContext, span: list[int] | None, image: bool, url: str) -> str:
+    """The URL `url`, in the block spanning `span`, is rewritten to (in raw HTML, `image` is
+    False: a `src` or `href` names a file when its name has a suffix)."""
     target = relative_file(url, image)
     if target is None:
         return url
     path, tail = target
+    line = _file_line(context, span, url)
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(context.path), path))
     if joined == ".." or joined.startswith("../"):
         context.warn(
@@ -130,6 +135,7 @@ def _resolve(context: FileContext, line: int, image: bool, url: str) -> str:
         context.warn(f"{url} is {refusal[0]}: not published", line, refusal[1])
         return url
     output, address = _published_at(context, joined)
+    image = image or posixpath.splitext(joined)[1].lower() in _IMAGE_SUFFIXES
     context.found.append(FileRef(joined, output, line, image))
     return context.base_path + quote(address, safe="/") + tail
 

@@ -162,7 +162,7 @@ def post_files(site: Site, earlier: Sequence[Planned]) -> Iterator[OutputFile]:
     """The other files of each bundle folder beside its page, and the files the posts' relative
     links and images name (`site.post_files`)."""
     for item in published_files(site.config, site.posts):
-        yield OutputFile.copied(item.output, item.post, item.file)
+        yield OutputFile.copied(item.output, item.source, item.file)
 
 
 def tag_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:

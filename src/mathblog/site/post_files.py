@@ -26,7 +26,7 @@ from mathblog.model import FileRef, Post
 @dataclass(frozen=True, slots=True)
 class PostFile:
     output: str  # its path in the output folder
-    post: str  # the post that publishes it
+    source: str  # its path in the site folder, named if another output has its path
     file: Path
 
 
@@ -51,11 +51,11 @@ def _files_of(
         for path in find_visible(folder, boundary=boundary):
             inside = path.relative_to(folder).as_posix()
             if not inside.endswith(".md") and not _in_inner_bundle(post.bundle, inside, bundles):
-                yield PostFile(f"{beside}/{inside}", post.source, path)
+                yield PostFile(f"{beside}/{inside}", f"{post.bundle}/{inside}", path)
     for ref in post.files:
         path = config.root / ref.source
         if ref.output and _problem(config, boundary, post, ref) is None:
-            yield PostFile(ref.output, post.source, path)
+            yield PostFile(ref.output, ref.source, path)
 
 
 def _in_inner_bundle(bundle: str, inside: str, bundles: set[str]) -> bool:
