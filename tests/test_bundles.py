@@ -266,3 +266,24 @@ def test_a_bundle_file_on_the_page_s_own_path_is_an_error_naming_both(tmp_path: 
     assert "two things write posts/x/index.html: posts/x/index.md and posts/x/index.html" in (
         result.stderr
     )
+
+
+def test_a_file_kept_in_static_under_the_page_s_url_gets_a_hint_to_move_it(
+    tmp_path: Path,
+) -> None:
+    """Before relative paths were read from the post's folder, `fig.png` in posts/a.md meant
+    /posts/a/fig.png, which only static/posts/a/fig.png could provide."""
+    site = write_site(tmp_path / "site", {"a.md": post("A", body="![f](fig.png)")})
+    (site / "static/posts/a").mkdir(parents=True)
+    (site / "static/posts/a/fig.png").write_bytes(b"PNG")
+    _, found = build_quietly(site)
+    assert "posts/a.md:5: image not found: posts/fig.png" in found
+    assert "it is in static/posts/a/fig.png" in found and "/posts/a/fig.png" in found
+
+
+def test_a_file_in_the_output_folder_is_not_published(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {"a.md": post("A", body="![f](../public/old.png)")})
+    build_quietly(site)
+    (site / "public/old.png").write_bytes(b"PNG")  # kept by every build, never a source
+    _, found = build_quietly(site)
+    assert "posts/a.md:5: public/old.png is in the output folder: not published" in found

@@ -96,14 +96,39 @@ def _problem(config: SiteConfig, boundary: Boundary, post: Post, ref: FileRef) -
     path = config.root / ref.source
     if not path.is_file():
         what = "image" if ref.image else "linked file"
-        hint = _near_miss(config.root, ref.source)
+        hint = _in_static_beside_the_page(config, post, ref) or _near_miss(config.root, ref.source)
         return Diagnostic(f"{what} not found: {ref.source}", post.source, ref.line, hint=hint)
+    if _inside_folder(os.path.realpath(path), boundary.output):
+        return Diagnostic(
+            f"{ref.source} is in the output folder: not published",
+            post.source,
+            ref.line,
+            hint="each build replaces the output folder; keep the file beside the post",
+        )
     leads = boundary.problem(str(path))
     if leads is not None:
         return Diagnostic(
             f"{ref.source} {leads.message}: not published", post.source, ref.line, hint=leads.hint
         )
     return None
+
+
+def _inside_folder(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _in_static_beside_the_page(config: SiteConfig, post: Post, ref: FileRef) -> str:
+    """A hint for a file kept where a relative link found it before links were read from the
+    post's folder: in static/, under the page's URL (`static/posts/x/fig.png`)."""
+    written = posixpath.relpath(ref.source, posixpath.dirname(post.source))
+    page_folder = posixpath.dirname(post.output_file)
+    old_place = posixpath.normpath(f"{STATIC_DIR}/{page_folder}/{written}")
+    if not old_place.startswith(f"{STATIC_DIR}/") or not (config.root / old_place).is_file():
+        return ""
+    return (
+        f"it is in {old_place}: a relative path is read from the post's own folder; move the "
+        f"file to {ref.source}, or link it as /{old_place.removeprefix(STATIC_DIR + '/')}"
+    )
 
 
 def _near_miss(root: Path, source: str) -> str:
