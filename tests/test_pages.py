@@ -290,3 +290,21 @@ def test_the_closest_section_is_current_and_a_page_entry_beats_a_section() -> No
     assert marks("/n/docs/other/") == ["", "true", "", "", ""]
     assert marks("/n/%E5%85%B3%E4%BA%8E/") == ["", "", "", "page", ""]  # as page URLs are
     assert [item.href for item in nav.at("/n/")][:2] == ["/n/", "/n/docs/"]
+
+
+def test_a_page_folder_publishes_its_files_beside_the_page(tmp_path: Path) -> None:
+    """`pages/about/index.md` is a bundle as a post folder is: `me.svg` beside it lands at
+    `/about/me.svg`, under the sub-path too, and a missing image is a warning at its line."""
+    site = write_site(
+        tmp_path / "site", {"a.md": post()}, 'base_url = "https://x.github.io/notes/"'
+    )
+    folder = site / "pages/about"
+    folder.mkdir(parents=True)
+    (folder / "index.md").write_text("---\ntitle: About\n---\n![me](me.svg)\n\n![gone](gone.png)\n")
+    (folder / "me.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>\n')
+    result = run_blog("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    public = site / "public"
+    assert (public / "about/me.svg").read_bytes() == (site / "pages/about/me.svg").read_bytes()
+    assert 'src="/notes/about/me.svg"' in read(public, "about/index.html")
+    assert "pages/about/index.md:6:" in result.stderr and "gone.png" in result.stderr

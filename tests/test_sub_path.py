@@ -38,6 +38,18 @@ tags: [Meta]
 """
 
 
+TYPORA_POST = """\
+---
+title: Typora 的图片
+date: 2020-01-02
+---
+![粘贴的图](typora-style.assets/图%201.svg)，HTML 里也行：
+<img src="./typora-style.assets/图 1.svg" alt="">
+"""
+BUNDLE_IMAGE = "posts/flashattention-online-softmax/tiling.svg"  # the example's bundle
+TYPORA_IMAGE = "posts/typora-style.assets/%E5%9B%BE%201.svg"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sub-path")
@@ -51,6 +63,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "static/img/dot.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>\n', encoding="utf-8"
     )
+    # Typora's way: pasted images in `x.assets/` beside `x.md` (the example has a bundle)
+    (root / "posts/typora-style.md").write_text(TYPORA_POST, encoding="utf-8")
+    (root / "posts/typora-style.assets").mkdir()
+    (root / "posts/typora-style.assets/图 1.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>\n', encoding="utf-8"
+    )
     result = run_blog("build", "--base-url", BASE, cwd=root)
     assert result.returncode == 0, result.stderr
     return root / "public"
@@ -63,6 +81,12 @@ def page_address(out: Path, page: Path) -> str:
 def test_no_broken_internal_reference(site: Path) -> None:
     assert len(list(site.rglob("*.html"))) > 25
     assert broken_references(site, BASE) == []
+    # among them a bundle's image and a Typora post's, on their pages and on the index
+    bundle = parse_page(site / "posts/flashattention-online-softmax/index.html").references
+    assert "/notes/" + BUNDLE_IMAGE in bundle
+    typora = parse_page(site / "posts/typora-style/index.html").references
+    assert typora.count("/notes/" + TYPORA_IMAGE) == 2
+    assert (site / "posts/typora-style.assets/图 1.svg").is_file()
 
 
 def test_pages_and_the_nav_are_under_the_sub_path(site: Path) -> None:
@@ -97,6 +121,7 @@ def test_feeds_sitemap_and_robots_use_full_urls_under_the_sub_path(site: Path) -
     content = " ".join(feed_urls(site / "atom.xml")[1])
     assert BASE + "img/dot.svg" in content
     assert BASE + "posts/rope-derivation/" in content
+    assert BASE + BUNDLE_IMAGE in content and BASE + TYPORA_IMAGE in content
     locs = sitemap_urls(site / "sitemap.xml")
     assert len(locs) > 20 and all(url.startswith(BASE) for url in locs)
     assert broken_absolute_urls(site, BASE, locs) == []

@@ -25,6 +25,7 @@ from mathblog.output.writer import kept_warning, write_site
 from mathblog.search.index import SearchIndex
 from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
+from mathblog.site.post_files import file_problems
 from mathblog.util.parallel import FORKS, default_jobs
 
 if TYPE_CHECKING:
@@ -138,10 +139,12 @@ def _build(
         progress=options.progress,
         while_parsing=lambda: prepared.append(_prepare_rendering(config, cache)),
     )
-    if options.strict and loaded.warnings:
+    # A missing file is asked about on every build: adding it clears the warning.
+    found = (*loaded.warnings, *file_problems(config, (*loaded.posts, *loaded.pages)))
+    if options.strict and found:
         raise BlogError(
             dataclasses.replace(w, hint=(w.hint + "; " if w.hint else "") + "--strict is on")
-            for w in loaded.warnings
+            for w in found
         )
     tags = collect_tags(loaded.posts)
     search = SearchIndex(
@@ -154,7 +157,7 @@ def _build(
     renderer = prepared[0] if prepared else _prepare_rendering(config, cache)
     cache.renderer = renderer
     written = write_site(plan.outputs, output, renderer, jobs=jobs, progress=options.progress)
-    warnings = (*loaded.warnings, *kept_warning(config, written.kept))
+    warnings = (*found, *kept_warning(config, written.kept))
     if search.postings is not None:
         cache.keep_search_postings(search.postings)
     return BuildReport(

@@ -67,6 +67,18 @@ class SeriesRef:
 
 
 @dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
+class FileRef:
+    """A file a post's link or image names by a relative path (`fig.png`, `../img/a.svg`):
+    where it is in the site, where it is published, and the line of the source that names it.
+    Whether it exists is asked on every build, so that adding it later needs no new parse."""
+
+    source: str  # relative to the site folder, with `/`
+    output: str  # where it is published in the output folder; "" when static/ publishes it
+    line: int  # in the post's file
+    image: bool = False
+
+
+@dataclass(frozen=True)  # no slots: pickles (the post cache) far faster
 class Post:
     source: str
     slug: str
@@ -97,6 +109,10 @@ class Post:
     aliases: tuple[str, ...] = ()
     aliases_line: int = 1
     series: SeriesRef | None = None
+    # The files its relative links and images name; and, for `posts/x/index.md`, its folder
+    # (relative to the site), whose other files are published beside the page.
+    files: tuple[FileRef, ...] = ()
+    bundle: str = ""
     # Its search terms and its fingerprint live beside it, where a build keeps them
     # (`site.loading.LoadedPosts`): they are about the build, not the post.
 

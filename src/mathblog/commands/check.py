@@ -27,6 +27,7 @@ from mathblog.search.index import SearchIndex
 from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
 from mathblog.site.pages import PageJob
+from mathblog.site.post_files import file_url, unpublished_refs
 from mathblog.util.html_refs import PageScan, line_of, scan_page
 from mathblog.util.urls import heading_id
 
@@ -108,6 +109,11 @@ def _check(
     texts = {job.output: renderer.page(job).text for job in pages}
     scans = {path: scan_page(text) for path, text in texts.items() if path.endswith(".html")}
     problems: list[Diagnostic] = list(loaded.warnings)
+    # A post's relative file that is missing: reported at the line naming it, as a build warns
+    unpublished = {}
+    for post, ref, problem in unpublished_refs(config, (*loaded.posts, *loaded.pages)):
+        unpublished[(post.source, file_url(config.base_path, ref))] = problem
+    problems += unpublished.values()
     placer = _Placer(config)
     references = 0
     for job in pages:
@@ -121,6 +127,8 @@ def _check(
         for found in _page_problems(config, job.output, scan, files, scans):
             span = next((s for s in spans if s.start <= found.offset < s.end), None)
             if span is not None:
+                if (span.post.source, found.url.split("#")[0].split("?")[0]) in unpublished:
+                    continue
                 problem = placer.in_post(span.post, found)
                 # An excerpt's relative links were made absolute for the listing: one the
                 # source does not spell is reported from the post's own page instead.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -10,10 +11,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from mathblog.config import SiteConfig
+from mathblog.content.discover import STATIC_DIR
 from mathblog.content.frontmatter import split_post, validate_front_matter
 from mathblog.content.pages import is_page, page_slug
 from mathblog.errors import Diagnostic, decode_utf8
 from mathblog.markdown.excerpt import make_excerpt, plain_description
+from mathblog.markdown.file_refs import FileContext
 from mathblog.markdown.math_syntax import math_plugin
 from mathblog.markdown.parser import render_body, render_inline_math
 from mathblog.markdown.walk import walk_tokens
@@ -89,6 +92,31 @@ def _search_text(tokens: list[Token]) -> str:
     return "\n".join(token.content for token in walk_tokens(tokens) if token.type in searched)
 
 
+BUNDLE_INDEX = "index.md"
+
+
+def bundle_folder(source: str) -> str:
+    """The folder of `posts/x/index.md` (any depth below the content folder): a bundle, whose
+    other files are published beside its page. "" for any other file (`posts/index.md` too)."""
+    folder, name = posixpath.split(source)
+    return folder if name == BUNDLE_INDEX and "/" in folder else ""
+
+
+def file_context(
+    source: str, output_folder: str, base_path: str, body: str, first_line: int
+) -> FileContext:
+    """What resolving the relative files of `source`, whose page is in `output_folder`, needs."""
+    return FileContext(
+        source,
+        output_folder,
+        base_path,
+        bundle=bundle_folder(source),
+        static_folder=STATIC_DIR,
+        first_line=first_line,
+        text=body,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedPost:
     post: Post  # its body held in memory
@@ -110,15 +138,19 @@ def load_post(
     split = split_post(text, source)
     page = is_page(source)
     meta = validate_front_matter(split, source, config.tz, needs_date=not page)
+    bundle = bundle_folder(source)
     if page:
         url_line = split.key_lines.get("url", 1)
         slug = page_slug(source, meta.slug, split.meta.get("url"), url_line)
         url = url_path(config.base_path, *(slug.split("/") if slug else ()))
+        page_folder = slug
     else:
-        slug = meta.slug or slugify(path.stem)
+        slug = meta.slug or slugify(path.parent.name if bundle else path.stem)
         url = url_path(config.base_path, "posts", slug)
+        page_folder = f"posts/{slug}"
     lang = meta.lang if meta.lang != config.language else None
 
+    files = file_context(source, page_folder, config.base_path, split.body, split.body_line)
     body = render_body(
         renderers.body,
         split.body,
@@ -126,6 +158,7 @@ def load_post(
         path=source,
         first_line=split.body_line,
         callout_titles=ui_strings(lang) if lang else None,
+        files=files,
     )
     title_line = split.key_lines.get("title", 2)
     title = render_inline_math(
@@ -180,9 +213,17 @@ def load_post(
         pinned=meta.pinned,
         weight=meta.weight,
         publish_date=meta.publish_date,
+        files=tuple(files.found),
+        bundle=bundle,
     )
     terms = weighted_terms(
         title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
     )
-    warnings = (*meta.warnings, *title.diagnostics, *body.diagnostics, *summary_warnings)
+    warnings = (
+        *meta.warnings,
+        *title.diagnostics,
+        *body.diagnostics,
+        *summary_warnings,
+        *files.diagnostics,
+    )
     return LoadedPost(post, encode_terms(terms), warnings)

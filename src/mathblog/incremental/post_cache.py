@@ -43,6 +43,7 @@ _ALLOWED = {
     ("mathblog.incremental.post_cache", "PackedBody"),
     ("mathblog.model", "TagRef"),
     ("mathblog.model", "SeriesRef"),
+    ("mathblog.model", "FileRef"),
     ("mathblog.model", "TocEntry"),
     ("mathblog.errors", "Diagnostic"),
     ("datetime", "datetime"),

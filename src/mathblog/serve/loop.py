@@ -115,6 +115,8 @@ class Rebuilder:
             wrote = report.files != report.unchanged_files or report.files != self.files
             self.files = report.files
             self.state.built(css_only=_only_css(changed), wrote=wrote)
+            for warning in report.warnings:  # each build's own: a fixed one is not shown again
+                print(f"warning: {warning}", flush=True)
             # After the state: whoever reads the line finds the server as it says.
             print(f"{verb} in {seconds:.2f} s: {_summary(report)}", flush=True)
             self.session.finish()  # caches are written once the browser has its page

@@ -40,6 +40,7 @@ from mathblog.model import (
 )
 from mathblog.search.index import SearchIndex
 from mathblog.site.pages import PageJob, page_keys
+from mathblog.site.post_files import published_files
 from mathblog.util.digests import digest
 from mathblog.util.urls import file_path, url_path
 
@@ -175,6 +176,13 @@ def post_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
         }
         entry = (post.url, post.updated or post.date)
         yield PageJob("post.html", post.output_file, post.source, context, sitemap=entry)
+
+
+def post_files(site: Site, earlier: Sequence[Planned]) -> Iterator[OutputFile]:
+    """The other files of each bundle folder beside its page, and the files the posts' and
+    pages' relative links and images name (`site.post_files`)."""
+    for item in published_files(site.config, (*site.posts, *site.pages)):
+        yield OutputFile.copied(item.output, item.source, item.file)
 
 
 def tag_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
@@ -377,6 +385,7 @@ GENERATORS: tuple[Generator, ...] = (
     syntax_css,
     listings,
     post_pages,
+    post_files,
     tag_pages,
     archive,
     series_pages,
