@@ -1,0 +1,188 @@
+"""The reader's theme in headless Chromium: the light/dark switch (system setting first, the
+reader's choice kept across reloads), the copy button on code, the header's search box from a
+post of a site under a sub-path, the footer at the bottom of a short page, and cards of bounded
+height on a 390 px phone.
+
+Real sites are built with `blog build` and served over HTTP on 127.0.0.1. Every wait is for a
+condition, with the generous deadline of `browser.WAIT_MS`.
+
+Without Chromium the tests are skipped, except under CI (`CI` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from browser import WAIT_MS
+from math_browser import static_server
+from playwright.sync_api import Browser, Page, sync_playwright
+from sites import post, run_blog, write_site
+
+Scheme = Literal["light", "dark"]
+CODE = "def f(x):\n\treturn x * 2  # 中文注释 <b>&\n\nprint(f(21))\n"
+SHORT = "One line."
+DISPLAY = "\n\n".join(f"$$\\sum_{{i=1}}^{{{n}}} \\frac{{a_i}}{{b_i}} = c_{n}$$" for n in range(8))
+
+
+def built(root: Path) -> Path:
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root / "public"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("theme")
+    posts = {
+        "code.md": post("Code", date="2024-05-03", body=f"Some code:\n\n```python\n{CODE}```\n"),
+        "short.md": post("Short", date="2024-05-02", body=SHORT),
+        "tall.md": post("Tall", date="2024-05-01", body=f"Equations ahead.\n\n{DISPLAY}\n"),
+    }
+    return built(write_site(root, posts, 'title = "T"\nlanguage = "zh-CN"\n'))
+
+
+@pytest.fixture(scope="module")
+def browser(browser_path: str) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@contextmanager
+def opened(
+    browser: Browser,
+    *,
+    scheme: Scheme = "light",
+    width: int = 1000,
+    height: int = 800,
+    clipboard: bool = False,
+) -> Iterator[Page]:
+    context = browser.new_context(
+        color_scheme=scheme,
+        viewport={"width": width, "height": height},
+        permissions=["clipboard-read", "clipboard-write"] if clipboard else [],
+    )
+    try:
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        yield page
+    finally:
+        context.close()
+
+
+def goto(page: Page, url: str) -> None:
+    response = page.goto(url)
+    assert response is not None and response.ok, url
+    page.wait_for_load_state("load")
+
+
+BACKGROUND = "getComputedStyle(document.body).backgroundColor"
+LIGHT_BG = "rgb(251, 250, 247)"
+DARK_BG = "rgb(16, 20, 24)"
+
+
+def test_the_page_starts_in_the_system_scheme_and_the_switch_flips_it(
+    browser: Browser, site: Path
+) -> None:
+    with static_server(site) as base:
+        schemes: tuple[tuple[Scheme, str], ...] = (("dark", DARK_BG), ("light", LIGHT_BG))
+        for scheme, background in schemes:
+            with opened(browser, scheme=scheme) as page:
+                goto(page, base + "/posts/short/")
+                toggle = page.locator("button.theme-toggle")
+                toggle.wait_for(state="visible")
+                assert page.evaluate(BACKGROUND) == background
+                assert toggle.get_attribute("aria-pressed") == str(scheme == "dark").lower()
+                toggle.click()
+                flipped = LIGHT_BG if scheme == "dark" else DARK_BG
+                page.wait_for_function(f"{BACKGROUND} === {flipped!r}")
+                assert toggle.get_attribute("aria-pressed") == str(scheme == "light").lower()
+
+
+def test_the_readers_choice_outlives_a_reload_and_other_pages_over_the_system_setting(
+    browser: Browser, site: Path
+) -> None:
+    with static_server(site) as base, opened(browser, scheme="light") as page:
+        goto(page, base + "/posts/code/")
+        page.locator("button.theme-toggle").click()
+        page.wait_for_function(f"{BACKGROUND} === {DARK_BG!r}")
+        page.reload()
+        page.wait_for_load_state("load")
+        # Applied by the script atop <head>: dark before the switch's own script has run.
+        assert page.evaluate("document.documentElement.getAttribute('data-theme')") == "dark"
+        assert page.evaluate(BACKGROUND) == DARK_BG
+        # The code follows: a dark-scheme token colour, not the light one.
+        keyword = page.locator("pre.highlight .k").first
+        assert keyword.evaluate("e => getComputedStyle(e).color") == "rgb(255, 123, 114)"
+        goto(page, base + "/")
+        assert page.evaluate(BACKGROUND) == DARK_BG
+        page.locator("button.theme-toggle").click()
+        page.wait_for_function(f"{BACKGROUND} === {LIGHT_BG!r}")
+        page.reload()
+        page.wait_for_load_state("load")
+        assert page.evaluate(BACKGROUND) == LIGHT_BG
+
+
+def test_the_copy_button_puts_the_code_as_written_on_the_clipboard(
+    browser: Browser, site: Path
+) -> None:
+    with static_server(site) as base, opened(browser, clipboard=True) as page:
+        goto(page, base + "/posts/code/")
+        bar = page.locator(".code-frame .code-bar")
+        assert bar.locator(".code-lang").inner_text() == "python"
+        button = bar.locator("button.code-copy")
+        assert button.inner_text() == "复制"
+        button.click()
+        page.wait_for_function(
+            "document.querySelector('button.code-copy').textContent === '已复制'"
+        )
+        assert page.evaluate("navigator.clipboard.readText()") == CODE
+
+
+def test_the_header_search_box_of_a_post_under_a_sub_path_runs_the_search(
+    browser: Browser, tmp_path: Path
+) -> None:
+    posts = {"a.md": post("Attention", body="Softmax 注意力 scaling."), "b.md": post("Other")}
+    public = built(write_site(tmp_path / "site", posts, 'title = "T"\nbase_url = "/blog/"\n'))
+    served = tmp_path / "www"
+    shutil.copytree(public, served / "blog")
+    with static_server(served) as base, opened(browser) as page:
+        goto(page, base + "/blog/posts/b/")
+        box = page.locator("header form.site-search input[name=q]")
+        box.fill("softmax")
+        box.press("Enter")
+        page.wait_for_url(base + "/blog/search/?q=softmax")
+        result = page.locator("#search-results .search-result-title a")
+        result.first.wait_for()
+        assert result.all_inner_texts() == ["Attention"]
+        assert page.input_value("#search-query") == "softmax"
+
+
+def test_the_footer_sits_at_the_bottom_of_a_short_page(browser: Browser, site: Path) -> None:
+    with static_server(site) as base, opened(browser, width=1366, height=900) as page:
+        goto(page, base + "/posts/short/")
+        bottom = page.evaluate(
+            "document.querySelector('.site-footer').getBoundingClientRect().bottom"
+        )
+        assert bottom == pytest.approx(900, abs=1)
+        assert page.evaluate("document.documentElement.scrollHeight") == 900
+
+
+def test_cards_on_a_phone_stay_short_when_a_post_opens_with_display_equations(
+    browser: Browser, site: Path
+) -> None:
+    with static_server(site) as base, opened(browser, width=390, height=844) as page:
+        goto(page, base + "/")
+        heights = page.eval_on_selector_all(
+            "article.card", "cards => cards.map(c => c.getBoundingClientRect().height)"
+        )
+        assert len(heights) == 3
+        assert max(heights) < 400, heights
