@@ -11,15 +11,18 @@ Without Chromium the tests are skipped, except under CI (`CI` set), where they f
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
+from xml.sax.saxutils import escape
 
 import pytest
 from browser import WAIT_MS
-from math_browser import static_server
+from math_browser import browser_with_fonts, find_fc_list, static_server
 from playwright.sync_api import Browser, Page, sync_playwright
 from sites import post, run_blog, write_site
 
@@ -186,3 +189,53 @@ def test_cards_on_a_phone_stay_short_when_a_post_opens_with_display_equations(
         )
         assert len(heights) == 3
         assert max(heights) < 400, heights
+
+
+def fonts_with(char: int, config: Path | None = None) -> list[str]:
+    """The font files fontconfig lists as having `char`, with `config` if given."""
+    env = dict(os.environ)
+    if config is not None:
+        env["FONTCONFIG_FILE"] = str(config)
+    result = subprocess.run(
+        ["fc-list", f":charset={char:x}", "file"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    return sorted(line.rstrip(":") for line in result.stdout.splitlines() if line.strip())
+
+
+def without_fonts_for(char: int, folder: Path) -> Path:
+    """A fontconfig file that hides every font with `char`: a system with no emoji font."""
+    find_fc_list()
+    globs = "".join(f"<glob>{escape(file)}</glob>" for file in fonts_with(char))
+    config = folder / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"<selectfont><rejectfont>{globs}</rejectfont></selectfont>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    assert fonts_with(char, config) == []
+    return config
+
+
+LIGHT_BULB, WARNING_SIGN = 0x1F4A1, 0x26A0
+
+
+def test_an_emoji_callout_drops_an_icon_no_installed_font_can_draw(
+    browser_path: str, tmp_path: Path
+) -> None:
+    body = f"> {chr(LIGHT_BULB)} 提示：a tip.\n\n> {chr(WARNING_SIGN)} 注意：a warning.\n"
+    public = built(write_site(tmp_path / "site", {"a.md": post("A", body=body)}, 'title = "T"'))
+    config = without_fonts_for(LIGHT_BULB, tmp_path)
+    with static_server(public) as base, browser_with_fonts(browser_path, config) as page:
+        goto(page, base + "/posts/a/")
+        page.wait_for_function("document.querySelectorAll('.callout-no-icon').length > 0")
+        icons = page.locator(".callout-icon").all_inner_texts()
+        assert chr(LIGHT_BULB) not in icons
+        if fonts_with(WARNING_SIGN, config):  # one that a font here draws stays
+            assert icons == [chr(WARNING_SIGN)]
+        assert page.locator(".callout-no-icon .callout-body").inner_text() == "提示：a tip."
