@@ -29,6 +29,7 @@ from sites import post, run_blog, write_site
 Scheme = Literal["light", "dark"]
 CODE = "def f(x):\n\treturn x * 2  # 中文注释 <b>&\n\nprint(f(21))\n"
 SHORT = "One line."
+LONG = "\n\n".join(f"## Part {n}\n\n" + "A sentence of prose. " * 80 for n in range(4))
 DISPLAY = "\n\n".join(f"$$\\sum_{{i=1}}^{{{n}}} \\frac{{a_i}}{{b_i}} = c_{n}$$" for n in range(8))
 
 
@@ -45,6 +46,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "code.md": post("Code", date="2024-05-03", body=f"Some code:\n\n```python\n{CODE}```\n"),
         "short.md": post("Short", date="2024-05-02", body=SHORT),
         "tall.md": post("Tall", date="2024-05-01", body=f"Equations ahead.\n\n{DISPLAY}\n"),
+        "long.md": post("Long", date="2024-04-30", body=LONG, summary="Four parts."),
     }
     return built(write_site(root, posts, 'title = "T"\nlanguage = "zh-CN"\n'))
 
@@ -187,7 +189,7 @@ def test_cards_on_a_phone_stay_short_when_a_post_opens_with_display_equations(
         heights = page.eval_on_selector_all(
             "article.card", "cards => cards.map(c => c.getBoundingClientRect().height)"
         )
-        assert len(heights) == 3
+        assert len(heights) == 4
         assert max(heights) < 400, heights
 
 
@@ -239,3 +241,29 @@ def test_an_emoji_callout_drops_an_icon_no_installed_font_can_draw(
         if fonts_with(WARNING_SIGN, config):  # one that a font here draws stays
             assert icons == [chr(WARNING_SIGN)]
         assert page.locator(".callout-no-icon .callout-body").inner_text() == "提示：a tip."
+
+
+BOX = """selector => {
+  const r = document.querySelector(selector).getBoundingClientRect();
+  return [r.left, r.right, r.top, r.bottom];
+}"""
+
+
+def test_on_a_wide_screen_the_toc_sits_beside_the_text_and_follows_it_down(
+    browser: Browser, site: Path
+) -> None:
+    with static_server(site) as base, opened(browser, width=1366, height=900) as page:
+        goto(page, base + "/posts/long/")
+        _, text_right, _, _ = page.evaluate(BOX, ".content")
+        toc_left, toc_right, _, _ = page.evaluate(BOX, "details.toc")
+        assert toc_left >= text_right and toc_right <= 1366, (text_right, toc_left, toc_right)
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight / 2)")
+        page.wait_for_function("window.scrollY > 500")
+        _, _, top, bottom = page.evaluate(BOX, "details.toc")
+        assert 0 <= top < 100 and bottom <= 900, (top, bottom)
+        # On a phone it is a box above the text.
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.evaluate("window.scrollTo(0, 0)")
+        _, toc_right, _, toc_bottom = page.evaluate(BOX, "details.toc")
+        _, _, text_top, _ = page.evaluate(BOX, ".content")
+        assert toc_right <= 390 and toc_bottom <= text_top
