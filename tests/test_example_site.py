@@ -16,11 +16,13 @@ JSON_LD = re.compile(r'<script type="application/ld\+json">[^<]*</script>')
 # On a page with math: copying a formula puts its TeX on the clipboard. Drawing it needs no script.
 COPY_SCRIPT = '<script src="/js/math-copy.js" defer></script>'
 # The theme's, on every page: the reader's saved light/dark choice, applied in <head>, and the
-# switch; on a page with code, its copy button. None of them draws math.
+# switch; on a page with code, its copy button; with an emoji callout, the check of its icon.
+# None of them draws math.
 THEME_SCRIPTS = re.compile(
-    r"<script>try\{var t=localStorage[^<]*</script>"
+    r'<script id="theme-choice">[^<]*</script>'
     r'|<script src="/js/theme\.js" defer></script>'
     r'|<script src="/js/code-copy\.js"[^>]*></script>'
+    r'|<script src="/js/callout-icons\.js" defer></script>'
 )
 MATH_DELIMITERS = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\$[^\s$][^$]*\$")
 

@@ -167,7 +167,7 @@ def test_json_in_a_script_element_cannot_break_out() -> None:
 
 # The theme's, on every page: the reader's saved light/dark choice, applied atop <head>, and the
 # light/dark switch.
-THEME_CHOICE = re.compile(r"<script>try\{var t=localStorage\.getItem\(\"theme\"\)[^<]*</script>")
+THEME_CHOICE = re.compile(r'<script id="theme-choice">[^<]*</script>')
 THEME_SCRIPT = '<script src="/notes/js/theme.js" defer>'
 
 

@@ -22,8 +22,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 from browser import WAIT_MS
-from math_browser import browser_with_fonts, find_fc_list, static_server
-from playwright.sync_api import Browser, Page, sync_playwright
+from math_browser import find_fc_list, static_server
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from sites import post, run_blog, write_site
 
 Scheme = Literal["light", "dark"]
@@ -52,13 +52,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser(browser_path: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright, browser_path: str) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 @contextmanager
@@ -228,19 +233,27 @@ LIGHT_BULB, WARNING_SIGN = 0x1F4A1, 0x26A0
 
 
 def test_an_emoji_callout_drops_an_icon_no_installed_font_can_draw(
-    browser_path: str, tmp_path: Path
+    playwright: Playwright, browser_path: str, tmp_path: Path
 ) -> None:
     body = f"> {chr(LIGHT_BULB)} 提示：a tip.\n\n> {chr(WARNING_SIGN)} 注意：a warning.\n"
     public = built(write_site(tmp_path / "site", {"a.md": post("A", body=body)}, 'title = "T"'))
     config = without_fonts_for(LIGHT_BULB, tmp_path)
-    with static_server(public) as base, browser_with_fonts(browser_path, config) as page:
-        goto(page, base + "/posts/a/")
-        page.wait_for_function("document.querySelectorAll('.callout-no-icon').length > 0")
-        icons = page.locator(".callout-icon").all_inner_texts()
-        assert chr(LIGHT_BULB) not in icons
-        if fonts_with(WARNING_SIGN, config):  # one that a font here draws stays
-            assert icons == [chr(WARNING_SIGN)]
-        assert page.locator(".callout-no-icon .callout-body").inner_text() == "提示：a tip."
+    env: dict[str, str | float | bool] = {**os.environ, "FONTCONFIG_FILE": str(config)}
+    chromium = playwright.chromium.launch(
+        executable_path=browser_path, args=["--no-sandbox"], env=env
+    )
+    try:
+        with static_server(public) as base, opened(chromium) as page:
+            goto(page, base + "/posts/a/")
+            page.wait_for_function("document.querySelectorAll('.callout-no-icon').length > 0")
+            icons = page.locator(".callout-icon").all_inner_texts()
+            assert chr(LIGHT_BULB) not in icons
+            if fonts_with(WARNING_SIGN, config):  # one that a font here draws stays
+                assert icons == [chr(WARNING_SIGN)]
+            body = page.locator(".callout-no-icon .callout-body").inner_text()
+            assert body == "提示：a tip."
+    finally:
+        chromium.close()
 
 
 BOX = """selector => {
