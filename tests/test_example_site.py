@@ -19,10 +19,10 @@ COPY_SCRIPT = '<script src="/js/math-copy.js" defer></script>'
 # switch; on a page with code, its copy button; with an emoji callout, the check of its icon.
 # None of them draws math.
 THEME_SCRIPTS = re.compile(
-    r'<script id="theme-choice">[^<]*</script>'
-    r'|<script src="/js/theme\.js" defer></script>'
+    r'<script id="theme-choice" data-live>[^<]*</script>'
+    r'|<script src="/js/theme\.js" data-live defer></script>'
     r'|<script src="/js/code-copy\.js"[^>]*></script>'
-    r'|<script src="/js/callout-icons\.js" defer></script>'
+    r'|<script src="/js/callout-icons\.js" data-live defer></script>'
 )
 MATH_DELIMITERS = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\$[^\s$][^$]*\$")
 

@@ -167,8 +167,8 @@ def test_json_in_a_script_element_cannot_break_out() -> None:
 
 # The theme's, on every page: the reader's saved light/dark choice, applied atop <head>, and the
 # light/dark switch.
-THEME_CHOICE = re.compile(r'<script id="theme-choice">[^<]*</script>')
-THEME_SCRIPT = '<script src="/notes/js/theme.js" defer>'
+THEME_CHOICE = re.compile(r'<script id="theme-choice" data-live>[^<]*</script>')
+THEME_SCRIPT = '<script src="/notes/js/theme.js" data-live defer>'
 
 
 def test_a_hostile_title_is_text_in_every_place(tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ def test_the_header_has_a_search_form_to_the_search_page_and_a_hidden_theme_swit
     assert '<input type="search" name="q"' in header
     # Shown by js/theme.js: without script it could not work.
     assert re.search(r'<button type="button" class="theme-toggle"[^>]* hidden>', header)
-    assert '<script src="/blog/js/theme.js" defer></script>' in html
+    assert '<script src="/blog/js/theme.js" data-live defer></script>' in html
     # The saved choice is applied in <head>, before the stylesheets draw anything.
     head = html[: html.index("</head>")]
     assert head.index('localStorage.getItem("theme")') < head.index('rel="stylesheet"')
@@ -82,7 +82,7 @@ def test_the_copy_script_is_loaded_only_on_pages_with_code(tmp_path: Path) -> No
     posts = {"code.md": post("Code", body=code), "prose.md": post("Prose", date="2024-04-01")}
     public = build(write_site(tmp_path, posts, 'title = "T"\nlanguage = "zh-CN"\n'))
     with_code = page(public, "posts/code/index.html")
-    assert 'src="/js/code-copy.js" data-copy="复制" data-copied="已复制"' in with_code
+    assert 'src="/js/code-copy.js" data-live data-copy="复制" data-copied="已复制"' in with_code
     assert '<pre class="highlight" data-lang="python">' in with_code
     assert "code-copy.js" not in page(public, "posts/prose/index.html")
     assert "code-copy.js" not in page(public, "tags/index.html")

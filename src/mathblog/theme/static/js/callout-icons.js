@@ -5,11 +5,10 @@
 (function () {
   "use strict";
 
-  var icons = document.querySelectorAll(".callout-icon");
   var canvas = document.createElement("canvas");
   canvas.width = canvas.height = 40;
   var context = canvas.getContext("2d", { willReadFrequently: true });
-  if (!icons.length || !context) return;
+  if (!context) return;
 
   function drawn(text, font) {
     context.clearRect(0, 0, 40, 40);
@@ -20,12 +19,18 @@
     return context.getImageData(0, 0, 40, 40).data.join(",");
   }
 
-  icons.forEach(function (icon) {
-    var font = "28px " + getComputedStyle(icon).fontFamily;
-    // U+10FFFD is a private-use character no font draws: its box is the missing glyph.
-    if (drawn(icon.textContent.trim(), font) === drawn("\u{10FFFD}", font)) {
-      icon.closest(".callout-emoji").classList.add("callout-no-icon");
-      icon.remove();
-    }
-  });
+  function checkIcons() {
+    document.querySelectorAll(".callout-icon").forEach(function (icon) {
+      var font = "28px " + getComputedStyle(icon).fontFamily;
+      // U+10FFFD is a private-use character no font draws: its box is the missing glyph.
+      if (drawn(icon.textContent.trim(), font) === drawn("\u{10FFFD}", font)) {
+        icon.closest(".callout-emoji").classList.add("callout-no-icon");
+        icon.remove();
+      }
+    });
+  }
+
+  // `blog serve` puts a rebuilt page's body in place of this one's: check its icons again.
+  document.addEventListener("blog:swapped", checkIcons);
+  checkIcons();
 })();

@@ -69,5 +69,11 @@
     frame.appendChild(bar);
   }
 
-  document.querySelectorAll("main pre").forEach(addBar);
+  function addBars() {
+    document.querySelectorAll("main pre").forEach(addBar);
+  }
+
+  // `blog serve` puts a rebuilt page's body in place of this one's: its code gets bars again.
+  document.addEventListener("blog:swapped", addBars);
+  addBars();
 })();

@@ -7,8 +7,6 @@
   "use strict";
 
   var KEY = "theme";
-  var button = document.querySelector(".theme-toggle");
-  if (!button) return;
   var root = document.documentElement;
   var system = window.matchMedia("(prefers-color-scheme: dark)");
 
@@ -18,7 +16,8 @@
   }
 
   function show() {
-    button.setAttribute("aria-pressed", String(isDark()));
+    var button = document.querySelector(".theme-toggle");
+    if (button) button.setAttribute("aria-pressed", String(isDark()));
   }
 
   function apply(scheme) {
@@ -26,7 +25,7 @@
     show();
   }
 
-  button.addEventListener("click", function () {
+  function choose() {
     var scheme = isDark() ? "light" : "dark";
     try {
       localStorage.setItem(KEY, scheme);
@@ -34,13 +33,23 @@
       // Storage refused (a private window, a setting): the choice lasts for this page only.
     }
     apply(scheme);
-  });
+  }
+
+  function setUp() {
+    var button = document.querySelector(".theme-toggle");
+    if (!button) return;
+    button.addEventListener("click", choose);
+    button.hidden = false;
+    show();
+  }
+
   // The system switching schemes matters while the reader has made no choice.
   system.addEventListener("change", show);
   // A choice made in another tab of the site applies here as well.
   window.addEventListener("storage", function (event) {
     if (event.key === KEY) apply(event.newValue);
   });
-  button.hidden = false;
-  show();
+  // `blog serve` puts a rebuilt page's body in place of this one's: set its switch up again.
+  document.addEventListener("blog:swapped", setUp);
+  setUp();
 })();
