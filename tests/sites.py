@@ -85,9 +85,10 @@ def big_site(root: Path, posts: int) -> Path:
 
 
 def copy_example_site(root: Path) -> Path:
-    """The repository's example site (site.toml, posts/, static/, templates/) copied to `root`."""
+    """The repository's example site (site.toml, posts/, pages/, static/, templates/) copied to
+    `root`."""
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("site.toml", "posts", "static", "templates"):
+    for name in ("site.toml", "posts", "pages", "static", "templates"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, root / name)

@@ -45,7 +45,7 @@ def text_outside_code(html: str) -> str:
 
 def test_index_has_ten_complete_cards(site: Path) -> None:
     html = (site / "index.html").read_text(encoding="utf-8")
-    cards = re.findall(r"<article class=\"card\">.*?</article>", html, flags=re.S)
+    cards = re.findall(r"<article class=\"card[^\"]*\"[^>]*>.*?</article>", html, flags=re.S)
     assert len(cards) == 10
     for card in cards:
         assert re.search(r'<h2 class="card-title"><a href="/posts/[^"]+/">', card)
@@ -73,6 +73,8 @@ def test_every_kind_of_page_exists(site: Path) -> None:
     tags = list((site / "tags").glob("*/index.html"))
     assert len(tags) >= 5
     assert (site / "posts/扩散模型入门/index.html").is_file()
+    about = (site / "about/index.html").read_text(encoding="utf-8")  # pages/about.md
+    assert '<a href="/about/" aria-current="page">关于</a>' in about
 
 
 def test_all_internal_links_resolve(site: Path) -> None:
@@ -89,8 +91,17 @@ def test_drafts_are_left_out(site: Path) -> None:
             assert title.group(1) not in page.read_text(encoding="utf-8")
 
 
+def is_redirect(html: str) -> bool:
+    """An alias's page (`aliases:` in front matter) that sends the reader to the post."""
+    return '<meta http-equiv="refresh"' in html
+
+
 def test_math_is_rendered_at_build_time(site: Path) -> None:
-    pages = sorted((site / "posts").glob("*/index.html"))
+    pages = [
+        page
+        for page in sorted((site / "posts").glob("*/index.html"))
+        if not is_redirect(page.read_text(encoding="utf-8"))
+    ]
     with_math = 0
     for page in pages:
         html = page.read_text(encoding="utf-8")
@@ -133,9 +144,32 @@ def test_no_math_javascript_anywhere(site: Path) -> None:
 
 
 def test_pages_parse_and_have_lang(site: Path) -> None:
+    """Every page is in the site's zh-CN, but the posts written in English (`lang: en`)."""
+    english = {
+        path.stem
+        for path in (REPO / "posts").rglob("*.md")
+        if re.search(r"^lang: en$", path.read_text(encoding="utf-8"), flags=re.M)
+    }
+    assert len(english) >= 1
+    english_pages = 0
     for page in site.rglob("*.html"):
         parsed = parse_page(page)
-        assert parsed.tags[0][0] == "html" and parsed.tags[0][1].get("lang") == "zh-CN"
+        assert parsed.tags[0][0] == "html"
+        written = parsed.tags[0][1].get("lang")
+        if written == "en":
+            english_pages += 1
+            assert page.parent.parent.name == "posts", page
+        else:
+            assert written == "zh-CN", page
+    assert english_pages == len(english)
+
+
+def test_the_pinned_post_comes_first_and_english_cards_say_so(site: Path) -> None:
+    html = (site / "index.html").read_text(encoding="utf-8")
+    cards = re.findall(r"<article [^>]*>.*?</article>", html, flags=re.S)
+    assert cards[0].startswith('<article class="card pinned">')
+    assert "扩散模型入门" in cards[0] and "置顶" in cards[0]
+    assert any(card.startswith('<article class="card" lang="en">') for card in cards)
 
 
 def test_building_twice_gives_identical_bytes(site: Path, tmp_path: Path) -> None:
@@ -150,14 +184,14 @@ def test_feed_and_sitemap_are_well_formed_xml(site: Path) -> None:
     atom = "{http://www.w3.org/2005/Atom}"
     feed = ET.parse(site / "atom.xml").getroot()
     entries = feed.findall(f"{atom}entry")
-    assert len(entries) == 14
+    assert len(entries) == 16
     for entry in entries:
         for required in ("id", "title", "updated", "link", "content"):
             assert entry.find(f"{atom}{required}") is not None
     content = entries[0].find(f"{atom}content")
     assert content is not None and "<math" in (content.text or "")
     urls = ET.parse(site / "sitemap.xml").getroot()
-    assert len(urls) > 14
+    assert len(urls) > 16
 
 
 def test_equation_references_link_to_numbered_equations(site: Path) -> None:
@@ -181,3 +215,15 @@ def test_chinese_prose_reads_right(site: Path) -> None:
     """CJK-friendly emphasis: no literal `**` anywhere in the example site's prose."""
     for page in site.rglob("*.html"):
         assert "**" not in text_outside_code(page.read_text(encoding="utf-8")), page
+
+
+def test_the_two_part_series_and_the_old_url(site: Path) -> None:
+    series = (site / "series/扩散模型采样/index.html").read_text(encoding="utf-8")
+    parts = re.findall(r'<a href="(/posts/[^"]+/)">', series)
+    assert parts == ["/posts/diffusion-sampling-ddpm/", "/posts/diffusion-sampling-ddim/"]
+    second = (site / "posts/diffusion-sampling-ddim/index.html").read_text(encoding="utf-8")
+    assert "」第 2 篇，共 2 篇</p>" in second
+    assert '<a class="series-previous" href="/posts/diffusion-sampling-ddpm/">' in second
+    # flashattention-tiling.md has had a `slug:` since; its old URL leads to the new one.
+    old = (site / "posts/flashattention-tiling/index.html").read_text(encoding="utf-8")
+    assert 'content="0; url=/posts/flashattention-online-softmax/"' in old

@@ -154,7 +154,8 @@ def test_feed_content_has_absolute_links_and_images(tmp_path: Path) -> None:
     assert broken_absolute_urls(out, BASE, own) == []
     resolvable = [u for u in inside if not u.endswith(("fig.png", "a.png"))]  # no such images
     assert broken_absolute_urls(out, BASE, resolvable) == []
-    assert "https://example.org/blog/posts/a/fig.png" in inside
+    # `fig.png` is read beside posts/a.md (posts/fig.png), as an editor's preview shows it
+    assert "https://example.org/blog/posts/fig.png" in inside
     assert "https://example.org/blog/img/a.png" in inside
     assert "https://example.org/blog/posts/b/" in inside
     assert "https://example.org/blog/posts/a/#eq-x" in inside

@@ -27,12 +27,20 @@ OPTIONAL: dict[str, object] = {
     "slug": None,
     "draft": False,
     "extra": {},
+    "aliases": (),
+    "series": None,
+    "series_weight": 0,
+    "toc": True,
+    "lang": None,
+    "pinned": False,
+    "weight": 0,
+    "publish_date": None,
 }
 
 
 def describe(title: str, text: str) -> str:
-    """The fields that differ from their defaults, one a line, and where the body starts; or
-    the diagnostics."""
+    """The fields that differ from their defaults, one a line, where the body starts and the
+    warnings; or the diagnostics."""
     match = re.search(r"\[tz=([^\]]+)\]", title)
     tz = ZoneInfo(match.group(1) if match else "Asia/Shanghai")
     try:
@@ -44,9 +52,11 @@ def describe(title: str, text: str) -> str:
     for name, default in OPTIONAL.items():
         value = getattr(front, name)
         if value != default:
-            shown = value.isoformat() if name == "updated" else repr(value)
+            dated = name in ("updated", "publish_date")
+            shown = value.isoformat() if dated else repr(value)
             lines.append(f"{name}: {shown}")
     lines.append(f"body from line {split.body_line}: {split.body!r}")
+    lines.extend(f"warning: {warning}" for warning in front.warnings)
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -102,6 +112,9 @@ def test_dates_are_strings_until_validated_so_a_bad_one_is_reported_on_its_line(
 
 
 def test_the_extra_keys_hold_their_yaml_values() -> None:
-    text = "---\ntitle: x\ndate: 2024-05-01\nseries: {name: 扩散, part: 2}\nlinks: [a, b]\n---\n"
+    text = (
+        "---\ntitle: x\ndate: 2024-05-01\n"
+        "extra:\n  giscus: {term: 扩散, strict: 2}\n  links: [a, b]\n---\n"
+    )
     front = validate_front_matter(split_post(text, PATH), PATH, UTC)
-    assert front.extra == {"series": {"name": "扩散", "part": 2}, "links": ["a", "b"]}
+    assert front.extra == {"giscus": {"term": "扩散", "strict": 2}, "links": ["a", "b"]}

@@ -6,9 +6,11 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mathblog.util.html_refs import scan_page
-from mathblog.util.html_scan import start_tags
+from mathblog.util.html_scan import StartTag, start_tags
 from mathblog.util.html_urls import rewrite_urls, without_attributes
 
 
@@ -123,3 +125,39 @@ def test_page_scan_finds_references_and_ids_where_their_tags_start() -> None:
 def test_unfinished_html_is_left_as_it_is(html: str) -> None:
     # An unclosed tag or comment is no tag; a CDATA section ends at its first `>`.
     assert rewrite_urls(html, _upper) == html
+
+
+def _with(tags: list[StartTag], names: set[str]) -> list[tuple[int, list[str]]]:
+    return [
+        (tag.start, [a.name for a in tag.attributes])
+        for tag in tags
+        if any(a.name in names for a in tag.attributes)
+    ]
+
+
+_PIECES = st.sampled_from(
+    [
+        "<a", "<img", "<h2", "<script>", "</script>", "<!--", "-->", ">", "/>", " ", "\t", "/",
+        '"', "'", "=", "id", "ID", "href", "src", "width", "hidden", "x", "data-id", "title=\"t\"",
+        "<mspace", "é", "中",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_looking_for_some_attributes_finds_what_a_full_scan_finds(text: str) -> None:
+    """`start_tags(text, names)` skips text that cannot hold one of `names`; what it keeps must
+    be what reading every tag keeps (`title="x"href=y`, `<a/id=z>`, `<A ID>` included)."""
+    for names in ({"id"}, {"href", "src"}):
+        assert _with(start_tags(text, names), names) == _with(start_tags(text), names)
+
+
+def test_an_attribute_right_after_a_quote_or_slash_is_found() -> None:
+    html = '<a title="x"href="y"><img/src=z><p class=\'c\'ID=i>'
+    assert [
+        (t.name, [a.name for a in t.attributes]) for t in start_tags(html, ("href", "src", "id"))
+    ] == [
+        ("a", ["title", "href"]),
+        ("img", ["src"]),
+        ("p", ["class", "id"]),
+    ]

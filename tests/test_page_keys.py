@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sites import model_post
 
-from mathblog.model import Pager, Post, Tag, YearGroup, paginate
+from mathblog.model import Pager, Post, Series, SeriesPart, Tag, YearGroup, paginate
 from mathblog.site.pages import PageJob, page_keys
 
 CODE = "code-1"  # stands for the page fingerprint: code, settings, templates
@@ -34,8 +34,10 @@ FINGERPRINT = "test fingerprint"
 def _posts_in(value: object) -> Iterator[Post]:
     if isinstance(value, Post):
         yield value
-    elif isinstance(value, (Pager, Tag, YearGroup)):
+    elif isinstance(value, (Pager, Tag, YearGroup, Series)):
         yield from value.posts
+    elif isinstance(value, SeriesPart):
+        yield from value.series.posts
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from _posts_in(item)
@@ -100,6 +102,26 @@ def test_a_neighbour_changes_a_post_page() -> None:
     page = post_page(POSTS[1], older=POSTS[0], newer=POSTS[2])
     assert key(page) != key(post_page(POSTS[1], older=POSTS[0], newer=None))
     assert key(page) != key(post_page(POSTS[1], older=POSTS[0], newer=make_post(2, "fp-x")))
+
+
+def in_series(part: int, posts: tuple[Post, ...], name: str = "扩散模型") -> PageJob:
+    """The page of part `part` (from 1) of the series of `posts`."""
+    page = post_page(posts[part - 1])
+    series = Series(name, name, f"/series/{name}/", posts)
+    return dataclasses.replace(page, context={**page.context, "series": SeriesPart(series, part)})
+
+
+def test_a_sibling_in_its_series_changes_a_post_page() -> None:
+    parts = (POSTS[0], POSTS[2], POSTS[4])  # not neighbours of each other
+    page = in_series(1, parts)
+    assert key(page) == key(in_series(1, tuple(make_post(n) for n in (0, 2, 4))))
+    assert key(page) != key(in_series(1, (POSTS[0], POSTS[2], make_post(4, "fp-retitled"))))
+    assert key(page) != key(in_series(1, parts[:2]))  # a part removed
+    assert key(page) != key(in_series(1, (*parts, POSTS[3])))  # a part added
+    assert key(page) != key(in_series(1, parts, "扩散"))  # the series renamed
+    # Part 2 is POSTS[2] either way; the parts before and after it swap.
+    assert key(in_series(2, parts)) != key(in_series(2, parts[::-1]))
+    assert key(page) != key(post_page(POSTS[0]))  # no longer in a series
 
 
 def test_the_template_and_the_output_path_are_part_of_the_key() -> None:

@@ -33,8 +33,10 @@ def front_matter(path: Path) -> dict[str, object]:
 def test_init_makes_a_site_that_builds_at_once(site: Path) -> None:
     files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
     assert files == [
+        ".github/dependabot.yml",
         ".github/workflows/pages.yml",
         ".gitignore",
+        "pages/about.md",
         "posts/hello.md",
         "requirements.txt",
         "site.toml",
@@ -42,7 +44,7 @@ def test_init_makes_a_site_that_builds_at_once(site: Path) -> None:
         "templates/README.md",
     ]
     assert {"/public/", "/.blog-cache/"} <= set(read(site / ".gitignore").split())
-    check_pages_workflow(load_workflow(site / ".github/workflows/pages.yml"), test_command=None)
+    check_pages_workflow(load_workflow(site / ".github/workflows/pages.yml"), called=False)
     assert "mathblog @ git+https://github.com/OWNER/blog@main" in read(site / "requirements.txt")
     assert "draft" not in front_matter(site / "posts/hello.md")
 
@@ -54,6 +56,9 @@ def test_init_makes_a_site_that_builds_at_once(site: Path) -> None:
     assert '<mi mathvariant="double-struck">R</mi>' in page or "ℝ" in page  # the \R macro
     assert (out / "atom.xml").is_file() and (out / "tags/notes/atom.xml").is_file()
     assert not (out / "README.md").exists()  # static/README.md is a note, not a page
+    about = read(out / "about/index.html")  # pages/about.md, linked from the nav
+    assert '<a href="/about/" aria-current="page">About</a>' in about
+    assert '<a href="/about/">About</a>' in read(out / "index.html")
 
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:

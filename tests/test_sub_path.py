@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import pytest
 from sitecheck import (
@@ -38,18 +38,36 @@ tags: [Meta]
 """
 
 
+TYPORA_POST = """\
+---
+title: Typora 的图片
+date: 2020-01-02
+---
+![粘贴的图](typora-style.assets/图%201.svg)，HTML 里也行：
+<img src="./typora-style.assets/图 1.svg" alt="">
+"""
+BUNDLE_IMAGE = "posts/flashattention-online-softmax/tiling.svg"  # the example's bundle
+TYPORA_IMAGE = "posts/typora-style.assets/%E5%9B%BE%201.svg"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sub-path")
     shutil.copy(REPO / "site.toml", root / "site.toml")
     shutil.copytree(REPO / "posts", root / "posts")
-    for name in ("static", "templates"):
+    for name in ("pages", "static", "templates"):
         if (REPO / name).is_dir():
             shutil.copytree(REPO / name, root / name)
     (root / "posts/sub-path-check.md").write_text(EXTRA_POST, encoding="utf-8")
     (root / "static/img").mkdir(parents=True, exist_ok=True)
     (root / "static/img/dot.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>\n', encoding="utf-8"
+    )
+    # Typora's way: pasted images in `x.assets/` beside `x.md` (the example has a bundle)
+    (root / "posts/typora-style.md").write_text(TYPORA_POST, encoding="utf-8")
+    (root / "posts/typora-style.assets").mkdir()
+    (root / "posts/typora-style.assets/图 1.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>\n', encoding="utf-8"
     )
     result = run_blog("build", "--base-url", BASE, cwd=root)
     assert result.returncode == 0, result.stderr
@@ -63,6 +81,19 @@ def page_address(out: Path, page: Path) -> str:
 def test_no_broken_internal_reference(site: Path) -> None:
     assert len(list(site.rglob("*.html"))) > 25
     assert broken_references(site, BASE) == []
+    # among them a bundle's image and a Typora post's, on their pages and on the index
+    bundle = parse_page(site / "posts/flashattention-online-softmax/index.html").references
+    assert "/notes/" + BUNDLE_IMAGE in bundle
+    typora = parse_page(site / "posts/typora-style/index.html").references
+    assert typora.count("/notes/" + TYPORA_IMAGE) == 2
+    assert (site / "posts/typora-style.assets/图 1.svg").is_file()
+
+
+def test_pages_and_the_nav_are_under_the_sub_path(site: Path) -> None:
+    about = (site / "about/index.html").read_text(encoding="utf-8")
+    assert '<a href="/notes/about/" aria-current="page">关于</a>' in about
+    assert '<a href="/notes/tags/">标签</a>' in about  # a [[nav]] path moves under it
+    assert f"<loc>{BASE}about/</loc>" in (site / "sitemap.xml").read_text(encoding="utf-8")
 
 
 def test_every_href_and_src_stays_under_the_sub_path(site: Path) -> None:
@@ -90,6 +121,7 @@ def test_feeds_sitemap_and_robots_use_full_urls_under_the_sub_path(site: Path) -
     content = " ".join(feed_urls(site / "atom.xml")[1])
     assert BASE + "img/dot.svg" in content
     assert BASE + "posts/rope-derivation/" in content
+    assert BASE + BUNDLE_IMAGE in content and BASE + TYPORA_IMAGE in content
     locs = sitemap_urls(site / "sitemap.xml")
     assert len(locs) > 20 and all(url.startswith(BASE) for url in locs)
     assert broken_absolute_urls(site, BASE, locs) == []
@@ -106,6 +138,14 @@ def test_page_addresses_and_json_ld_are_full_urls_under_the_sub_path(site: Path)
             continue
         html = page.read_text(encoding="utf-8")
         canonical = re.findall(r'<link rel="canonical" href="([^"]+)">', html)
+        redirect = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', html)
+        if redirect:  # an alias's page: canonical is the page it leads to, under the sub-path
+            assert redirect.group(1).startswith(urlsplit(BASE).path), page
+            assert canonical == [urljoin(BASE, redirect.group(1))], page
+            assert (
+                site / unquote(redirect.group(1)).removeprefix("/notes/") / "index.html"
+            ).is_file()
+            continue
         assert canonical == [quote(page_address(site, page), safe=":/")], page
         for data in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html):
             assert json.loads(data)["url"] == canonical[0]

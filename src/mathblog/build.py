@@ -5,13 +5,16 @@ chains them."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mathblog.config import SiteConfig, check_output_dir, load_config, normalize_base_url
+from mathblog.content.frontmatter import parse_datetime
 from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.build_cache import BuildCache, DiskCache
 from mathblog.incremental.post_cache import CacheDamaged
@@ -22,6 +25,7 @@ from mathblog.output.writer import kept_warning, write_site
 from mathblog.search.index import SearchIndex
 from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
+from mathblog.site.post_files import file_problems
 from mathblog.util.parallel import FORKS, default_jobs
 
 if TYPE_CHECKING:
@@ -29,10 +33,16 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 
+# Sets "now" for deciding which posts are out yet (a date such as 2025-01-01T08:00+08:00, or
+# in the site's time zone if it names none): to preview the site as it will be on a day.
+NOW_VARIABLE = "BLOG_NOW"
+
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
     drafts: bool = False
+    future: bool = False  # include posts whose date is still to come
+    now: datetime | None = None  # when the build runs; None: $BLOG_NOW, else the clock
     strict: bool = False
     output: Path | None = None
     base_url: str | None = None
@@ -57,6 +67,24 @@ class BuildReport:
     formulas_reused: int = 0
     posts_parsed: int = 0
     pages_rendered: int = 0
+    held_back: int = 0  # posts left out because their date is still to come
+
+
+def build_time(config: SiteConfig, options: BuildOptions) -> datetime:
+    """The moment that decides which posts are out: the option, else $BLOG_NOW, else the
+    clock."""
+    if options.now is not None:
+        return options.now
+    given = os.environ.get(NOW_VARIABLE, "").strip()
+    if not given:
+        return datetime.now(UTC)
+    moment = parse_datetime(given, config.tz)
+    if moment is None:
+        raise BlogError.at(
+            f"{NOW_VARIABLE} is not a date: {given!r}",
+            hint=f"e.g. {NOW_VARIABLE}=2025-01-01T08:00+08:00, or unset it to use the clock",
+        )
+    return moment
 
 
 def configure(root: Path, options: BuildOptions) -> SiteConfig:
@@ -103,16 +131,20 @@ def _build(
     loaded = load_posts(
         config,
         drafts=options.drafts,
+        future=options.future,
+        now=build_time(config, options),
         cache=cache,
         read_cache=options.cache,
         jobs=jobs,
         progress=options.progress,
         while_parsing=lambda: prepared.append(_prepare_rendering(config, cache)),
     )
-    if options.strict and loaded.warnings:
+    # A missing file is asked about on every build: adding it clears the warning.
+    found = (*loaded.warnings, *file_problems(config, (*loaded.posts, *loaded.pages)))
+    if options.strict and found:
         raise BlogError(
             dataclasses.replace(w, hint=(w.hint + "; " if w.hint else "") + "--strict is on")
-            for w in loaded.warnings
+            for w in found
         )
     tags = collect_tags(loaded.posts)
     search = SearchIndex(
@@ -121,11 +153,11 @@ def _build(
     output = Output.open(config.root, config.output_path, read=options.cache)
     if not cache.keeps_postings and jobs > 1 and FORKS and search.shards_stale(output.unchanged):
         search.make_shards_elsewhere()
-    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints)
+    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints, pages=loaded.pages)
     renderer = prepared[0] if prepared else _prepare_rendering(config, cache)
     cache.renderer = renderer
     written = write_site(plan.outputs, output, renderer, jobs=jobs, progress=options.progress)
-    warnings = (*loaded.warnings, *kept_warning(config, written.kept))
+    warnings = (*found, *kept_warning(config, written.kept))
     if search.postings is not None:
         cache.keep_search_postings(search.postings)
     return BuildReport(
@@ -141,4 +173,5 @@ def _build(
         formulas_reused=loaded.formulas_reused,
         posts_parsed=loaded.parsed,
         pages_rendered=written.rendered,
+        held_back=loaded.held_back,
     )

@@ -17,6 +17,8 @@ from mathblog.errors import BlogError, Diagnostic
 from mathblog.util.parallel import stop_pools
 from mathblog.util.progress import ProgressReporter
 
+FUTURE_HELP = "include posts whose date (or publish_date) is still to come"
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -35,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         "build", parents=[site], help="build the site into output_dir (public/)"
     )
     build_cmd.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+    build_cmd.add_argument("--future", action="store_true", help=FUTURE_HELP)
     build_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build_cmd.add_argument("--output", type=Path, help="write here instead of output_dir")
     build_cmd.add_argument("--base-url", help="override base_url, e.g. https://me.github.io/notes/")
@@ -68,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         "errors. Exits 1 when anything is wrong.",
     )
     check_cmd.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+    check_cmd.add_argument("--future", action="store_true", help=FUTURE_HELP)
     serve_cmd = commands.add_parser(
         "serve", parents=[site], help="build, serve with live reload, and rebuild on every change"
     )
@@ -76,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="default: 127.0.0.1 (0.0.0.0 shares it on the network)"
     )
     serve_cmd.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+    serve_cmd.add_argument("--future", action="store_true", help=FUTURE_HELP)
     serve_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
     return parser
@@ -95,6 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         drafts=args.drafts,
+        future=args.future,
         strict=args.strict,
         open_browser=args.open,
     )
@@ -175,6 +181,7 @@ def _build(args: argparse.Namespace) -> int:
     progress = None if args.quiet else ProgressReporter()
     options = BuildOptions(
         drafts=args.drafts,
+        future=args.future,
         strict=args.strict,
         output=args.output,
         base_url=args.base_url,
@@ -217,14 +224,21 @@ def _build(args: argparse.Namespace) -> int:
         f"math: {formulas} formulas, {report.formulas_converted} converted, "
         f"{report.formulas_reused} from the cache"
     )
+    if report.held_back:
+        print(held_back_note(report.held_back))
     return 0
+
+
+def held_back_note(posts: int) -> str:
+    dated = "is dated" if posts == 1 else "are dated"
+    return f"note: {_count(posts, 'post')} {dated} in the future, left out (--future includes them)"
 
 
 def _check(args: argparse.Namespace) -> int:
     from mathblog.commands.check import check_site
 
     try:
-        report = check_site(args.source, drafts=args.drafts)
+        report = check_site(args.source, drafts=args.drafts, future=args.future)
     except OSError as exc:
         _print_disk_error(exc)
         return 1

@@ -19,6 +19,16 @@ _MACRO_NAME = re.compile(r"^\\?[A-Za-z]+$")
 
 
 @dataclass(frozen=True, slots=True)
+class NavEntry:
+    """A link of the site's nav (`[[nav]]`): `url` is site-relative (`/about/`, moved under the
+    base path when shown) or a full http(s) URL."""
+
+    title: str
+    url: str
+    hint: str = ""  # a tooltip; `[[nav]]` sets none, the theme's default nav does
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     root: Path
     title: str = "My notes"
@@ -40,6 +50,9 @@ class SiteConfig:
     # Folders outside the site that symlinks in posts/, static/ and templates/ may lead into
     # (absolute, resolved); see `discover.Boundary`.
     allow_symlinks_to: tuple[str, ...] = ()
+    nav: tuple[NavEntry, ...] = ()  # `[[nav]]`; none: the theme's default nav
+    # `[extra]`: the site's own settings, any TOML, for its templates (as `extra`).
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def base_path(self) -> str:
@@ -82,8 +95,16 @@ def _key_lines(text: str) -> dict[tuple[str, str], int]:
     """Map (table, key) to the line where it is set, for error messages (tomllib gives none)."""
     lines: dict[tuple[str, str], int] = {}
     table = ""
+    arrays: dict[str, int] = {}  # how many `[[name]]` headers so far, by name
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
+        array = re.match(r"^\[\[\s*([^\[\]]+?)\s*\]\]", line)
+        if array:  # `[[nav]]`: its keys are those of `nav[0]`, `nav[1]`, …
+            name = array.group(1).replace('"', "").replace(" ", "")
+            arrays[name] = arrays.get(name, -1) + 1
+            table = f"{name}[{arrays[name]}]"
+            lines.setdefault((table, ""), number)
+            continue
         header = re.match(r"^\[\s*([^\[\]]+?)\s*\]", line)
         if header:
             table = header.group(1).replace('"', "").replace(" ", "")
@@ -162,6 +183,46 @@ _TABLES: dict[str, dict[str, _Check]] = {
 }
 
 
+_NAV_HINT = '[[nav]] entries are tables: [[nav]], then title = "About" and url = "/about/"'
+
+
+def _nav_entries(value: Any, report: Callable[..., None]) -> tuple[NavEntry, ...]:
+    """`[[nav]]` (or `nav = [{…}]`) → its entries; problems go to `report(table, key, …)`."""
+    if not isinstance(value, list):
+        report("", "nav", "must be a list of links", hint=_NAV_HINT)
+        return ()
+    entries = []
+    for number, item in enumerate(value):
+        table = f"nav[{number}]"
+        if not isinstance(item, dict):
+            report("", "nav", f"entry {number + 1} is not a table", hint=_NAV_HINT)
+            continue
+        for key in sorted(set(item) - {"title", "url"}):
+            report(table, key, "is not a known setting", hint="a nav entry has title and url")
+        title, url = item.get("title"), item.get("url")
+        if not isinstance(title, str) or not title.strip():
+            report(table, "title", "must be the link's text", hint='e.g. title = "About"')
+        if not isinstance(url, str) or (problem := _nav_url(url)):
+            report(
+                table,
+                "url",
+                problem if isinstance(url, str) else "must be a string",
+                hint='a path under the site, url = "/about/", or a full https:// URL',
+            )
+        elif isinstance(title, str) and title.strip():
+            entries.append(NavEntry(title.strip(), url.strip()))
+    return tuple(entries)
+
+
+def _nav_url(url: str) -> str | None:
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return None
+    if url.strip().startswith("/") and not url.strip().startswith("//") and not parts.scheme:
+        return None
+    return f"{url!r} is neither a path under the site (/about/) nor an http(s) URL"
+
+
 def load_config(root: Path) -> SiteConfig:
     """Read `root/site.toml`; a missing file means all defaults."""
     path = root / CONFIG_FILE
@@ -193,7 +254,9 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         table's header, or the line setting its table (`macros = {…}` in `[math]`)."""
         name = f"{table}.{key}" if table else key
         parent, _, leaf = table.rpartition(".")
-        for place in ((table, key), (name, ""), (table, ""), (parent, leaf)):
+        # (`nav[0]` set inline, `nav = [{…}]`: the line of `nav`)
+        inline = (parent, leaf.partition("[")[0])
+        for place in ((table, key), (name, ""), (table, ""), (parent, leaf), inline):
             if place in lines:
                 return lines[place]
         return None
@@ -205,6 +268,14 @@ def parse_config(text: str, root: Path) -> SiteConfig:
 
     values: dict[str, Any] = {}
     for key, value in data.items():
+        if key == "nav":
+            values["nav"] = _nav_entries(value, report)
+            continue
+        if key == "extra":
+            if not isinstance(value, dict):
+                report("", key, "must be a table", hint="write it as [extra], then your keys")
+            values["extra"] = value if isinstance(value, dict) else {}
+            continue
         if key in _TABLES:
             if not isinstance(value, dict):
                 report("", key, "must be a table", hint=f"write it as [{key}]")
@@ -223,7 +294,7 @@ def parse_config(text: str, root: Path) -> SiteConfig:
             continue
         check = _TOP_LEVEL.get(key)
         if check is None:
-            known = ", ".join([*_TOP_LEVEL, *(f"[{t}]" for t in _TABLES)])
+            known = ", ".join([*_TOP_LEVEL, *(f"[{t}]" for t in _TABLES), "[[nav]]", "[extra]"])
             report("", key, "is not a known setting", hint=f"known settings: {known}")
         elif (complaint := check(value)) is not None:
             report("", key, complaint)
@@ -275,12 +346,14 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         cjk_latin_spacing=values.get("markdown.cjk_latin_spacing", False),
         math_macros=macros,
         allow_symlinks_to=tuple(allowed),
+        nav=values.get("nav", ()),
+        extra=values.get("extra", {}),
     )
     check_output_dir(config, lines.get(("", "output_dir")))
     return config
 
 
-SOURCE_FOLDERS = ("posts", "templates", "static")
+SOURCE_FOLDERS = ("posts", "pages", "templates", "static")
 
 
 def check_output_dir(config: SiteConfig, line: int | None) -> None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from mathblog.build import BuildOptions, configure
-from mathblog.config import SiteConfig
+from mathblog.build import BuildOptions, build_time, configure
+from mathblog.config import CONFIG_FILE, SiteConfig
 from mathblog.content.discover import TEMPLATES_DIR
 from mathblog.errors import Diagnostic
 from mathblog.incremental.post_cache import CacheDamaged
@@ -27,6 +27,7 @@ from mathblog.search.index import SearchIndex
 from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
 from mathblog.site.pages import PageJob
+from mathblog.site.post_files import file_url, unpublished_refs
 from mathblog.util.html_refs import PageScan, line_of, scan_page
 from mathblog.util.urls import heading_id
 
@@ -70,25 +71,37 @@ class _Found:
     heading: str = ""  # an id that may come from a heading
 
 
-def check_site(root: Path, *, drafts: bool = False, jobs: int | None = None) -> CheckReport:
+def check_site(
+    root: Path, *, drafts: bool = False, future: bool = False, jobs: int | None = None
+) -> CheckReport:
     """Check the site in `root`; raises `BlogError` when it cannot be built at all."""
     from mathblog.util.parallel import default_jobs
 
-    config = configure(root, BuildOptions())
+    options = BuildOptions(drafts=drafts, future=future)
+    config = configure(root, options)
     with site_lock(config.root):  # it reads and writes the caches as a build does
         try:
-            return _check(config, drafts, jobs or default_jobs())
+            return _check(config, options, jobs or default_jobs())
         except CacheDamaged:  # deleted or damaged under us: without it, as a build does
-            return _check(config, drafts, jobs or default_jobs(), read_cache=False)
+            return _check(config, options, jobs or default_jobs(), read_cache=False)
 
 
-def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True) -> CheckReport:
+def _check(
+    config: SiteConfig, options: BuildOptions, jobs: int, read_cache: bool = True
+) -> CheckReport:
     from mathblog.render.templates import PageRenderer
 
-    loaded = load_posts(config, drafts=drafts, read_cache=read_cache, jobs=jobs)
+    loaded = load_posts(
+        config,
+        drafts=options.drafts,
+        future=options.future,
+        now=build_time(config, options),
+        read_cache=read_cache,
+        jobs=jobs,
+    )
     search = SearchIndex(loaded.posts, loaded.search_terms, loaded.fingerprints)
     tags = collect_tags(loaded.posts)
-    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints)
+    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints, pages=loaded.pages)
     # Every output of the build, made in memory: the pages rendered, the rest known by path.
     files = {item.path for item in plan.outputs}
     pages = plan.page_jobs()
@@ -96,6 +109,11 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
     texts = {job.output: renderer.page(job).text for job in pages}
     scans = {path: scan_page(text) for path, text in texts.items() if path.endswith(".html")}
     problems: list[Diagnostic] = list(loaded.warnings)
+    # A post's relative file that is missing: reported at the line naming it, as a build warns
+    unpublished = {}
+    for post, ref, problem in unpublished_refs(config, (*loaded.posts, *loaded.pages)):
+        unpublished[(post.source, file_url(config.base_path, ref))] = problem
+    problems += unpublished.values()
     placer = _Placer(config)
     references = 0
     for job in pages:
@@ -109,6 +127,8 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
         for found in _page_problems(config, job.output, scan, files, scans):
             span = next((s for s in spans if s.start <= found.offset < s.end), None)
             if span is not None:
+                if (span.post.source, found.url.split("#")[0].split("?")[0]) in unpublished:
+                    continue
                 problem = placer.in_post(span.post, found)
                 # An excerpt's relative links were made absolute for the listing: one the
                 # source does not spell is reported from the post's own page instead.
@@ -124,9 +144,10 @@ def _check(config: SiteConfig, drafts: bool, jobs: int, read_cache: bool = True)
 def _post_spans(job: PageJob, text: str) -> Iterator[_Span]:
     """The post bodies and excerpts on this page, where they are in its text."""
     pieces: list[tuple[Post, str, bool]] = []
-    post = job.context.get("post")
-    if isinstance(post, Post):
-        pieces.append((post, post.content, False))
+    for key in ("post", "page"):
+        post = job.context.get(key)
+        if isinstance(post, Post):
+            pieces.append((post, post.content, False))
     pager = job.context.get("pager")
     for shown in getattr(pager, "posts", ()):
         pieces.append((shown, shown.excerpt, True))
@@ -240,6 +261,7 @@ class _Placer:
         self._sources: dict[str, list[str]] = {}
         self._used: Counter[tuple[str, str]] = Counter()
         self._templates: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
+        self._nav: dict[str, Diagnostic] = {}  # broken links of `[[nav]]`, by message
 
     def _lines(self, post: Post) -> list[str]:
         lines = self._sources.get(post.source)
@@ -277,6 +299,8 @@ class _Placer:
         return Diagnostic(message, post.source, line, hint=found.hint)
 
     def in_template(self, job: PageJob, page_line: int, found: _Found) -> None:
+        if self._in_nav(found):
+            return
         name = job.template
         shown = f"{TEMPLATES_DIR}/{name}"
         if not (self.config.root / TEMPLATES_DIR / name).is_file():
@@ -285,8 +309,26 @@ class _Placer:
         key = (shown, message, found.hint)
         self._templates.setdefault(key, []).append((job.output, page_line))
 
+    def _in_nav(self, found: _Found) -> bool:
+        """A link of `[[nav]]` is on every page: it is reported once, at its line of site.toml."""
+        for entry in self.config.nav:
+            if found.url != self.config.base_path + entry.url.lstrip("/"):
+                continue
+            try:
+                text = (self.config.root / CONFIG_FILE).read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            lines = text.splitlines()
+            spelled = [n for n, line in enumerate(lines, 1) if f'{entry.url}"' in line]
+            message = found.message.replace("{url}", entry.url) + " (in [[nav]])"
+            hint = "nav links go to pages of the site: pages/about.md is /about/"
+            line = spelled[0] if spelled else None
+            self._nav.setdefault(message, Diagnostic(message, CONFIG_FILE, line, hint=hint))
+            return True
+        return False
+
     def template_problems(self) -> list[Diagnostic]:
-        problems = []
+        problems: list[Diagnostic] = list(self._nav.values())
         for (template, message, hint), pages in self._templates.items():
             page, line = pages[0]
             others = len(pages) - 1

@@ -23,6 +23,7 @@ from mathblog.config import SiteConfig
 from mathblog.errors import BlogError, Diagnostic
 
 POSTS_DIR = "posts"
+PAGES_DIR = "pages"  # pages/about.md is /about/ (content.pages)
 STATIC_DIR = "static"
 TEMPLATES_DIR = "templates"
 THEME_DIR = Path(__file__).parent.parent / "theme"  # the built-in theme: templates/ and static/
@@ -188,6 +189,10 @@ def find_visible(
 
 def find_posts(config: SiteConfig) -> list[Path]:
     return find_visible(config.root / POSTS_DIR, ".md", boundary=Boundary.of(config))
+
+
+def find_pages(config: SiteConfig) -> list[Path]:
+    return find_visible(config.root / PAGES_DIR, ".md", boundary=Boundary.of(config))
 
 
 # `blog init` leaves a note here on how static/ works; it is for the author, not the site.

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from types import MappingProxyType
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from mathblog.errors import BlogError, Diagnostic
+from mathblog.model import UNDATED
 from mathblog.util.urls import MAX_NAME_BYTES, bare_slug, too_long_for_a_file_name
 
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -77,7 +80,16 @@ class FrontMatter:
     summary: str | None = None
     slug: str | None = None
     draft: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # the `extra:` mapping, for themes
+    toc: bool = True
+    lang: str | None = None  # a language tag, when the post says which
+    pinned: bool = False
+    weight: int = 0  # orders pinned posts, lower first
+    publish_date: datetime | None = None  # hidden until then (`date` if None)
+    aliases: tuple[str, ...] = ()  # old URLs, as `alias_path` gives them
+    series: str | None = None
+    series_weight: int = 0
+    warnings: tuple[Diagnostic, ...] = ()  # keys it does not know, spellings of other tools
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,20 +251,185 @@ def _shortened(text: str) -> str:
     return repr(text) if len(text) <= 40 else repr(text[:30] + "…") + f" ({len(text)} characters)"
 
 
-def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMatter:
-    """Check every field, reporting all problems together."""
-    meta = split.meta
+# --- the keys ---------------------------------------------------------------------------------
+
+# Every key the build reads. A part of the build that reads a new key adds it here: any other
+# key is a warning with a did-you-mean, since a misspelt key (`tag: x`) would otherwise lose what
+# it says without a word. A theme's own keys go in the free `extra:` mapping.
+KNOWN_KEYS = frozenset(
+    {
+        "title", "date", "updated", "publish_date", "tags", "summary", "slug", "draft",
+        "toc", "lang", "pinned", "weight",
+        "aliases", "series", "series_weight",  # redirects from old URLs; a series, its order
+        "extra",
+    }
+)  # fmt: skip
+
+# A page's own: `url:`, its whole path under the site (a post's URL is /posts/<slug>/).
+PAGE_KEYS = frozenset({"url"})
+
+# Keys of Hugo, Hexo and Jekyll that mean what one of ours means: read as ours.
+SAME_MEANING = MappingProxyType(
+    {
+        "lastmod": "updated",  # Hugo
+        "modified": "updated",  # Jekyll plugins, Pelican
+        "publishDate": "publish_date",  # Hugo
+        "publishdate": "publish_date",
+        "description": "summary",  # Hugo, Hexo: the text shown for the post
+    }
+)
+# Read too, with a meaning of their own: `categories` (Hugo, Hexo) become tags, since this blog
+# has one taxonomy and a moved site should keep its grouping without editing every post;
+# `published: false` (Hexo, Jekyll) is a draft.
+MERGED_KEYS = frozenset({"categories", "published"})
+
+_PERMALINK_HINT = (
+    "a post's URL is /posts/<slug>/: set slug: for its last part, and aliases: [/old/url/] "
+    "to keep the old address working"
+)
+_PINNED_HINT = "write pinned: true (and weight: 1, 2… to order pinned posts)"
+# Keys of other tools with no counterpart here: what to write instead.
+FOREIGN_HINTS = MappingProxyType(
+    {
+        "keywords": "blog writes no <meta name=keywords> (search engines ignore it): "
+        "topics a reader can browse go in tags: [...]",
+        "permalink": _PERMALINK_HINT,
+        "url": _PERMALINK_HINT,
+        "layout": "every post is drawn by post.html (your own goes in templates/post.html); "
+        "a page that is not a post goes in pages/",
+        "type": "every post is drawn by post.html (your own goes in templates/post.html)",
+        "sticky": _PINNED_HINT,
+        "top": _PINNED_HINT,
+        "author": "the author is set once, in site.toml (author = ...); "
+        "a value for your own template goes under extra:",
+        "authors": "the author is set once, in site.toml (author = ...); "
+        "a value for your own template goes under extra:",
+        "excerpt": "write summary: ..., or put <!-- more --> in the body where the excerpt ends",
+        "comments": "comments come from a template of yours (see the README's theme hooks); "
+        "a per-post switch goes under extra: for it to read",
+        "mathjax": "math is always on: $...$ and $$...$$ become MathML at build time",
+        "math": "math is always on: $...$ and $$...$$ become MathML at build time",
+        "katex": "math is always on: $...$ and $$...$$ become MathML at build time",
+        "isCJKLanguage": "CJK text is counted as such by itself; remove the line",
+    }
+)
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+@dataclass(frozen=True, slots=True)
+class _OurKeys:
+    """The front matter with other tools' spellings read as ours."""
+
+    meta: dict[str, Any]
+    key_lines: dict[str, int]
+    spelled: dict[str, str]  # our key → the key as written, where it differs
+    warnings: list[Diagnostic]
+
+
+def _as_our_keys(split: SplitPost, path: str) -> _OurKeys:
+    meta, lines = dict(split.meta), dict(split.key_lines)
+    spelled: dict[str, str] = {}
+    warnings: list[Diagnostic] = []
+    for theirs, ours in SAME_MEANING.items():
+        if theirs not in meta:
+            continue
+        value, line = meta.pop(theirs), lines.pop(theirs, 1)
+        if ours in meta:
+            warnings.append(
+                Diagnostic(
+                    f"front matter: `{theirs}` is ignored: `{ours}` is set too",
+                    path,
+                    line,
+                    hint=f"keep one of them (`{theirs}` means `{ours}` here)",
+                )
+            )
+        else:
+            meta[ours], lines[ours], spelled[ours] = value, line, theirs
+    return _OurKeys(meta, lines, spelled, warnings)
+
+
+def _suggestion(key: str) -> str | None:
+    """Our key that `key` is most likely a misspelling of."""
+    import difflib  # only for a post with an unknown key: most builds never need it
+
+    if key.lower() in KNOWN_KEYS:
+        return key.lower()
+    close = difflib.get_close_matches(key.lower(), sorted(KNOWN_KEYS), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unknown_keys(keys: _OurKeys, path: str, *, page: bool) -> list[Diagnostic]:
+    warnings = []
+    for key in keys.meta:
+        if key in KNOWN_KEYS or key in MERGED_KEYS or key == "<<" or (page and key in PAGE_KEYS):
+            continue
+        line = keys.key_lines.get(key, 1)
+        if key in FOREIGN_HINTS:
+            message, hint = f"front matter: `{key}` is not used", FOREIGN_HINTS[key]
+        else:
+            near = _suggestion(key)
+            message = f"front matter: unknown key `{key}`"
+            hint = (
+                f"did you mean `{near}`?"
+                if near
+                else "the README's Front matter section lists the keys; "
+                "a theme's own keys go under extra:"
+            )
+        warnings.append(Diagnostic(message, path, line, hint=hint))
+    return warnings
+
+
+def _flat_names(value: object) -> list[object] | None:
+    """Tag-like names: a comma-separated string split, nested lists (Hexo's category paths)
+    flattened; None for anything else."""
+    if isinstance(value, str):
+        return list(value.split(","))
+    if isinstance(value, list):
+        return [
+            name
+            for item in value
+            for name in (_flat_names(item) or [] if isinstance(item, list) else [item])
+        ]
+    return None
+
+
+def _language_tag(value: str) -> str:
+    """`zh-cn` → `zh-CN`: BCP 47's usual case (language lower, script title, region upper)."""
+    first, *rest = value.split("-")
+    parts = [first.lower()]
+    for part in rest:
+        if len(part) == 4 and part.isalpha():
+            parts.append(part.title())
+        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+            parts.append(part.upper())
+        else:
+            parts.append(part.lower())
+    return "-".join(parts)
+
+
+def validate_front_matter(
+    split: SplitPost, path: str, tz: ZoneInfo, *, needs_date: bool = True
+) -> FrontMatter:
+    """Check every field, reporting all problems together; keys it does not know are warnings.
+    A page (`needs_date=False`) may go without a `date`, and then has `UNDATED`; its `url:` is
+    known."""
+    keys = _as_our_keys(split, path)
+    meta = keys.meta
     problems: list[Diagnostic] = []
+    warnings = keys.warnings + _unknown_keys(keys, path, page=not needs_date)
 
     def line_of(key: str) -> int:
-        return split.key_lines.get(key, 1)
+        return keys.key_lines.get(key, 1)
+
+    def written(key: str) -> str:
+        return keys.spelled.get(key, key)
 
     def problem(key: str, message: str, hint: str = "") -> None:
         problems.append(Diagnostic(message, path, line_of(key), hint=hint))
 
     title = meta.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
-        problem("title", "front matter needs a `title`", 'add a line: title: "My post"')
+        problem("title", "front matter needs a `title`", _missing_hint("title", keys))
     elif isinstance(title, list | dict):
         problem("title", "`title` must be text")
 
@@ -281,18 +458,21 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
         if value is not None and moment is None:
             problem(
                 key,
-                f"`{key}` is not a valid date: {value!r}",
+                f"`{written(key)}` is not a valid date: {value!r}",
                 "use YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2024-05-01 14:30",
             )
         return moment
 
-    if meta.get("date") is None:
-        problem("date", "front matter needs a `date`", "add a line: date: 2024-05-01")
+    if meta.get("date") is None and needs_date:
+        problem("date", "front matter needs a `date`", _missing_hint("date", keys))
     when = date_field("date")
     updated = date_field("updated")
+    publish_date = date_field("publish_date")
 
     tags: tuple[str, ...] = ()
     raw_tags = meta.get("tags")
+    if "categories" in meta:
+        raw_tags = _with_categories(raw_tags, keys, problem)
     if isinstance(raw_tags, str):
         tags = tuple(t.strip() for t in raw_tags.split(",") if t.strip())
     elif isinstance(raw_tags, list) and all(isinstance(t, str | int | float) for t in raw_tags):
@@ -331,20 +511,227 @@ def validate_front_matter(split: SplitPost, path: str, tz: ZoneInfo) -> FrontMat
         elif too_long_for_a_file_name(slug):
             problem("slug", f"`slug` {_shortened(slug)} is too long for a URL", _TOO_LONG_HINT)
 
-    draft = meta.get("draft", False)
-    if not isinstance(draft, bool):
-        problem("draft", "`draft` must be true or false")
+    switches = _switches(meta, problem)
+    weight = _weight(meta, switches["pinned"], problem, warnings.append, line_of("weight"), path)
+    lang = _lang(meta, problem)
+    extra = meta.get("extra", {})
+    if not isinstance(extra, dict):
+        problem(
+            "extra",
+            "`extra` must be a mapping",
+            "write its keys indented on the lines below it, or as extra: {cover: a.png}",
+        )
 
-    if problems or when is None:
+    aliases = _aliases(meta.get("aliases"), problem)
+    series, series_weight = _series(meta, problem)
+
+    if problems or (when is None and needs_date):
         raise BlogError(problems)
-    known = {"title", "date", "updated", "tags", "summary", "slug", "draft"}
     return FrontMatter(
         title=str(title),
-        date=when,
+        date=when if when is not None else UNDATED,
         updated=updated,
         tags=tags,
         summary=summary,
         slug=slug,
-        draft=bool(draft),
-        extra={k: v for k, v in meta.items() if k not in known},
+        draft=switches["draft"] or not switches["published"],
+        extra={str(k): v for k, v in extra.items()},
+        toc=switches["toc"],
+        lang=lang,
+        pinned=switches["pinned"],
+        weight=weight,
+        publish_date=publish_date,
+        aliases=aliases,
+        series=series,
+        series_weight=series_weight,
+        warnings=tuple(warnings),
     )
+
+
+Problem = Callable[[str, str, str], None]  # key, message, hint
+
+
+def _switches(meta: Mapping[str, Any], problem: Problem) -> dict[str, bool]:
+    """The true/false keys, by name."""
+    switches = {}
+    for key, default in (("draft", False), ("published", True), ("toc", True), ("pinned", False)):
+        value = meta.get(key, default)
+        if not isinstance(value, bool):
+            problem(key, f"`{key}` must be true or false", "")
+        switches[key] = value is True
+    return switches
+
+
+def _weight(
+    meta: Mapping[str, Any],
+    pinned: bool,
+    problem: Problem,
+    warn: Callable[[Diagnostic], None],
+    line: int,
+    path: str,
+) -> int:
+    weight = meta.get("weight", 0)
+    if isinstance(weight, bool) or not isinstance(weight, int):
+        problem("weight", "`weight` must be a whole number", "e.g. weight: 1 (lower comes first)")
+        return 0
+    if "weight" in meta and not pinned:  # Hugo orders every list by it; only pinned posts here
+        warn(
+            Diagnostic(
+                "front matter: `weight` orders pinned posts only, and this one is not pinned",
+                path,
+                line,
+                hint="add pinned: true, or remove the line",
+            )
+        )
+    return weight
+
+
+def _lang(meta: Mapping[str, Any], problem: Problem) -> str | None:
+    lang = meta.get("lang")
+    if lang is None:
+        return None
+    if not (isinstance(lang, str) and _LANGUAGE_TAG.match(lang.strip())):
+        problem(
+            "lang",
+            f"`lang` {lang!r} is not a language tag",
+            "write a BCP 47 tag, as in <html lang>: lang: en, lang: zh-CN, lang: ja",
+        )
+        return None
+    return _language_tag(lang.strip())
+
+
+def _missing_hint(key: str, keys: _OurKeys) -> str:
+    """What to add for a missing `key`; a key written that is likely it, if there is one."""
+    for other in keys.meta:
+        if other not in KNOWN_KEYS and _suggestion(other) == key:
+            return f"line {keys.key_lines.get(other, 1)} says `{other}`: write `{key}`"
+    return 'add a line: title: "My post"' if key == "title" else "add a line: date: 2024-05-01"
+
+
+def _with_categories(raw_tags: object, keys: _OurKeys, problem: Problem) -> object:
+    """`tags` with the `categories` added after them: one taxonomy here."""
+    categories = _flat_names(keys.meta["categories"])
+    if categories is None:
+        problem(
+            "categories",
+            "`categories` must be a list or a comma-separated string",
+            "categories: [notes, 扩散模型] (they are read as tags)",
+        )
+        return raw_tags
+    keys.key_lines.setdefault("tags", keys.key_lines.get("categories", 1))
+    own = _flat_names(raw_tags) if isinstance(raw_tags, str) else raw_tags
+    if raw_tags is None:
+        return categories
+    return [*own, *categories] if isinstance(own, list) else raw_tags
+
+
+# --- aliases and series -----------------------------------------------------------------------
+
+SERIES_AND_ALIASES = ("aliases", "series", "series_weight")
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_PAGE_FILE = (".html", ".htm")
+_ALIAS_EXAMPLE = 'aliases: ["/2019/01/old-slug/", "/old.html"]'
+
+
+class BadAlias(ValueError):
+    """Why a path cannot be an alias, and a hint; reported at the `aliases:` line."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def alias_path(text: str) -> str:
+    """An old URL of a page, `/2019/01/old-slug/` or `/old.html`, as a path under the site's
+    base path, decoded: `2019/01/old-slug/` (a folder: its redirect is `index.html` in it) or
+    `old.html`. A path without a trailing `/` whose last part has no extension is a folder too.
+    Raises `BadAlias` for what cannot be a file of this site."""
+    written = text.strip()
+    if _SCHEME.match(written) or written.startswith("//"):
+        raise BadAlias(
+            f"alias {written!r} names another site",
+            "an alias is a path on this site, without scheme or host: " + _ALIAS_EXAMPLE,
+        )
+    if not written.startswith("/"):
+        raise BadAlias(
+            f"alias {written!r} must start with /",
+            "write the old URL from the site's root (under its base path): " + _ALIAS_EXAMPLE,
+        )
+    if "?" in written or "#" in written:
+        raise BadAlias(
+            f"alias {written!r} has a query or fragment",
+            "a redirect page is found by its path alone: drop the ?… or #… part",
+        )
+    decoded = unicodedata.normalize("NFC", unquote(written))
+    parts = decoded.split("/")[1:]
+    folder = decoded.endswith("/")
+    if folder:
+        parts.pop()
+    if not parts:
+        raise BadAlias(
+            "alias '/' is the front page", "an alias is an old URL no page of the site has now"
+        )
+    if any(part in ("", ".", "..") or _CONTROL.search(part) or "\\" in part for part in parts):
+        raise BadAlias(
+            f"alias {written!r} is not a plain path",
+            "no empty parts (//), no . or .., no backslashes or control characters",
+        )
+    if any(too_long_for_a_file_name(part) for part in parts):
+        raise BadAlias(f"alias {_shortened(written)} is too long for a URL", _TOO_LONG_HINT)
+    last = parts[-1]
+    if folder or "." not in last:
+        return "/".join(parts) + "/"
+    if last.lower().endswith(_PAGE_FILE):
+        return "/".join(parts)
+    raise BadAlias(
+        f"alias {written!r} is not a page",
+        "a redirect is an HTML page: a folder (/old/) or a .html file (/old.html)",
+    )
+
+
+def _aliases(value: object, problem: Problem) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        problem("aliases", "`aliases` must be a list of paths", _ALIAS_EXAMPLE)
+        return ()
+    paths = []
+    for item in value:
+        try:
+            paths.append(alias_path(item))
+        except BadAlias as bad:
+            problem("aliases", bad.message, bad.hint)
+    return tuple(dict.fromkeys(paths))
+
+
+def _series(meta: Mapping[str, Any], problem: Problem) -> tuple[str | None, int]:
+    """`series:` (a name, whose URL is made as a tag's) and `series_weight:` (an integer)."""
+    name = meta.get("series")
+    if name is not None:
+        if not isinstance(name, str | int | float) or isinstance(name, bool):
+            problem("series", "`series` must be the series' name", "series: 扩散模型")
+            name = None
+        else:
+            name = unicodedata.normalize("NFC", str(name).strip()) or None
+    if name is not None and not bare_slug(name):
+        problem(
+            "series",
+            f"series {name!r} leaves nothing to make its URL from",
+            "a series' URL is made as a tag's: use a word, e.g. series: 扩散模型",
+        )
+    elif name is not None and too_long_for_a_file_name(bare_slug(name)):
+        problem("series", f"series {_shortened(name)} is too long for a URL", _TOO_LONG_HINT)
+    weight = meta.get("series_weight", 0)
+    if not isinstance(weight, int) or isinstance(weight, bool):
+        problem(
+            "series_weight",
+            "`series_weight` must be a whole number",
+            "lower comes first in the series; posts without one weigh 0: series_weight: -1",
+        )
+        weight = 0
+    elif name is None and "series_weight" in meta:
+        problem("series_weight", "`series_weight` without a `series`", "add a line: series: …")
+    return name, weight

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -10,16 +11,20 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from mathblog.config import SiteConfig
+from mathblog.content.discover import STATIC_DIR
 from mathblog.content.frontmatter import split_post, validate_front_matter
+from mathblog.content.pages import is_page, page_slug
 from mathblog.errors import Diagnostic, decode_utf8
 from mathblog.markdown.excerpt import make_excerpt, plain_description
+from mathblog.markdown.file_refs import FileContext
 from mathblog.markdown.math_syntax import math_plugin
 from mathblog.markdown.parser import render_body, render_inline_math
 from mathblog.markdown.walk import walk_tokens
 from mathblog.math.engine import MathEngine
-from mathblog.model import InMemoryBody, Post, TagRef
+from mathblog.model import InMemoryBody, Post, SeriesRef, TagRef
 from mathblog.search.tokens import encode_terms, weighted_terms
 from mathblog.util.html_urls import rewrite_urls, without_attributes
+from mathblog.util.i18n import ui_strings
 from mathblog.util.text import count_units, reading_minutes
 from mathblog.util.urls import slugify, url_path
 
@@ -58,6 +63,14 @@ def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:
     return TagRef(name, slug, url_path(base_path, "tags", slug), line)
 
 
+def series_ref(name: str | None, weight: int, base_path: str, line: int = 1) -> SeriesRef | None:
+    """A series' URL is made as a tag's: `扩散模型` → `/series/扩散模型/`."""
+    if name is None:
+        return None
+    slug = slugify(name)
+    return SeriesRef(name, slug, url_path(base_path, "series", slug), weight, line)
+
+
 def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
     cjk = words = 0
     for piece in walk_tokens(tokens, alt_text=False):
@@ -79,6 +92,31 @@ def _search_text(tokens: list[Token]) -> str:
     return "\n".join(token.content for token in walk_tokens(tokens) if token.type in searched)
 
 
+BUNDLE_INDEX = "index.md"
+
+
+def bundle_folder(source: str) -> str:
+    """The folder of `posts/x/index.md` (any depth below the content folder): a bundle, whose
+    other files are published beside its page. "" for any other file (`posts/index.md` too)."""
+    folder, name = posixpath.split(source)
+    return folder if name == BUNDLE_INDEX and "/" in folder else ""
+
+
+def file_context(
+    source: str, output_folder: str, base_path: str, body: str, first_line: int
+) -> FileContext:
+    """What resolving the relative files of `source`, whose page is in `output_folder`, needs."""
+    return FileContext(
+        source,
+        output_folder,
+        base_path,
+        bundle=bundle_folder(source),
+        static_folder=STATIC_DIR,
+        first_line=first_line,
+        text=body,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedPost:
     post: Post  # its body held in memory
@@ -98,16 +136,29 @@ def load_post(
         raw, source, hint="save the file as UTF-8 (in VS Code: Save with Encoding → UTF-8)"
     )
     split = split_post(text, source)
-    meta = validate_front_matter(split, source, config.tz)
-    slug = meta.slug or slugify(path.stem)
-    url = url_path(config.base_path, "posts", slug)
+    page = is_page(source)
+    meta = validate_front_matter(split, source, config.tz, needs_date=not page)
+    bundle = bundle_folder(source)
+    if page:
+        url_line = split.key_lines.get("url", 1)
+        slug = page_slug(source, meta.slug, split.meta.get("url"), url_line)
+        url = url_path(config.base_path, *(slug.split("/") if slug else ()))
+        page_folder = slug
+    else:
+        slug = meta.slug or slugify(path.parent.name if bundle else path.stem)
+        url = url_path(config.base_path, "posts", slug)
+        page_folder = f"posts/{slug}"
+    lang = meta.lang if meta.lang != config.language else None
 
+    files = file_context(source, page_folder, config.base_path, split.body, split.body_line)
     body = render_body(
         renderers.body,
         split.body,
         engine=renderers.engine,
         path=source,
         first_line=split.body_line,
+        callout_titles=ui_strings(lang) if lang else None,
+        files=files,
     )
     title_line = split.key_lines.get("title", 2)
     title = render_inline_math(
@@ -145,16 +196,34 @@ def load_post(
         ),
         summary=meta.summary,
         draft=meta.draft,
-        body=InMemoryBody(body.html, body.toc),
+        body=InMemoryBody(body.html, body.toc if meta.toc else ()),
         excerpt=_standalone(excerpt_html, url),
         excerpt_truncated=truncated,
         reading_minutes=reading_minutes(cjk, words),
         cjk_chars=cjk,
         words=words,
         extra=meta.extra,
+        kind="page" if page else "post",
+        aliases=meta.aliases,
+        aliases_line=split.key_lines.get("aliases", 1),
+        series=series_ref(
+            meta.series, meta.series_weight, config.base_path, split.key_lines.get("series", 1)
+        ),
+        lang=lang,
+        pinned=meta.pinned,
+        weight=meta.weight,
+        publish_date=meta.publish_date,
+        files=tuple(files.found),
+        bundle=bundle,
     )
     terms = weighted_terms(
         title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
     )
-    warnings = (*title.diagnostics, *body.diagnostics, *summary_warnings)
+    warnings = (
+        *meta.warnings,
+        *title.diagnostics,
+        *body.diagnostics,
+        *summary_warnings,
+        *files.diagnostics,
+    )
     return LoadedPost(post, encode_terms(terms), warnings)

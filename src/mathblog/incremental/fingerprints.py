@@ -53,6 +53,8 @@ PAGE_ONLY_FIELDS = frozenset(
         "output_dir",
         "index_heading",
         "allow_symlinks_to",  # which files are found; a post found is parsed on its own terms
+        "nav",
+        "extra",  # for templates only
     }
 )
 

@@ -42,6 +42,8 @@ _ALLOWED = {
     ("mathblog.model", "InMemoryBody"),
     ("mathblog.incremental.post_cache", "PackedBody"),
     ("mathblog.model", "TagRef"),
+    ("mathblog.model", "SeriesRef"),
+    ("mathblog.model", "FileRef"),
     ("mathblog.model", "TocEntry"),
     ("mathblog.errors", "Diagnostic"),
     ("datetime", "datetime"),

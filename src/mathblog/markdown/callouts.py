@@ -42,7 +42,12 @@ def _closing(tokens: list[Token], open_index: int) -> int:
     return len(tokens) - 1
 
 
+# In a parse's env: the titles in the post's own language, when it is not the site's.
+TITLES_KEY = "callout_titles"
+
+
 def _find_callouts(state: StateCore, titles: Mapping[str, str]) -> None:
+    titles = state.env.get(TITLES_KEY) or titles
     tokens = state.tokens
     index = 0
     while index < len(tokens):

@@ -21,8 +21,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from mathblog.errors import Diagnostic
-from mathblog.markdown.callouts import callout_plugin
+from mathblog.markdown.callouts import TITLES_KEY, callout_plugin
 from mathblog.markdown.cjk import cjk_plugin
+from mathblog.markdown.file_refs import FILES_KEY, FileContext, relative_files
 from mathblog.markdown.highlight import highlight_code
 from mathblog.markdown.inline_text import inline_text
 from mathblog.markdown.math_syntax import ENV_KEY, MathContext, math_plugin
@@ -82,6 +83,7 @@ def create_markdown(
     md.core.ruler.push("heading_ids", _heading_ids)
     md.core.ruler.push("figures", _figures)
     md.core.ruler.push("site_links", _make_link_rewriter(base_path))
+    md.core.ruler.push("relative_files", relative_files)  # after: it writes full paths
     md.core.ruler.push("drop_dangerous_html_urls", _drop_dangerous_html_urls)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule(MORE_MARKER, lambda *args: "")
@@ -100,10 +102,16 @@ def render_body(
     engine: MathEngine | None,
     path: str = "",
     first_line: int = 1,
+    callout_titles: Mapping[str, str] | None = None,
+    files: FileContext | None = None,
 ) -> RenderedBody:
-    """Parse and render a post body; math failures come back as diagnostics, never raised."""
+    """Parse and render a post body; math failures come back as diagnostics, never raised.
+    `callout_titles`: in the post's own language, if it is not the site's. With `files`,
+    relative links and images are resolved (`file_refs`) and collected in it."""
     context = MathContext(engine, path, first_line, body)
-    env: dict[str, Any] = {ENV_KEY: context}
+    env: dict[str, Any] = {ENV_KEY: context, TITLES_KEY: callout_titles}
+    if files is not None:
+        env[FILES_KEY] = files
     tokens = md.parse(body, env)
     rendered = md.renderer.render(tokens, md.options, env)
     return RenderedBody(

@@ -8,10 +8,11 @@ import contextlib
 import os
 import posixpath
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +24,7 @@ from mathblog.content.discover import TEMPLATES_DIR, THEME_DIR, Boundary, site_f
 from mathblog.errors import BlogError, Diagnostic, not_utf8
 from mathblog.incremental.fingerprints import template_files
 from mathblog.render.line_breaks import keep_punctuation_with_math
+from mathblog.render.nav import Nav
 from mathblog.render.toc import shown_toc
 from mathblog.site.pages import PageJob
 from mathblog.site.structured_data import blog_posting
@@ -36,6 +38,9 @@ from mathblog.util.xml_text import xml_safe
 PARALLEL_MIN_PAGES = 200
 
 THEME_TEMPLATES = THEME_DIR / "templates"
+# Templates a site may add to fill a spot of the theme's pages. The theme's own are empty, and
+# an include costs every page, so a page includes one only when the site has its own (`hooks`).
+HOOKS = ("head_extra.html", "after_content.html", "footer_extra.html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +84,10 @@ def create_environment(config: SiteConfig) -> jinja2.Environment:
     strings = ui_strings(config.language)
     env.globals.update(
         site=config,
+        extra=read_only(config.extra),
+        hooks=frozenset(name for name in HOOKS if (config.root / TEMPLATES_DIR / name).is_file()),
         t=strings,
+        strings=lambda lang=None: ui_strings(lang or config.language),
         heading=config.index_heading or strings["latest"],
         url=lambda path="": config.base_path + path.lstrip("/"),
         absolute=lambda path: config.site_url + path,
@@ -96,6 +104,16 @@ def create_environment(config: SiteConfig) -> jinja2.Environment:
         str(fragment), config.site_url + page
     )
     return env
+
+
+def read_only(value: Any) -> Any:
+    """`[extra]` as templates see it: tables and lists that no template can change, so one
+    page's rendering cannot leak into the next."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: read_only(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(read_only(item) for item in value)
+    return value
 
 
 def _format_date(moment: datetime) -> str:
@@ -128,6 +146,7 @@ class PageRenderer:
     def __init__(self, config: SiteConfig, overrides: tuple[Path, ...] = ()) -> None:
         self.config = config
         self.env = create_environment(config)
+        self.nav = Nav(config, ui_strings(config.language))
         self.overrides = overrides  # the site's template files it was made with
 
     def __reduce__(self) -> tuple[type[PageRenderer], tuple[SiteConfig]]:
@@ -135,13 +154,23 @@ class PageRenderer:
         # holds functions, which cannot be pickled. A forked one inherits this one as it is.
         return PageRenderer, (self.config,)
 
+    def _language(self, context: dict[str, Any]) -> dict[str, Any]:
+        """`lang`, the page's language (<html lang>): its data's `lang` (a post's own), else the
+        site's; and in another language than the site's, that language's strings as `t`."""
+        lang = context.get("lang") or self.config.language
+        if lang == self.config.language:
+            return {"lang": lang}
+        return {"lang": lang, "t": ui_strings(lang)}
+
     def page(self, job: PageJob) -> Page:
         return self.render(job.template, job.output, job.source, **job.context)
 
     def render(self, template: str, output: str, source: str, **context: Any) -> Page:
         page_url = self.config.base_path + quote(output.removesuffix("index.html"))
         try:
-            text = self.env.get_template(template).render(page_url=page_url, **context)
+            nav = self.nav.at(page_url)
+            variables = {"page_url": page_url, "nav": nav, **context, **self._language(context)}
+            text = self.env.get_template(template).render(variables)
             if output.endswith(".xml"):
                 text = xml_safe(text)
         except jinja2.TemplateNotFound as exc:
@@ -224,7 +253,7 @@ def _undecodable_template(config: SiteConfig, exc: UnicodeDecodeError, doing: st
 
 # What the theme's pages extend or import, not pages themselves: Jinja loads them when a page is
 # rendered, so compiling them ahead would only slow a build that renders nothing.
-LAYOUTS = frozenset({"base.html", "macros.html"})
+LAYOUTS = frozenset({"base.html", "macros.html", *HOOKS})
 
 # Stores a page's bytes; True when the live output already held exactly these.
 Put = Callable[[str, bytes], bool]

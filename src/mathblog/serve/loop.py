@@ -36,6 +36,7 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     drafts: bool = False
+    future: bool = False
     strict: bool = False
     open_browser: bool = False
 
@@ -48,9 +49,10 @@ class PortInUse(Exception):
 
 
 def _summary(report: BuildReport) -> str:
+    held_back = f", {report.held_back} future posts left out" if report.held_back else ""
     return (
         f"{report.posts_parsed} posts parsed, {report.pages_rendered} pages rendered, "
-        f"{report.files - report.unchanged_files} files written"
+        f"{report.files - report.unchanged_files} files written{held_back}"
     )
 
 
@@ -113,6 +115,8 @@ class Rebuilder:
             wrote = report.files != report.unchanged_files or report.files != self.files
             self.files = report.files
             self.state.built(css_only=_only_css(changed), wrote=wrote)
+            for warning in report.warnings:  # each build's own: a fixed one is not shown again
+                print(f"warning: {warning}", flush=True)
             # After the state: whoever reads the line finds the server as it says.
             print(f"{verb} in {seconds:.2f} s: {_summary(report)}", flush=True)
             self.session.finish()  # caches are written once the browser has its page
@@ -128,6 +132,7 @@ class Rebuilder:
     def _build(self, jobs: int | None) -> tuple[BuildReport, SiteConfig]:
         options = BuildOptions(
             drafts=self.options.drafts,
+            future=self.options.future,
             strict=self.options.strict,
             jobs=jobs,
             build_cache=self.session,

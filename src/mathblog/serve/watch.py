@@ -31,6 +31,7 @@ from watchdog.observers import Observer
 
 from mathblog.config import CONFIG_FILE
 from mathblog.content.discover import (
+    PAGES_DIR,
     POSTS_DIR,
     STATIC_DIR,
     TEMPLATES_DIR,
@@ -38,7 +39,7 @@ from mathblog.content.discover import (
     is_unpublished_static,
 )
 
-WATCHED_FOLDERS = (POSTS_DIR, TEMPLATES_DIR, STATIC_DIR)
+WATCHED_FOLDERS = (POSTS_DIR, PAGES_DIR, TEMPLATES_DIR, STATIC_DIR)
 QUIET_SECONDS = 0.1  # how long the files must be still before a rebuild starts
 
 

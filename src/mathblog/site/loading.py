@@ -8,11 +8,12 @@ import os
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mathblog.config import SiteConfig
-from mathblog.content.discover import find_posts
+from mathblog.content.discover import find_pages, find_posts
 from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.build_cache import BuildCache, DiskCache, hash_post
 from mathblog.incremental.fingerprints import post_fingerprint
@@ -38,15 +39,32 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class LoadedPosts:
-    posts: tuple[Post, ...]  # newest first, drafts left out unless asked for
-    # Beside each post, by its source file: its fingerprint, which changes with anything that
-    # shaped it (pages and search files are keyed by it), and its encoded search terms.
+    posts: tuple[Post, ...]  # newest first, drafts and future posts left out unless asked for
+    # Beside each post and page, by its source file: its fingerprint, which changes with
+    # anything that shaped it (pages and search files are keyed by it); beside each post, its
+    # encoded search terms (pages are not searched).
     fingerprints: Mapping[str, str]
     search_terms: Mapping[str, str]
     warnings: tuple[Diagnostic, ...]
-    parsed: int  # posts parsed this build; the rest came from the cache
+    parsed: int  # posts and pages parsed this build; the rest came from the cache
     formulas_converted: int = 0
     formulas_reused: int = 0
+    pages: tuple[Post, ...] = ()  # the files of pages/ (`kind == "page"`), by source file
+    held_back: int = 0  # posts left out because their date is still to come
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """Which posts a build shows: drafts only if asked; posts dated after `now` (when the build
+    runs, unless told otherwise) only if asked. The post cache holds them all, so a build after
+    the date has passed shows a post without parsing anything again."""
+
+    drafts: bool = False
+    future: bool = False
+    now: datetime | None = None  # None: the clock
+
+    def at(self) -> datetime:
+        return self.now if self.now is not None else datetime.now(UTC)
 
 
 def create_renderers(config: SiteConfig, formula_cache: FormulaCache | None) -> Renderers:
@@ -184,13 +202,17 @@ def load_posts(
     config: SiteConfig,
     *,
     drafts: bool,
+    future: bool = False,
+    now: datetime | None = None,
     cache: BuildCache | None = None,
     read_cache: bool = True,
     jobs: int = 1,
     progress: Progress | None = None,
     while_parsing: Callable[[], None] | None = None,
 ) -> LoadedPosts:
-    """Every post, or every problem with them at once; two posts on one URL is a problem too.
+    """Every post and page, or every problem with them at once; two on one URL is a problem too.
+    Drafts are left out unless `drafts`, and posts whose date is after `now` (None: the clock)
+    unless `future`.
 
     `cache` keeps the post index and the files' keys, and writes the caches (None: a one-off
     build's `DiskCache`); `read_cache=False` uses nothing it kept. `while_parsing` is called
@@ -198,7 +220,7 @@ def load_posts(
     templates) then costs no time."""
     cache = DiskCache() if cache is None else cache
     fingerprint = post_fingerprint(config)
-    paths = find_posts(config)
+    paths = find_posts(config) + find_pages(config)
     setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
     pool = _early_pool(config, paths, jobs, read_cache, setup)
     index = cache.post_index(config.root, fingerprint, read=read_cache)
@@ -217,7 +239,7 @@ def load_posts(
     tally = _gather(results, entries, formula_cache, progress, len(paths))
     prune = len(todo) == len(paths)
     cache.save(config.root, index, lambda: _save(index, entries, formula_cache, prune=prune))
-    return _loaded(entries, drafts, tally, len(todo))
+    return _loaded(entries, Shown(drafts, future, now), tally, len(todo))
 
 
 def _early_pool(
@@ -328,36 +350,36 @@ def _save(
         formula_cache.save(prune=prune)
 
 
-def _loaded(
-    entries: dict[str, CachedPost], drafts: bool, tally: _Tally, parsed: int
-) -> LoadedPosts:
-    shown = [entry for entry in entries.values() if drafts or not entry.post.draft]
-    posts = [entry.post for entry in shown]
-    errors = tally.errors + _url_clashes(posts) + _tag_clashes(posts)
+def _loaded(entries: dict[str, CachedPost], rule: Shown, tally: _Tally, parsed: int) -> LoadedPosts:
+    # A future post's warnings are shown: it is written, only not out yet.
+    written = {s: e for s, e in sorted(entries.items()) if rule.drafts or not e.post.draft}
+    now = rule.at()
+    shown = [e for e in written.values() if rule.future or e.post.published_by(now)]
+    everything = [entry.post for entry in shown]
+    posts = [post for post in everything if post.kind == "post"]
+    errors = tally.errors + _url_clashes(everything) + _tag_clashes(posts) + _series_clashes(posts)
     if errors:
         raise BlogError(dict.fromkeys(errors))  # a setup error comes once from each chunk
-    warnings = [
-        warning
-        for source, entry in sorted(entries.items())
-        if drafts or not entry.post.draft
-        for warning in entry.warnings
-    ]
+    warnings = [warning for entry in written.values() for warning in entry.warnings]
     return LoadedPosts(
         sort_posts(posts),
         {entry.post.source: entry.fingerprint for entry in shown},
-        {entry.post.source: entry.search_terms for entry in shown},
+        {entry.post.source: entry.search_terms for entry in shown if entry.post.kind == "post"},
         tuple(warnings),
         parsed,
         tally.converted,
         tally.reused,
+        tuple(sorted((p for p in everything if p.kind == "page"), key=lambda p: p.source)),
+        held_back=len(written) - len(shown),
     )
 
 
 def _url_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
-    first_by_slug: dict[str, Post] = {}
+    """Posts and pages on one URL (`pages/posts/x.md` is where `posts/x.md` is)."""
+    first_by_url: dict[str, Post] = {}
     clashes = []
     for post in sorted(posts, key=lambda p: p.source):
-        other = first_by_slug.setdefault(post.slug, post)
+        other = first_by_url.setdefault(post.url, post)
         if other is not post:
             hint = "give one of them a different `slug:` in its front matter"
             if unicodedata.normalize("NFC", post.source) == unicodedata.normalize(
@@ -404,6 +426,28 @@ def _tag_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
                     post.source,
                     ref.line,
                     hint="write them the same way if they are one tag, or rename one",
+                )
+            )
+    return clashes
+
+
+def _series_clashes(posts: Sequence[Post]) -> list[Diagnostic]:
+    """Series names on one URL are judged as tag names are (`_tag_clashes`)."""
+    first: dict[str, tuple[str, Post]] = {}  # slug → the first name seen, and its post
+    clashes = []
+    for post in sorted(posts, key=lambda p: p.source):
+        ref = post.series
+        if ref is None:
+            continue
+        name, other = first.setdefault(ref.slug, (ref.name, post))
+        if spelling(name) != spelling(ref.name):
+            clashes.append(
+                Diagnostic(
+                    f"series {name!r} ({other.source}) and {ref.name!r} ({post.source}) "
+                    f"both become the URL {ref.url}",
+                    post.source,
+                    ref.line,
+                    hint="write them the same way if they are one series, or rename one",
                 )
             )
     return clashes

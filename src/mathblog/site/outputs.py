@@ -27,9 +27,20 @@ from mathblog.config import SiteConfig
 from mathblog.content.discover import STATIC_DIR, THEME_DIR, Boundary, find_static
 from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.fingerprints import code_fingerprint, page_fingerprint
-from mathblog.model import Post, Tag, group_by_year, neighbours, paginate
+from mathblog.model import (
+    Post,
+    Series,
+    Tag,
+    collect_series,
+    group_by_year,
+    neighbours,
+    paginate,
+    pinned_first,
+    series_parts,
+)
 from mathblog.search.index import SearchIndex
 from mathblog.site.pages import PageJob, page_keys
+from mathblog.site.post_files import published_files
 from mathblog.util.digests import digest
 from mathblog.util.urls import file_path, url_path
 
@@ -71,6 +82,8 @@ class Site:
     posts: tuple[Post, ...]  # newest first
     tags: tuple[Tag, ...]  # `collect_tags(posts)`
     search: SearchIndex
+    pages: tuple[Post, ...] = ()  # the files of pages/, by source file
+    series: tuple[Series, ...] = ()  # `collect_series(posts)`
 
 
 Planned = PageJob | OutputFile
@@ -142,19 +155,34 @@ def _newest_change(posts: Sequence[Post]) -> datetime | None:
 
 
 def listings(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
-    """The front page and its further pages, newest posts first."""
-    for pager in paginate(site.posts, site.config.per_page, site.config.base_path):
+    """The front page and its further pages: pinned posts first, then the newest."""
+    for pager in paginate(pinned_first(site.posts), site.config.per_page, site.config.base_path):
         entry = (pager.url, _newest_change(pager.posts))
         yield PageJob("index.html", pager.output_file, "index", {"pager": pager}, sitemap=entry)
 
 
 def post_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     around = neighbours(site.posts)
+    parts = series_parts(site.series)
     for post in site.posts:
         older, newer = around[post.slug]
-        context = {"post": post, "older": older, "newer": newer}
+        # `lang`: the page's language when the post has its own (`render` gives it `t`).
+        context = {
+            "post": post,
+            "older": older,
+            "newer": newer,
+            "series": parts.get(post.source),
+            "lang": post.lang,
+        }
         entry = (post.url, post.updated or post.date)
         yield PageJob("post.html", post.output_file, post.source, context, sitemap=entry)
+
+
+def post_files(site: Site, earlier: Sequence[Planned]) -> Iterator[OutputFile]:
+    """The other files of each bundle folder beside its page, and the files the posts' and
+    pages' relative links and images name (`site.post_files`)."""
+    for item in published_files(site.config, (*site.posts, *site.pages)):
+        yield OutputFile.copied(item.output, item.source, item.file)
 
 
 def tag_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
@@ -173,6 +201,22 @@ def archive(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     entry = (url_path(site.config.base_path, "archive"), _newest_change(site.posts))
     context = {"years": group_by_year(site.posts)}
     yield PageJob("archive.html", file_path("archive"), "archive", context, sitemap=entry)
+
+
+def series_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
+    """`/series/`, then a page per series with its posts in reading order; none without one."""
+    if not site.series:
+        return
+    base_path = site.config.base_path
+    in_a_series = [post for series in site.series for post in series.posts]
+    entry = (url_path(base_path, "series"), _newest_change(in_a_series))
+    context = {"all_series": site.series}
+    yield PageJob("series_index.html", file_path("series"), "series", context, sitemap=entry)
+    for series in site.series:
+        entry = (series.url, _newest_change(series.posts))
+        output = file_path("series", series.slug)
+        source = f"series {series.name}"
+        yield PageJob("series.html", output, source, {"series": series}, sitemap=entry)
 
 
 def not_found(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
@@ -194,6 +238,34 @@ def _feed(posts: Sequence[Post], limit: int, tag: Tag | None) -> dict[str, Any]:
     }
 
 
+def standalone_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
+    """`pages/about.md` → `/about/`; a page may not take the place of anything planned before
+    it (`pages/tags.md` and the tag index), which would otherwise be a clash of two outputs."""
+    taken = {item.output if isinstance(item, PageJob) else item.path: item for item in earlier}
+    problems = []
+    for page in site.pages:
+        clash = taken.get(page.output_file)
+        if clash is not None:
+            problems.append(_taken_url(page, clash))
+            continue
+        entry = (page.url, page.updated or (page.date if page.dated else None))
+        yield PageJob("page.html", page.output_file, page.source, {"page": page}, sitemap=entry)
+    if problems:
+        raise BlogError(problems)
+
+
+def _taken_url(page: Post, clash: Planned) -> Diagnostic:
+    made_by = f"the site's {clash.source} page" if isinstance(clash, PageJob) else clash.source
+    if isinstance(clash, PageJob) and clash.source.endswith(".md"):
+        made_by = clash.source  # a post's
+    return Diagnostic(
+        f"{page.source} wants the URL {page.url}, which {made_by} already has",
+        page.source,
+        1,
+        hint="give the page another `slug:` or `url:` in its front matter, or rename its file",
+    )
+
+
 def feeds(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     """The site's Atom feed, then each tag's."""
     limit = site.config.feed_limit
@@ -211,6 +283,88 @@ def sitemap(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
 
 def robots(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
     yield PageJob("robots.txt", ROBOTS_FILE, "robots", {}, replaceable=True)
+
+
+# --- redirects from old URLs -----------------------------------------------------------------
+
+
+def alias_pages(site: Site, earlier: Sequence[Planned]) -> Iterator[PageJob]:
+    """A redirect page at each old URL a post lists in `aliases:`. An alias is no page of its
+    own (not in the sitemap, feeds or search), and it may not stand where another output is:
+    it runs after every other generator, to name the output in the way."""
+    aliased = [post for post in site.posts if post.aliases]  # anything with a URL may join
+    if not aliased:
+        return
+    taken = _Taken(earlier)
+    for post in aliased:
+        claim = _Claim(post.source, post.aliases_line)
+        for alias in post.aliases:
+            output = alias + "index.html" if alias.endswith("/") else alias
+            if taken.claim(output, f"/{alias}", claim):
+                context = {"target": post.url, "title": post.title_text}
+                yield PageJob("alias.html", output, str(claim), context)
+    if taken.problems:
+        raise BlogError(taken.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """What makes an output path: an output's source, or an alias's file and line."""
+
+    source: str
+    line: int | None = None  # of `aliases:`, for an alias
+
+    def __str__(self) -> str:
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+
+class _Taken:
+    """The output paths so far, and the folders they are in: an alias may not replace a file,
+    stand where a folder is, or need a folder where a file is."""
+
+    def __init__(self, earlier: Sequence[Planned]) -> None:
+        self._files = {
+            item.output if isinstance(item, PageJob) else item.path: _Claim(item.source)
+            for item in earlier
+        }
+        self._folders: dict[str, str] = {}  # a folder → a file in it
+        for file in self._files:
+            self._add_folders(file)
+        self.problems: list[Diagnostic] = []
+
+    def claim(self, path: str, alias: str, claim: _Claim) -> bool:
+        """Take `path` for `alias`, or record why not."""
+        other = self._files.get(path)
+        if other is not None and other.line is not None:
+            message = f"alias {alias} is an alias in {other} too"
+            hint = "an old URL can lead to one page only: remove one of them"
+        elif other is not None:
+            message = f"alias {alias} would replace {path}, made from {other}"
+            hint = "an alias is an old URL that no page of the site has now: remove it"
+        else:
+            in_the_way = self._folders.get(path) or next(
+                (up for up in _folders_of(path) if up in self._files), None
+            )
+            if in_the_way is None:
+                self._files[path] = claim
+                self._add_folders(path)
+                return True
+            message = f"alias {alias} cannot be written beside {in_the_way}, made from "
+            message += str(self._files[in_the_way])
+            hint = "a path cannot be both a file and a folder: remove the alias"
+        self.problems.append(Diagnostic(message, claim.source, claim.line, hint=hint))
+        return False
+
+    def _add_folders(self, path: str) -> None:
+        for folder in _folders_of(path):
+            self._folders.setdefault(folder, path)
+
+
+def _folders_of(path: str) -> Iterator[str]:
+    """`a/b/index.html` → `a/b`, `a`."""
+    parts = path.split("/")[:-1]
+    for end in range(len(parts), 0, -1):
+        yield "/".join(parts[:end])
 
 
 # --- the search index -------------------------------------------------------------------------
@@ -231,14 +385,18 @@ GENERATORS: tuple[Generator, ...] = (
     syntax_css,
     listings,
     post_pages,
+    post_files,
     tag_pages,
     archive,
+    series_pages,
     not_found,
     search_page,
+    standalone_pages,
     feeds,
     sitemap,
     robots,
     search_files,
+    alias_pages,
 )
 
 
@@ -264,11 +422,13 @@ def plan_site(
     search: SearchIndex,
     post_fingerprints: Mapping[str, str],
     generators: Sequence[Generator] = GENERATORS,
+    *,
+    pages: tuple[Post, ...] = (),
 ) -> SitePlan:
     """Run the generators; drop the pages a static file of the same path replaces (robots.txt);
-    key the pages (`post_fingerprints`: each post's, by its source file); refuse two outputs of
-    one path."""
-    site = Site(config, posts, tags, search)
+    key the pages (`post_fingerprints`: each post's and page's, by its source file); refuse two
+    outputs of one path."""
+    site = Site(config, posts, tags, search, pages, collect_series(posts))
     planned: list[Planned] = []
     for generate in generators:
         planned.extend(generate(site, planned))

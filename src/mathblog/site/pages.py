@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from mathblog.model import Pager, Post, Tag, YearGroup
+from mathblog.model import Pager, Post, Series, SeriesPart, Tag, YearGroup
 from mathblog.util.digests import digest
 
 # A page's entry in the sitemap: its URL, and when what it shows last changed.
@@ -66,7 +66,7 @@ class _DataDigest:
                 self._write(item, parts)
         elif isinstance(value, (datetime, date)):
             parts.append(value.isoformat())
-        elif isinstance(value, (Tag, Pager, YearGroup)):
+        elif isinstance(value, (Tag, Pager, YearGroup, Series, SeriesPart)):
             parts.append(self._shared(value))
         elif isinstance(value, Mapping):
             parts.append(f"{{{len(value)}")
@@ -76,7 +76,9 @@ class _DataDigest:
         else:
             raise TypeError(f"cannot digest {type(value).__name__} given to a template")
 
-    def _shared(self, value: Tag | Pager | YearGroup | list[Any] | tuple[Any, ...]) -> str:
+    def _shared(
+        self, value: Tag | Pager | YearGroup | Series | SeriesPart | list[Any] | tuple[Any, ...]
+    ) -> str:
         known = self._memo.get(id(value))
         if known is None:
             if isinstance(value, (list, tuple)):
@@ -90,6 +92,10 @@ class _DataDigest:
                 fields: tuple[object, ...] = (value.name, value.slug, value.url, value.posts)
             elif isinstance(value, Pager):
                 fields = (value.number, value.urls, value.files, value.posts)
+            elif isinstance(value, Series):  # a post's page shows its siblings' titles
+                fields = (value.name, value.slug, value.url, value.posts)
+            elif isinstance(value, SeriesPart):
+                fields = (value.series, value.number)
             else:
                 fields = (value.year, value.posts)
             known = f"{type(value).__name__} {self(fields)}"

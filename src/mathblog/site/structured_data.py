@@ -30,5 +30,5 @@ def blog_posting(post: Post, config: SiteConfig) -> dict[str, Any]:
         "dateModified": (post.updated or post.date).isoformat(),
         "author": author,
         "keywords": [tag.name for tag in post.tags],
-        "inLanguage": config.language,
+        "inLanguage": post.lang or config.language,
     }

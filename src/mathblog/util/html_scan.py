@@ -48,6 +48,15 @@ def _tokens(having: frozenset[str]) -> re.Pattern[str]:
     return re.compile(passed_over + ")+" + _OTHER_TOKENS, re.DOTALL)
 
 
+@functools.cache
+def _may_have(having: frozenset[str]) -> re.Pattern[str]:
+    """Text in which one of `having` could be an attribute: the name after a separator or a
+    closing quote (`title="x"href=…` is read as two attributes), then an end of the name. A
+    text without a match has no such attribute, and is not tokenized at all."""
+    names = "|".join(map(re.escape, sorted(having)))
+    return re.compile(rf"""[\s/"'](?:{names})(?=[\s/=>]|$)""", re.IGNORECASE)
+
+
 # One attribute: the separators before it, its name, and `= value` unless it is bare.
 _ATTRIBUTE = re.compile(r"""[\s/]*([^\s/>][^\s/=>]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 _END_OF_RAW_TEXT = re.compile(r"</([A-Za-z]+)[\t\n\f\r />]")
@@ -101,8 +110,11 @@ def start_tags(text: str, having: Collection[str] = ()) -> list[StartTag]:
     """Every start tag of `text`, in order; with `having` (lowercase names), only the tags that
     may have one of these attributes (a page of math has thousands of tags with none)."""
     tags: list[StartTag] = []
+    wanted = frozenset(having)
+    if wanted and not _may_have(wanted).search(text):
+        return tags
     position = 0
-    tokens = _tokens(frozenset(having))
+    tokens = _tokens(wanted)
     while token := tokens.search(text, position):
         position = token.end()
         name = token.group(2)

@@ -17,11 +17,19 @@ _STRINGS: Final = {
         "next_page": "Next",
         "pages": "Pages",
         "read_more": "Read more",
+        "pinned": "Pinned",
         "minutes": "{n} min read",
         "published": "Published",
         "updated": "Updated",
         "contents": "Contents",
         "tagged": "Tagged",
+        "series": "Series",
+        "all_series": "All series",
+        "part": "Part {k}",
+        "series_part_of": "Part {k} of {n} in the series {series}",
+        "series_previous": "Previous part",
+        "series_next": "Next part",
+        "moved": "This page has moved to {page}.",
         "posts_count": "{n} posts",
         "post_count_one": "1 post",
         "not_found": "Page not found",
@@ -61,11 +69,19 @@ _STRINGS: Final = {
         "next_page": "下一页",
         "pages": "分页",
         "read_more": "阅读全文",
+        "pinned": "置顶",
         "minutes": "约 {n} 分钟",
         "published": "发布于",
         "updated": "更新于",
         "contents": "目录",
         "tagged": "标签",
+        "series": "系列",
+        "all_series": "全部系列",
+        "part": "第 {k} 篇",
+        "series_part_of": "系列「{series}」第 {k} 篇，共 {n} 篇",
+        "series_previous": "系列上一篇",
+        "series_next": "系列下一篇",
+        "moved": "本页已移至{page}。",
         "posts_count": "{n} 篇",
         "post_count_one": "1 篇",
         "not_found": "页面不存在",
@@ -98,4 +114,10 @@ _STRINGS: Final = {
 
 
 def ui_strings(language: str) -> MappingProxyType[str, str]:
-    return MappingProxyType(_STRINGS.get(language, _STRINGS["en"]))
+    """The strings for a language tag: its own, else those of its language (`en-GB` → `en`,
+    `zh` → `zh-CN`), else English."""
+    if language in _STRINGS:
+        return MappingProxyType(_STRINGS[language])
+    primary = language.split("-")[0].lower()
+    same = next((tag for tag in _STRINGS if tag.split("-")[0] == primary), "en")
+    return MappingProxyType(_STRINGS[same])
