@@ -16,7 +16,8 @@ from sites import REPO, post, run_blog, tree_digest, without_progress, write_sit
 
 BUNDLES = REPO / "tests/sites/bundles"
 EXPECTED = BUNDLES / "expected"
-THEME_FOLDERS = ("css/", "js/", "fonts/", "search/")  # the theme's, and the search index
+# the theme's (its folders and its icon), and the search index
+THEME_FOLDERS = ("css/", "js/", "fonts/", "search/", "favicon.svg")
 
 
 def copy_site(tmp_path: Path) -> Path:

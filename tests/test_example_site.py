@@ -15,6 +15,15 @@ from sites import REPO, copy_example_site, run_blog, tree_digest
 JSON_LD = re.compile(r'<script type="application/ld\+json">[^<]*</script>')
 # On a page with math: copying a formula puts its TeX on the clipboard. Drawing it needs no script.
 COPY_SCRIPT = '<script src="/js/math-copy.js" defer></script>'
+# The theme's, on every page: the reader's saved light/dark choice, applied in <head>, and the
+# switch; on a page with code, its copy button; with an emoji callout, the check of its icon.
+# None of them draws math.
+THEME_SCRIPTS = re.compile(
+    r'<script id="theme-choice" data-live>[^<]*</script>'
+    r'|<script src="/js/theme\.js" data-live defer></script>'
+    r'|<script src="/js/code-copy\.js"[^>]*></script>'
+    r'|<script src="/js/callout-icons\.js" data-live defer></script>'
+)
 MATH_DELIMITERS = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\$[^\s$][^$]*\$")
 
 
@@ -97,7 +106,9 @@ def test_math_is_rendered_at_build_time(site: Path) -> None:
     for page in pages:
         html = page.read_text(encoding="utf-8")
         with_math += "<math" in html
-        assert "<script" not in JSON_LD.sub("", html).replace(COPY_SCRIPT, "")
+        assert "<script" not in THEME_SCRIPTS.sub("", JSON_LD.sub("", html)).replace(
+            COPY_SCRIPT, ""
+        )
         assert 'class="math-error"' not in html, page
         for math in re.findall(r"<math\b.*?</math>", html, flags=re.S):
             assert "<em>" not in math and "<strong>" not in math
@@ -118,7 +129,7 @@ def test_excerpts_with_formulas_show_mathml(site: Path) -> None:
 
 def test_no_math_javascript_anywhere(site: Path) -> None:
     for page in site.rglob("*.html"):
-        text = JSON_LD.sub("", page.read_text(encoding="utf-8")).lower()
+        text = THEME_SCRIPTS.sub("", JSON_LD.sub("", page.read_text(encoding="utf-8"))).lower()
         assert "katex" not in text and "mathjax" not in text
         if page == site / "search/index.html":  # the one page with a script: the search's own
             scripts = re.findall(r"<script\b[^>]*>", text)

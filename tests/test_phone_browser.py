@@ -183,7 +183,8 @@ def test_tables_and_bare_pre_blocks_scroll_inside_themselves(phone: Page, phone_
             """() => [
               document.querySelector('.table-wrap'),
               document.querySelector('.content > table'),
-              ...document.querySelectorAll('.content > pre'),
+              // each with its copy bar around it (js/code-copy.js)
+              ...document.querySelectorAll('.content > .code-frame > pre'),
             ].map(e => [e.tagName, e.scrollWidth, e.clientWidth,
                         e.getBoundingClientRect().right, getComputedStyle(e).overflowX])"""
         )

@@ -142,3 +142,39 @@ def test_a_broken_template_shows_over_the_page_until_fixed(
         arg=new_text,
         timeout=UPDATE_SECONDS * 1000,
     )
+
+
+def test_a_live_update_keeps_the_readers_scheme_and_sets_the_themes_scripts_up_again(
+    page: Page, site: Path, server: Server
+) -> None:
+    code = "```python\nprint(1)\n```\n"
+    (site / "posts" / f"{SLUG}.md").write_text(
+        post("Hello", date="2024-05-01", body=f"{OLD_TEXT}\n\n{code}"), encoding="utf-8"
+    )
+    url = f"http://127.0.0.1:{server.port}{server.base}posts/{SLUG}/"
+    open_with_live_reload(page, url)
+    page.wait_for_function("document.body.innerText.includes('print(1)')")
+    page.locator("button.theme-toggle").click()  # the reader chooses a scheme
+    page.wait_for_function("document.documentElement.getAttribute('data-theme') !== null")
+    chosen = page.evaluate("document.documentElement.getAttribute('data-theme')")
+    page.evaluate("window.blogLoaded = 'before the edit'")  # gone if the page reloads
+
+    new_text = f"Edited {uuid.uuid4().hex}."
+    (site / "posts" / f"{SLUG}.md").write_text(
+        post("Hello", date="2024-05-01", body=f"{new_text}\n\n{code}"), encoding="utf-8"
+    )
+    page.wait_for_function(
+        "text => document.body.innerText.includes(text)",
+        arg=new_text,
+        timeout=UPDATE_SECONDS * 1000,
+    )
+    # Put in place without a reload, the scheme kept, the new body's switch and code bar working.
+    assert page.evaluate("window.blogLoaded") == "before the edit"
+    assert page.evaluate("document.documentElement.getAttribute('data-theme')") == chosen
+    page.locator(".code-frame .code-copy").wait_for()
+    toggle = page.locator("button.theme-toggle")
+    toggle.wait_for(state="visible")
+    toggle.click()
+    page.wait_for_function(
+        "was => document.documentElement.getAttribute('data-theme') !== was", arg=chosen
+    )

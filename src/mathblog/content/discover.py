@@ -204,3 +204,22 @@ def find_static(root: Path, boundary: Boundary | None = None) -> list[Path]:
     folder = root / STATIC_DIR
     found = find_visible(folder, boundary=boundary, dotfiles=True)
     return [path for path in found if path != folder / STATIC_NOTE]
+
+
+# A site's own icon, in the order a browser is best served by: the theme's favicon.svg is the
+# default, and a site's static/favicon.svg simply replaces that file.
+FAVICONS = (
+    ("favicon.svg", "image/svg+xml"),
+    ("favicon.png", "image/png"),
+    ("favicon.ico", "image/x-icon"),
+)
+
+
+def site_favicon(config: SiteConfig) -> tuple[str, str]:
+    """The icon every page links to, and its media type: the site's `static/favicon.*`, else
+    the theme's. Pages name it, so a page's key depends on it (`page_fingerprint`)."""
+    folder = config.root / STATIC_DIR
+    for name, kind in FAVICONS:
+        if (folder / name).is_file():
+            return name, kind
+    return FAVICONS[0]

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from mathblog.config import SiteConfig
-from mathblog.content.discover import TEMPLATES_DIR, Boundary, find_visible
+from mathblog.content.discover import TEMPLATES_DIR, Boundary, find_visible, site_favicon
 from mathblog.util.digests import digest, installed_library
 
 PACKAGE_DIR = Path(__file__).parent.parent
@@ -94,6 +94,7 @@ def page_fingerprint(config: SiteConfig) -> str:
     """Every setting (templates see all of `site`), every template, and the code."""
     every = frozenset(f.name for f in dataclasses.fields(config))
     parts: list[str | bytes] = ["page", code_fingerprint(), _config_fields(config, every)]
+    parts += site_favicon(config)  # every page links to the site's icon
     for path in template_files(config):
         parts += [str(path), path.read_bytes()]
     return digest(*parts)

@@ -4,6 +4,9 @@ Order of preference: the part before `<!--more-->`, else front-matter `summary` 
 caller), else an automatic cut: whole prose blocks while they fit `limit` units (a CJK character
 or a Latin word is one unit, a formula is one), then, if nothing fit yet, the first paragraph cut
 at its last sentence end. Cuts never fall inside a formula, a link, a tag or code.
+
+A card never carries a display equation: one is taller than a whole card on a phone (an index
+of ten cards of them was 5,756 px high at 390 px wide). Inline formulas stay.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ _SKIPPED_BLOCKS = {
     "table_open",
     "html_block",
     "hr",
+    "math_block",
     "footnote_block_open",
     MORE_MARKER,
 }
@@ -48,7 +52,8 @@ class Excerpt:
 def make_excerpt(md: MarkdownIt, tokens: list[Token], limit: int) -> Excerpt:
     for index, token in enumerate(tokens):
         if token.type == MORE_MARKER and token.level == 0:
-            return Excerpt(render_tokens(md, _without_footnote_refs(tokens[:index])), False)
+            shown, _ = _without_display_math(tokens[:index])
+            return Excerpt(render_tokens(md, _without_footnote_refs(shown)), False)
     chosen, truncated = _choose_blocks(tokens, limit)
     if truncated:
         chosen = _with_ellipsis(chosen)
@@ -116,8 +121,10 @@ def _choose_blocks(tokens: list[Token], limit: int) -> tuple[list[Token], bool]:
     used = 0
     skipped_after_content = False
     for block in _blocks(tokens):
-        if block[0].type in _SKIPPED_BLOCKS:
-            missed = block[0].type not in _NOT_CONTENT
+        block, dropped = _without_display_math(block)
+        skipped_after_content = skipped_after_content or dropped
+        if not block or block[0].type in _SKIPPED_BLOCKS:
+            missed = bool(block) and block[0].type not in _NOT_CONTENT
             skipped_after_content = skipped_after_content or (missed and bool(chosen))
             continue
         size = _block_units(block)
@@ -258,6 +265,45 @@ def _paragraph_tokens() -> tuple[Token, Token]:
     opening, closing = Token("paragraph_open", "p", 1), Token("paragraph_close", "p", -1)
     opening.block = closing.block = True
     return opening, closing
+
+
+def _is_display_math(token: Token) -> bool:
+    return token.type == "math_block" or (
+        token.type == "math_inline" and bool(token.meta.get("display"))
+    )
+
+
+def _without_display_math(tokens: list[Token]) -> tuple[list[Token], bool]:
+    """`tokens` without display equations (a `$$` block, or `$$…$$` inside a paragraph) and
+    without the paragraphs that held nothing else; and whether there was one to drop."""
+    kept: list[Token] = []
+    dropped = False
+    for token in tokens:
+        if token.type == "math_block":
+            dropped = True
+            continue
+        if token.type == "inline" and any(map(_is_display_math, token.children or ())):
+            dropped = True
+            token = token.copy()
+            token.children = [c for c in token.children or () if not _is_display_math(c)]
+        kept.append(token)
+    return _without_empty_paragraphs(kept), dropped
+
+
+def _without_empty_paragraphs(tokens: list[Token]) -> list[Token]:
+    kept: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        window = tokens[index : index + 3]
+        if [t.type for t in window] == ["paragraph_open", "inline", "paragraph_close"] and not any(
+            child.type != "softbreak" and (child.type != "text" or child.content.strip())
+            for child in window[1].children or ()
+        ):
+            index += 3
+            continue
+        kept.append(tokens[index])
+        index += 1
+    return kept
 
 
 def _without_footnote_refs(tokens: list[Token]) -> list[Token]:

@@ -81,6 +81,7 @@ def create_markdown(
         "html_block", MORE_MARKER, _more_marker, {"alt": ["paragraph", "reference", "blockquote"]}
     )
     md.core.ruler.push("heading_ids", _heading_ids)
+    md.core.ruler.push("figures", _figures)
     md.core.ruler.push("site_links", _make_link_rewriter(base_path))
     md.core.ruler.push("relative_files", relative_files)  # after: it writes full paths
     md.core.ruler.push("drop_dangerous_html_urls", _drop_dangerous_html_urls)
@@ -89,6 +90,7 @@ def create_markdown(
     md.add_render_rule("table_open", lambda *args: '<div class="table-wrap"><table>\n')
     md.add_render_rule("table_close", lambda *args: "</table></div>\n")
     md.add_render_rule("heading_close", _render_heading_close)
+    md.add_render_rule(FIGCAPTION, _render_figcaption)
     md.use(cjk_plugin, spacing=cjk_latin_spacing)  # last: it takes over the inline parser
     return md
 
@@ -192,8 +194,43 @@ def _render_heading_close(
     anchor = ""
     if opening is not None and opening.type == "heading_open" and opening.attrGet("id"):
         target = html.escape(str(opening.attrGet("id")))
-        anchor = f' <a class="heading-anchor" href="#{target}" aria-hidden="true">#</a>'
+        # Hidden from screen readers (the heading says it all), so out of the tab order too.
+        anchor = (
+            f' <a class="heading-anchor" href="#{target}" aria-hidden="true" tabindex="-1">#</a>'
+        )
     return f"{anchor}</{tokens[idx].tag}>\n"
+
+
+FIGCAPTION = "figcaption"
+
+
+def _figures(state: StateCore) -> None:
+    """A paragraph of one image with a title (`![alt](a.png "caption")`) is a figure, its title
+    the caption. An image among other text stays an image: a figure cannot sit in a paragraph."""
+    tokens = state.tokens
+    for index in range(len(tokens) - 2):
+        opening, inline, closing = tokens[index : index + 3]
+        if opening.type != "paragraph_open" or opening.hidden or closing.type != "paragraph_close":
+            continue
+        children = inline.children or []
+        if len(children) != 1 or children[0].type != "image":
+            continue
+        image = children[0]
+        caption = str(image.attrGet("title") or "").strip()
+        if not caption:
+            continue
+        image.attrs.pop("title", None)
+        opening.type, opening.tag = "figure_open", "figure"
+        closing.type, closing.tag = "figure_close", "figure"
+        figcaption = Token(FIGCAPTION, "figcaption", 0)
+        figcaption.content = caption
+        inline.children = [image, figcaption]
+
+
+def _render_figcaption(
+    self: Any, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return f"<figcaption>{html.escape(tokens[idx].content)}</figcaption>"
 
 
 def _make_link_rewriter(base_path: str) -> Callable[[StateCore], None]:

@@ -20,11 +20,12 @@ import jinja2
 import markupsafe
 
 from mathblog.config import SiteConfig
-from mathblog.content.discover import TEMPLATES_DIR, THEME_DIR, Boundary
+from mathblog.content.discover import TEMPLATES_DIR, THEME_DIR, Boundary, site_favicon
 from mathblog.errors import BlogError, Diagnostic, not_utf8
 from mathblog.incremental.fingerprints import template_files
 from mathblog.render.line_breaks import keep_punctuation_with_math
 from mathblog.render.nav import Nav
+from mathblog.render.toc import shown_toc
 from mathblog.site.pages import PageJob
 from mathblog.site.structured_data import blog_posting
 from mathblog.util.html_urls import absolute_links
@@ -91,6 +92,8 @@ def create_environment(config: SiteConfig) -> jinja2.Environment:
         url=lambda path="": config.base_path + path.lstrip("/"),
         absolute=lambda path: config.site_url + path,
     )
+    env.globals["favicon"] = site_favicon(config)
+    env.globals["shown_toc"] = shown_toc
     env.globals["json_ld"] = lambda post: markupsafe.Markup(script_json(blog_posting(post, config)))
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda moment: moment.isoformat()

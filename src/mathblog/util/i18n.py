@@ -52,6 +52,11 @@ _STRINGS: Final = {
         "search_failed": "The search index could not be loaded.",
         "search_more": "More results",
         "search_needs_js": "Search runs in your browser and needs JavaScript.",
+        # the reader's theme: the light/dark switch and the code block's copy button
+        "dark_mode": "Dark mode",
+        "copy_code": "Copy",
+        "code_copied": "Copied",
+        "copy_failed": "Copy failed",
     },
     "zh-CN": {
         "home": "首页",
@@ -99,6 +104,11 @@ _STRINGS: Final = {
         "search_failed": "搜索索引加载失败。",
         "search_more": "更多结果",
         "search_needs_js": "搜索在浏览器中运行，需要 JavaScript。",
+        # the reader's theme: the light/dark switch and the code block's copy button
+        "dark_mode": "深色模式",
+        "copy_code": "复制",
+        "code_copied": "已复制",
+        "copy_failed": "复制失败",
     },
 }
 

@@ -45,8 +45,18 @@
     ).join("\n");
   }
 
+  // data-theme is the reader's light/dark choice, set in the browser, not by the build.
   function attributes(element) {
-    return Array.from(element.attributes, (a) => `${a.name}=${a.value}`).join(" ");
+    return Array.from(element.attributes)
+      .filter((a) => a.name !== "data-theme")
+      .map((a) => `${a.name}=${a.value}`)
+      .join(" ");
+  }
+
+  // The theme's scripts (data-live) set themselves up again on "blog:swapped"; a page whose
+  // set of them changed (its first code block, say) is reloaded to load the new one.
+  function liveScripts(root) {
+    return Array.from(root.querySelectorAll("script[data-live]"), (s) => s.outerHTML).join("\n");
   }
 
   // JSON-LD is data about the page, not a script that runs: it is swapped like a meta tag.
@@ -69,7 +79,9 @@
       const version = next.querySelector("script[data-version]")?.dataset.version;
       if (
         version === undefined ||
-        next.querySelector(`script:not([data-version]):not(${JSON_LD})`) !== null ||
+        next.querySelector(`script:not([data-version]):not([data-live]):not(${JSON_LD})`) !==
+          null ||
+        liveScripts(next) !== liveScripts(document) ||
         stylesheets(next) !== stylesheets(document) ||
         attributes(next.documentElement) !== attributes(document.documentElement)
       ) {
@@ -81,6 +93,7 @@
       document.head.append(...Array.from(next.head.children).filter(isMetadata));
       document.body.replaceWith(document.adoptNode(next.body)); // its scripts stay inert
       loadedVersion = Number(version);
+      document.dispatchEvent(new Event("blog:swapped"));
     } catch {
       location.reload();
     }
