@@ -22,7 +22,13 @@ from sites import REPO
 
 from mathblog.search.tokens import tokens
 
-DIFFUSION = {"扩散模型入门", "score-matching", "classifier-free-guidance"}
+DIFFUSION = {
+    "扩散模型入门",
+    "score-matching",
+    "classifier-free-guidance",
+    "diffusion-sampling-ddpm",
+    "diffusion-sampling-ddim",
+}
 SLUG = re.compile(r"^slug: (\S+)$", re.MULTILINE)
 
 
@@ -158,7 +164,8 @@ def test_typing_updates_results_and_the_address(page: Page, server: Server) -> N
     assert page.eval_on_selector_all("#search-results li", "items => items.length") == 0
     page.fill("#search-query", "扩散")
     page.wait_for_function(
-        "document.querySelectorAll('#search-results li').length === 3", timeout=WAIT_MS
+        f"document.querySelectorAll('#search-results li').length === {len(DIFFUSION)}",
+        timeout=WAIT_MS,
     )
     assert urlsplit(page.url).query == "q=" + quote("扩散")
 
