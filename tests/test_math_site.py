@@ -103,7 +103,8 @@ def test_eqref_links_to_its_equation_on_the_post_page(tmp_path: Path) -> None:
 def test_math_everywhere_text_goes(tmp_path: Path) -> None:
     title = "'RoPE 中的 $\\theta_i$ & <b>'"
     # Two headings: a table of contents is shown from two entries on.
-    body = "旋转角 $\\theta_i = 10000^{-2i/d}$ 决定频率。\n\n## 频率 $\\omega$\n\n更多内容。\n\n## 小结"
+    body = "旋转角 $\\theta_i = 10000^{-2i/d}$ 决定频率。\n\n## 频率 $\\omega$\n\n更多内容。"
+    body += "\n\n## 小结"
     root = write_site(
         tmp_path,
         {"r.md": post(title, slug="rope", tags="[RoPE]", body=body)},
