@@ -321,3 +321,18 @@ def test_keys_of_other_tools_without_a_counterpart_say_what_to_write(tmp_path: P
         "warning: posts/a.md:5: front matter: `sticky` is not used",
         "  hint: write pinned: true (and weight: 1, 2… to order pinned posts)",
     ]
+
+
+def test_a_toc_marker_line_is_dropped_not_shown(tmp_path: Path) -> None:
+    """Typora, Hexo and GitLab notes start with `[TOC]` on a line of its own; the theme shows
+    the table of contents already, so the marker is neither in the post nor on its card."""
+    body = "[TOC]\n\nFirst words.\n\n## One\n\nText.\n\n## Two\n\n[[_TOC_]]\n\nSee [TOC] here."
+    root = write_site(tmp_path / "site", {"a.md": post("A", body=body)})
+    result = run_blog("build", "--quiet", cwd=root)
+    assert result.returncode == 0, result.stderr
+    page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+    index = (root / "public/index.html").read_text(encoding="utf-8")
+    for html in (page, index):
+        assert "<p>[TOC]</p>" not in html and "[[_TOC_]]" not in html
+        assert "<p>First words.</p>" in html
+    assert "<p>See [TOC] here.</p>" in page  # only a line of its own is the marker

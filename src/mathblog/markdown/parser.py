@@ -36,6 +36,9 @@ from mathblog.util.i18n import ui_strings
 from mathblog.util.urls import heading_id, unique
 
 MORE_MARKER = "more_marker"
+# Typora's, Hexo's and GitLab's table-of-contents marker on a line of its own: the theme
+# shows the TOC already, so the line is dropped rather than shown as the text `[TOC]`.
+_TOC_LINE = re.compile(r"^\[(?:\[_?toc_?\]|toc)\]\s*$", re.IGNORECASE)
 _MORE_LINE = re.compile(r"^<!--\s*more\s*-->\s*$")
 _URL_ATTRIBUTE = re.compile(
     # After a space, a `/` or a closing quote: browsers read an attribute after each.
@@ -79,6 +82,9 @@ def create_markdown(
     md.use(callout_plugin, callout_titles or ui_strings("en"))
     md.block.ruler.before(
         "html_block", MORE_MARKER, _more_marker, {"alt": ["paragraph", "reference", "blockquote"]}
+    )
+    md.block.ruler.before(
+        "html_block", "toc_marker", _toc_marker, {"alt": ["paragraph", "reference", "blockquote"]}
     )
     md.core.ruler.push("heading_ids", _heading_ids)
     md.core.ruler.push("figures", _figures)
@@ -163,6 +169,17 @@ def _more_marker(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         token = state.push(MORE_MARKER, "", 0)
         token.map = [start, start + 1]
         state.line = start + 1
+    return True
+
+
+def _toc_marker(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    if not _TOC_LINE.match(line):
+        return False
+    if not silent:
+        state.line = start + 1  # no token: the line is not part of the text
     return True
 
 
