@@ -302,7 +302,8 @@ PARAGRAPH = (
     "RoPE 让内积只依赖相对位置 $m - n$，这是**关键**。The score $\\nabla_x \\log p$ [x](/).\n\n"
 )
 PATHOLOGICAL = {
-    "5 MB of prose and math": PARAGRAPH * (5_000_000 // len(PARAGRAPH.encode())),
+    # Big enough that anything quadratic in the post's length would run for hours.
+    "1 MB of prose and math": PARAGRAPH * (1_000_000 // len(PARAGRAPH.encode())),
     "10,000 nested [": "[" * 10_000 + "x" + "]" * 10_000,
     "10,000 unclosed [": "[" * 10_000,
     "50,000 *": "a " + "*" * 50_000,

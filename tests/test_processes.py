@@ -105,7 +105,7 @@ def finished_build(root: Path, copy: Path) -> dict[str, str]:
 def test_ctrl_c_stops_a_build_and_its_workers_cleanly(
     tmp_path: Path, command: tuple[str, ...]
 ) -> None:
-    root = big_site(tmp_path / "site", 300)
+    root = big_site(tmp_path / "site", 150)
     started = time.monotonic()
     assert run_blog("build", "--quiet", "-j", "2", cwd=root).returncode == 0
     full = time.monotonic() - started
