@@ -14,6 +14,7 @@ import subprocess
 import sys
 import sysconfig
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,12 @@ from sites import REPO
 from mathblog import __version__
 from mathblog.commands.init import requirement_for
 
-HOME = "https://github.com/mathblog/mathblog"  # pyproject's [project.urls] Repository
+# pyproject's [project.urls] Repository, the one place the project's home is written.
+HOME = next(
+    url.split(",", 1)[1].strip()
+    for url in metadata.metadata("mathblog").get_all("Project-URL") or []
+    if url.startswith("Repository,")
+)
 TIMEOUT = 300  # a build of the package, on a busy machine
 # Builds use the test venv's setuptools (a test dependency): no download of a build backend.
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
@@ -82,6 +88,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy2(REPO / name, tree / name)
     shutil.copytree(REPO / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__"))
     git = ["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@t"]
+    git += ["-c", "commit.gpgsign=false"]
     run([*git, "init", "--quiet"])
     run([*git, "add", "."])
     run([*git, "commit", "--quiet", "-m", "source"])
