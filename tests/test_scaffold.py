@@ -10,6 +10,8 @@ import yaml
 from sites import run_blog
 from workflows import check_pages_workflow, load_workflow
 
+from mathblog import __version__
+
 
 def read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
@@ -45,7 +47,7 @@ def test_init_makes_a_site_that_builds_at_once(site: Path) -> None:
     ]
     assert {"/public/", "/.blog-cache/"} <= set(read(site / ".gitignore").split())
     check_pages_workflow(load_workflow(site / ".github/workflows/pages.yml"), called=False)
-    assert "mathblog @ git+https://github.com/OWNER/blog@main" in read(site / "requirements.txt")
+    assert read(site / "requirements.txt").endswith(f"\nmathblog=={__version__}\n")  # editable
     assert "draft" not in front_matter(site / "posts/hello.md")
 
     result = run_blog("build", "--strict", cwd=site)  # strict: the first post's math is valid

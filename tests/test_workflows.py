@@ -27,7 +27,9 @@ BIN = Path(sys.executable).parent
 
 # The current major of each action used, from their release notes (checked 2026-12-02: checkout
 # v7, setup-python v7, configure-pages v6, upload-pages-artifact v5, deploy-pages v5 and cache v6
-# all run on Node 24). Dependabot proposes a newer one; an older one fails here.
+# all run on Node 24; pypa/gh-action-pypi-publish is on v1, latest release v1.14, and is used as
+# `@release/v1`, the branch its README recommends). Dependabot proposes a newer one; an older
+# one fails here.
 CURRENT_MAJOR = {
     "actions/checkout": 7,
     "actions/setup-python": 7,
@@ -35,8 +37,10 @@ CURRENT_MAJOR = {
     "actions/upload-pages-artifact": 5,
     "actions/deploy-pages": 5,
     "actions/cache": 6,
+    "pypa/gh-action-pypi-publish": 1,
 }
-# The only scopes a job may write, and only in a job of its own (the Pages deployment).
+# The only scopes a job may write, and only in a job of its own (the Pages deployment, and
+# trusted publishing to PyPI).
 WRITABLE = {"pages", "id-token"}
 
 _USES = re.compile(r"^\s*(?:-\s+)?uses:\s*([^\s#]+)", re.MULTILINE)
@@ -49,7 +53,7 @@ def outdated_actions(workflow_text: str) -> list[str]:
         if reference.startswith("./"):
             continue
         action, _, ref = reference.partition("@")
-        major = re.fullmatch(r"v(\d+)(?:\.\d+)*", ref)
+        major = re.fullmatch(r"(?:release/)?v(\d+)(?:\.\d+)*", ref)
         if action not in CURRENT_MAJOR:
             problems.append(f"{reference}: not in CURRENT_MAJOR (check its release notes)")
         elif major is None or int(major.group(1)) < CURRENT_MAJOR[action]:
@@ -92,6 +96,9 @@ def test_the_checks_fail_on_an_old_major_and_on_broad_permissions() -> None:
     old = "steps:\n  - uses: actions/checkout@v4\n  - uses: actions/deploy-pages@v5.0.1\n"
     assert outdated_actions(old) == ["actions/checkout@v4: the current major is v7"]
     assert outdated_actions("  - uses: someone/else@v1") != []
+    assert outdated_actions("  - uses: pypa/gh-action-pypi-publish@release/v1") == []
+    assert outdated_actions("  - uses: pypa/gh-action-pypi-publish@release/v0") != []
+    assert outdated_actions("  - uses: pypa/gh-action-pypi-publish@main") != []
     broad = {"permissions": {"contents": "write"}, "jobs": {"a": {"permissions": "write-all"}}}
     assert len(permission_problems(broad)) == 2
     assert permission_problems({"jobs": {"a": {}}}) != []
@@ -156,3 +163,15 @@ def test_zizmor_fails_on_a_workflow_with_default_permissions(tmp_path: Path) -> 
         text=True,
     )
     assert run.returncode != 0 and "permissions" in run.stdout + run.stderr
+
+
+def test_a_version_tag_publishes_to_pypi_by_trusted_publishing() -> None:
+    release = yaml.safe_load((REPO / ".github/workflows/release.yml").read_text(encoding="utf-8"))
+    assert release[True] == {"push": {"tags": ["v*"]}}  # YAML reads the key `on` as True
+    assert release["permissions"] == {}
+    [job] = release["jobs"].values()  # one job
+    assert job["environment"]["name"] == "pypi"
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    steps = [step.get("uses", step.get("run", "")) for step in job["steps"]]
+    assert steps[-1] == "pypa/gh-action-pypi-publish@release/v1"
+    assert any("python -m build" in step for step in steps)

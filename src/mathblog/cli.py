@@ -130,8 +130,8 @@ def _init(args: argparse.Namespace) -> int:
     print(f"created a site in {folder}/: {', '.join(site.files)}")
     if not site.knows_install:
         print(
-            f"note: before you push, put where blog comes from in {folder}/{REQUIREMENTS} "
-            "(the Pages workflow installs it from there)"
+            f"note: {folder}/{REQUIREMENTS} installs this version of blog from PyPI, as this "
+            "copy came from a local folder; the file says how to name your own source instead"
         )
     print(f"next: cd {folder} && blog serve")
     return 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from mathblog import __version__
 from mathblog.commands.new import create_post
 from mathblog.config import load_config
 from mathblog.errors import BlogError
@@ -18,40 +19,98 @@ SITE_FILES = SCAFFOLD_DIR / "site"
 _DOT_PREFIX = "dot-"
 FIRST_POST_TITLE = "Hello, notes"
 REQUIREMENTS = "requirements.txt"
+_DISTRIBUTION = "mathblog"
+# direct_url.json of an install whose origin is unknown: treated as a local folder.
+_LOCAL = "{}"
 
 
 @dataclass(frozen=True, slots=True)
 class NewSite:
     files: tuple[str, ...]  # relative to the site folder
-    knows_install: bool  # whether requirements.txt says where blog comes from
+    knows_install: bool  # whether requirements.txt names where this very copy came from
 
 
-def install_requirement() -> str | None:
-    """A pip requirement for the blog this is, when it was installed from a Git repository
-    (pip records that: PEP 610); None when it came from a local folder."""
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """The line of requirements.txt that installs blog, with the comment written above it."""
+
+    line: str
+    comment: tuple[str, ...]
+    exact: bool  # the source this copy was installed from, not a stand-in for it
+
+
+def install_requirement() -> Requirement:
+    """A pip requirement for the blog this is, from how pip recorded its install (PEP 610)."""
     try:
-        recorded = metadata.distribution("mathblog").read_text("direct_url.json")
-    except metadata.PackageNotFoundError:
-        return None
-    try:
-        origin = json.loads(recorded or "null")
-    except ValueError:
-        return None
-    vcs = origin.get("vcs_info") if isinstance(origin, dict) else None
-    if not isinstance(vcs, dict) or vcs.get("vcs") != "git" or not vcs.get("commit_id"):
-        return None
-    return f"mathblog @ git+{origin['url']}@{vcs['commit_id']}"
-
-
-def _requirements_text(requirement: str | None) -> str:
-    if requirement:
-        return f"# What the Pages workflow installs to build this site.\n{requirement}\n"
-    return (
-        "# What the Pages workflow installs to build this site: put the Git repository you\n"
-        "# installed blog from on the line below, e.g.\n"
-        "#   mathblog @ git+https://github.com/OWNER/blog@main\n"
-        '# (not plain "blog": on PyPI that name is another project).\n'
+        installed = metadata.distribution(_DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return requirement_for(_LOCAL, __version__, home=None)
+    return requirement_for(
+        installed.read_text("direct_url.json"), installed.version, _home(installed)
     )
+
+
+def requirement_for(recorded: str | None, version: str, home: str | None) -> Requirement:
+    """`recorded` is the install's direct_url.json: None for a release from an index (PyPI)."""
+    if recorded is None:
+        release = f"{_DISTRIBUTION}=={version}"
+        return Requirement(release, ("The release of blog this site was made with.",), True)
+    try:
+        origin = json.loads(recorded)
+    except ValueError:
+        origin = None
+    reachable = _reachable_requirement(origin) if isinstance(origin, dict) else None
+    if reachable is not None:
+        return Requirement(reachable, ("The copy of blog this site was made with.",), True)
+    return _stand_in(version, home)
+
+
+def _reachable_requirement(origin: dict[str, object]) -> str | None:
+    """A requirement for a Git commit or an archive on a server; None for a local path, which
+    the Pages runner cannot reach."""
+    url = origin.get("url")
+    if not isinstance(url, str) or not url or url.startswith("file:"):
+        return None
+    vcs = origin.get("vcs_info")
+    if isinstance(vcs, dict):
+        commit = vcs.get("commit_id")
+        if vcs.get("vcs") != "git" or not isinstance(commit, str) or not commit:
+            return None
+        subdirectory = origin.get("subdirectory")
+        where = f"#subdirectory={subdirectory}" if isinstance(subdirectory, str) else ""
+        return f"{_DISTRIBUTION} @ git+{url}@{commit}{where}"
+    if isinstance(origin.get("archive_info"), dict):
+        return f"{_DISTRIBUTION} @ {url}"
+    return None
+
+
+def _stand_in(version: str, home: str | None) -> Requirement:
+    """A local folder, an editable clone or a wheel on disk: the same version from PyPI, which
+    is immutable, installs a built wheel that pip caches, and is what Dependabot bumps."""
+    comment = [
+        "This copy of blog was installed from a folder or file on your machine, which GitHub's",
+        "runner cannot reach, so the line below installs the same version from PyPI.",
+    ]
+    if home is not None:
+        comment += [
+            "To build with the source instead, name a pushed commit or tag, e.g.",
+            f"  {_DISTRIBUTION} @ git+{home}@v{version}",
+        ]
+    return Requirement(f"{_DISTRIBUTION}=={version}", tuple(comment), False)
+
+
+def _home(installed: metadata.Distribution) -> str | None:
+    """The project's Git repository, from pyproject's [project.urls] (the one place it is)."""
+    for entry in installed.metadata.get_all("Project-URL") or []:
+        label, _, url = str(entry).partition(",")
+        if label.strip() == "Repository" and url.strip():
+            return url.strip()
+    return None
+
+
+def _requirements_text(requirement: Requirement) -> str:
+    lines = ["What the Pages workflow installs to build this site.", *requirement.comment]
+    return "".join(f"# {line}\n" for line in lines) + requirement.line + "\n"
 
 
 def _target_name(relative: Path) -> Path:
@@ -91,4 +150,4 @@ def init_site(folder: Path) -> NewSite:
         body=body,
     )
     written.append(post.relative_to(folder.resolve()).as_posix())
-    return NewSite(tuple(sorted(written)), knows_install=requirement is not None)
+    return NewSite(tuple(sorted(written)), knows_install=requirement.exact)
