@@ -227,6 +227,17 @@ def test_serve_drafts_never_reach_public(tmp_path: Path) -> None:
     assert not (root / "public/posts/d").exists()
 
 
+def test_serve_output_and_base_url(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {"a.md": post("Published")})
+    elsewhere = tmp_path / "preview"
+    with serving(root, "-o", str(elsewhere), "--base-url", "/notes/", "-j", "1") as server:
+        assert server.base == "/notes/"
+        status, _, body = server.request("/notes/posts/a/")
+        assert status == 200 and 'href="/notes/' in body.decode("utf-8")
+    assert (elsewhere / "posts/a/index.html").is_file()
+    assert not (root / "public").exists() and not (root / ".blog-cache/serve").exists()
+
+
 # --- wording ----------------------------------------------------------------------------------
 
 TWO_FORMULAS = "$x^2$ and again $x^2$, then $y$."

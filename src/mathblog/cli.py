@@ -20,7 +20,7 @@ from typing import Any, TypeAlias
 from mathblog import __version__
 from mathblog.build import BuildOptions, BuildReport, Progress, build
 from mathblog.errors import BlogError, Diagnostic
-from mathblog.math.cache import CACHE_DIR
+from mathblog.math.cache import CACHE_DIR, FORMULA_FILE
 from mathblog.util.parallel import stop_pools
 from mathblog.util.progress import ProgressReporter
 from mathblog.util.text import counted
@@ -464,7 +464,8 @@ def _build(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=steps or progress,
     )
-    cold = args.no_cache or not (root / CACHE_DIR).is_dir()
+    # Cold: no conversions to read (a first build, or only `blog check`'s lock so far).
+    cold = args.no_cache or not (root / CACHE_DIR / FORMULA_FILE).is_file()
     try:
         try:
             report = build(root, options)
