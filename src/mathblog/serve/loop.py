@@ -19,12 +19,13 @@ import traceback
 import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from mathblog.build import BuildOptions, BuildReport, build, configure
 from mathblog.config import SiteConfig
 from mathblog.content.discover import STATIC_DIR
 from mathblog.errors import BlogError
+from mathblog.incremental.build_cache import BuildCache
 from mathblog.math.cache import CACHE_DIR
 from mathblog.serve.http import DevServer, SiteState
 from mathblog.serve.session import ServeSession
@@ -58,14 +59,17 @@ class ServeOptions:
             return self.root / SERVE_OUTPUT
         return None
 
-    def build_options(self, **more: Any) -> BuildOptions:
+    def build_options(
+        self, *, jobs: int | None = None, build_cache: BuildCache | None = None
+    ) -> BuildOptions:
         return BuildOptions(
             drafts=self.drafts,
             future=self.future,
             strict=self.strict,
             output=self.output_folder(),
             base_url=self.base_url,
-            **more,
+            jobs=jobs,
+            build_cache=build_cache,
         )
 
 
