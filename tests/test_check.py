@@ -133,7 +133,7 @@ def test_a_site_that_cannot_be_built_is_an_error(tmp_path: Path) -> None:
     result = run_blog("check", cwd=site)
     assert result.returncode == 1
     assert result.stderr.splitlines()[0].startswith("error: posts/a.md:2: front matter:")
-    assert result.stderr.splitlines()[-1] == "check failed: 1 error stop the build"
+    assert result.stderr.splitlines()[-1] == "check failed: 1 error stops the build"
 
 
 def test_a_clean_site_passes_and_nothing_is_written(tmp_path: Path) -> None:

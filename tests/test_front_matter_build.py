@@ -115,7 +115,7 @@ def test_a_post_dated_after_now_is_left_out_of_every_output(tmp_path: Path) -> N
     assert "note: 2 posts are dated in the future, left out (--future includes them)" in (
         result.stdout
     )
-    assert "built 1 posts" in result.stdout
+    assert "built 1 post," in result.stdout
     public = root / "public"
     assert (public / "posts/past/index.html").is_file()
     assert not (public / "posts/soon").exists()
@@ -171,7 +171,7 @@ def test_serve_leaves_future_posts_out_unless_future(tmp_path: Path) -> None:
     with serving(root) as server:
         assert server.request("/posts/now/")[0] == 200
         assert server.request("/posts/far/")[0] == 404
-    assert any("1 future posts left out" in line for line in server.seen)
+    assert any("1 future post left out" in line for line in server.seen)
     with serving(root, "--future") as server:
         status, _, body = server.request("/posts/far/")
         assert status == 200

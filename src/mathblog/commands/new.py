@@ -40,9 +40,12 @@ def create_post(
     draft: bool = True,
     body: str = "",
     now: datetime | None = None,
+    bundle: bool = False,
 ) -> Path:
-    """Write `posts/<slug>.md` (the slug made from the title unless given) and return its path;
-    refuse a slug that is not one already, and never replace a file."""
+    """Write `posts/<slug>.md`, or `posts/<slug>/index.md` for a `bundle` (a folder the post's
+    files go beside), the slug made from the title unless given, and return its path; refuse a
+    slug that is not one already, or that either form of post already has, and never replace a
+    file."""
     if slug is None:
         slug = slugify(title)
     elif slugify(slug) != slug:
@@ -50,19 +53,27 @@ def create_post(
             f"{slug!r} cannot be a slug",
             hint="lower-case letters (Chinese too), digits and -, e.g. --slug rope-derivation",
         )
-    relative = f"{POSTS_DIR}/{slug}.md"
+    forms = (f"{POSTS_DIR}/{slug}.md", f"{POSTS_DIR}/{slug}/index.md")
+    relative = forms[1] if bundle else forms[0]
     when = now or datetime.now(config.tz)
     text = post_text(title, when, tags=tags, draft=draft, body=body)
     # The rules of a build, now: a title with a control character fails here, not later.
     validate_front_matter(split_post(text, relative), relative, config.tz)
     path = config.root / relative
+    # The other form would be a second post with the same URL: a build refuses the pair.
+    for taken in forms:
+        if taken != relative and (config.root / taken).exists():
+            raise _taken(taken)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as file:
             file.write(text)
     except FileExistsError:
-        raise BlogError.at(
-            f"{relative} already exists; nothing was written",
-            hint="give another title or --slug",
-        ) from None
+        raise _taken(relative) from None
     return path
+
+
+def _taken(relative: str) -> BlogError:
+    return BlogError.at(
+        f"{relative} already exists; nothing was written", hint="give another title or --slug"
+    )

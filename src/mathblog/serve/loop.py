@@ -25,9 +25,12 @@ from mathblog.build import BuildOptions, BuildReport, build, configure
 from mathblog.config import SiteConfig
 from mathblog.content.discover import STATIC_DIR
 from mathblog.errors import BlogError
+from mathblog.incremental.build_cache import BuildCache
+from mathblog.math.cache import CACHE_DIR
 from mathblog.serve.http import DevServer, SiteState
 from mathblog.serve.session import ServeSession
 from mathblog.serve.watch import ChangeWatcher
+from mathblog.util.text import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,38 @@ class ServeOptions:
     future: bool = False
     strict: bool = False
     open_browser: bool = False
+    output: Path | None = None  # None: `output_folder` decides
+    base_url: str | None = None
+    jobs: int | None = None  # worker processes of the first build; None: one per core
+    quiet: bool = False  # no line per build: only the address, warnings and errors
+
+    def output_folder(self) -> Path | None:
+        """Where the site is rendered: `--output`; else, when drafts, future posts or another
+        base URL are asked for, a folder of serve's own in `.blog-cache/`, so that `public/`
+        only ever holds what `blog build` would put there (a deploy of it by hand carries no
+        draft); else None, the site's output_dir, which a plain serve keeps up to date for the
+        next `blog build`."""
+        if self.output is not None:
+            return self.output
+        if self.drafts or self.future or self.base_url is not None:
+            return self.root / SERVE_OUTPUT
+        return None
+
+    def build_options(
+        self, *, jobs: int | None = None, build_cache: BuildCache | None = None
+    ) -> BuildOptions:
+        return BuildOptions(
+            drafts=self.drafts,
+            future=self.future,
+            strict=self.strict,
+            output=self.output_folder(),
+            base_url=self.base_url,
+            jobs=jobs,
+            build_cache=build_cache,
+        )
+
+
+SERVE_OUTPUT = Path(CACHE_DIR) / "serve"
 
 
 SHOWN_CHANGES = 3  # files named in the line that says a rebuild started
@@ -49,10 +84,11 @@ class PortInUse(Exception):
 
 
 def _summary(report: BuildReport) -> str:
-    held_back = f", {report.held_back} future posts left out" if report.held_back else ""
+    held_back = f", {counted(report.held_back, 'future post')} left out" if report.held_back else ""
     return (
-        f"{report.posts_parsed} posts parsed, {report.pages_rendered} pages rendered, "
-        f"{report.files - report.unchanged_files} files written{held_back}"
+        f"{counted(report.posts_parsed, 'post')} parsed, "
+        f"{counted(report.pages_rendered, 'page')} rendered, "
+        f"{counted(report.files - report.unchanged_files, 'file')} written{held_back}"
     )
 
 
@@ -105,7 +141,7 @@ class Rebuilder:
         verb = "rebuilt" if self.attempts else "built"  # tests and tools count "rebuilt" lines
         self.attempts += 1
         try:
-            if changed:
+            if changed and not self.options.quiet:
                 what = _what_changed(changed, self.options.root, self.state.out)
                 print(f"{what}: rebuilding", flush=True)
             report, config = self._build(jobs)
@@ -118,7 +154,8 @@ class Rebuilder:
             for warning in report.warnings:  # each build's own: a fixed one is not shown again
                 print(f"warning: {warning}", flush=True)
             # After the state: whoever reads the line finds the server as it says.
-            print(f"{verb} in {seconds:.2f} s: {_summary(report)}", flush=True)
+            if not self.options.quiet:
+                print(f"{verb} in {seconds:.2f} s: {_summary(report)}", flush=True)
             self.session.finish()  # caches are written once the browser has its page
         except (KeyboardInterrupt, SystemExit):
             raise  # Ctrl-C during the first build, which runs in the main thread
@@ -130,13 +167,7 @@ class Rebuilder:
                 self.session.finish()
 
     def _build(self, jobs: int | None) -> tuple[BuildReport, SiteConfig]:
-        options = BuildOptions(
-            drafts=self.options.drafts,
-            future=self.options.future,
-            strict=self.options.strict,
-            jobs=jobs,
-            build_cache=self.session,
-        )
+        options = self.options.build_options(jobs=jobs, build_cache=self.session)
         with self.state.swap_lock:
             report = build(self.options.root, options)
             return report, configure(self.options.root, options)  # site.toml may have changed
@@ -144,7 +175,7 @@ class Rebuilder:
     def _failed(self, exc: BaseException, attempt: str) -> None:
         messages = _messages(exc, self.options.root)
         self.state.failed(messages)
-        count = f"{len(messages)} error{'s' if len(messages) != 1 else ''}"
+        count = counted(len(messages), "error")
         print(f"{attempt} failed: {count}; the browser shows them", flush=True)
         if not isinstance(exc, BlogError | OSError):  # not the site's fault: a bug to report
             traceback.print_exception(exc, file=sys.stderr)
@@ -178,10 +209,10 @@ def _only_css(changed: set[Path]) -> bool:
 
 
 def serve(options: ServeOptions) -> int:
-    config = configure(options.root, BuildOptions())
+    config = configure(options.root, options.build_options())
     state = SiteState(config.output_path, config.base_path)
     rebuilder = Rebuilder(options, state)
-    rebuilder.build(set(), jobs=None)  # every core, before any thread exists
+    rebuilder.build(set(), jobs=options.jobs)  # every core by default, before any thread exists
     try:
         server = DevServer((options.host, options.port), state)
     except OSError as exc:

@@ -86,3 +86,8 @@ def units(text: str) -> int:
 
 def reading_minutes(cjk: int, words: int) -> int:
     return max(1, math.ceil(cjk / CJK_PER_MINUTE + words / WORDS_PER_MINUTE))
+
+
+def counted(number: int, noun: str, plural: str = "") -> str:
+    """`1 post`, `2 posts`, `0 posts`; `plural` for a noun that does not just take an s."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
