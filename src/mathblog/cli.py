@@ -72,6 +72,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     check_cmd.add_argument("--drafts", action="store_true", help="include posts with draft: true")
     check_cmd.add_argument("--future", action="store_true", help=FUTURE_HELP)
+    check_cmd.add_argument(
+        "--external",
+        action="store_true",
+        help="also ask every link to another site (OK answers are cached for 24 h)",
+    )
+    check_cmd.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        help="seconds to wait for each connect or read of --external (default: 10)",
+    )
     serve_cmd = commands.add_parser(
         "serve", parents=[site], help="build, serve with live reload, and rebuild on every change"
     )
@@ -150,6 +161,16 @@ def _new(args: argparse.Namespace) -> int:
     path = create_post(load_config(args.source), args.title, slug=args.slug, tags=tags)
     print(_shown(path))
     return 0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected seconds, more than 0, got {text!r}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -236,9 +257,11 @@ def held_back_note(posts: int) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     from mathblog.commands.check import check_site
+    from mathblog.commands.external import ExternalOptions
 
+    external = ExternalOptions(timeout=args.timeout) if args.external else None
     try:
-        report = check_site(args.source, drafts=args.drafts, future=args.future)
+        report = check_site(args.source, drafts=args.drafts, future=args.future, external=external)
     except OSError as exc:
         _print_disk_error(exc)
         return 1
@@ -249,9 +272,12 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     for problem in report.problems:
         print(problem)
+    _print_problems(report.warnings, "warning")
     checked = (
         f"{report.posts} posts, {report.pages} pages, {report.references} links and references"
     )
+    if report.external is not None:
+        checked += ", " + report.external.summary()
     if report.problems:
         problems = _count(len(report.problems), "problem")
         files = _count(len({p.path for p in report.problems}), "file")
