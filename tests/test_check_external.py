@@ -20,7 +20,7 @@ import pytest
 from sites import post, run_blog, write_site
 
 from mathblog import __version__
-from mathblog.commands.check import check_site
+from mathblog.commands.check import CheckReport, check_site
 from mathblog.commands.external import CACHE_FILE, ExternalOptions
 
 HOLD = 2.0  # seconds a request of the concurrency test is held, waiting for more to arrive
@@ -338,7 +338,15 @@ def test_a_server_that_never_finishes_its_answer_is_cut_off(
     # No read waits past the timeout here: the watchdog's bound on the whole URL ends it.
     body = f"[trickle](http://127.0.0.1:{servers.trickle}/)\n"
     site = write_site(tmp_path / "site", {"a.md": post("A", body=body)})
-    report = check_site(site, external=ExternalOptions(timeout=1))
+    reports: list[CheckReport] = []
+    check = threading.Thread(
+        target=lambda: reports.append(check_site(site, external=ExternalOptions(timeout=1))),
+        daemon=True,
+    )
+    check.start()
+    check.join(timeout=60)  # without the watchdog, it would wait for 64 Ki bytes: hours
+    assert not check.is_alive(), "the check still waits for the trickling server"
+    [report] = reports
     assert [str(p).split("\n")[0] for p in report.problems] == [
         f"posts/a.md:5: broken external link: http://127.0.0.1:{servers.trickle}/ "
         "(timeout after 3 s in all)"

@@ -72,7 +72,7 @@ class ExternalCount:
 
     def summary(self) -> str:
         noun = "external link" if self.links == 1 else "external links"
-        notes = [f"{self.cached} known OK from the cache"] if self.cached else []
+        notes = [f"{self.cached} OK in the cache, not asked"] if self.cached else []
         notes += [f"{self.skipped} skipped"] if self.skipped else []
         return f"{self.links} {noun}" + (f" ({', '.join(notes)})" if notes else "")
 
