@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
+import re
 import socket
 import socketserver
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -172,6 +174,26 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+# A certificate made for this test (`openssl req -x509`, for 127.0.0.1, a hundred years) that no
+# client trusts: it signs itself.
+SELF_SIGNED = Path(__file__).parent / "tls" / "self-signed.pem"
+
+
+@contextmanager
+def https_server(recorder: Recorder) -> Iterator[int]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(SELF_SIGNED)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(recorder, None))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @dataclass
@@ -351,3 +373,21 @@ def test_a_server_that_never_finishes_its_answer_is_cut_off(
         f"posts/a.md:5: broken external link: http://127.0.0.1:{servers.trickle}/ "
         "(timeout after 3 s in all)"
     ]
+
+
+def test_a_certificate_no_one_trusts_is_a_tls_error(tmp_path: Path) -> None:
+    recorder = Recorder()
+    with https_server(recorder) as port:
+        body = f"[secure](https://127.0.0.1:{port}/ok)\n"
+        site = write_site(tmp_path / "site", {"a.md": post("A", body=body)})
+        report = check_site(site, external=ExternalOptions(timeout=30))
+    [problem] = report.problems
+    assert problem.location() == "posts/a.md:5"
+    # OpenSSL 3 says "self-signed certificate", 1.1 "self signed certificate".
+    assert re.fullmatch(
+        rf"broken external link: https://127\.0\.0\.1:{port}/ok "
+        r"\(TLS: self[- ]signed certificate\)",
+        problem.message,
+    ), problem.message
+    assert problem.hint.startswith("the site's certificate is not valid (expired, or not")
+    assert recorder.requests == []  # the handshake failed: no request was made

@@ -421,7 +421,7 @@ class _Place:
 _EXTERNAL_HINTS = (
     ("timeout", "the server did not answer in time: try again later, or give it --timeout 30"),
     ("DNS", "no such host: check the spelling, or the site is gone (web.archive.org may have it)"),
-    ("TLS", "the site's certificate is not valid: link to it with https only if it has one"),
+    ("TLS", "the site's certificate is not valid (expired, or not trusted): tell its owner"),
     ("connection", "nothing answers there now: try again later; the site may be gone"),
     ("redirect", "update the link to where it should end up"),
     ("more than", "update the link to where it should end up"),
