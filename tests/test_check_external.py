@@ -126,7 +126,7 @@ def _handler(recorder: Recorder, crowd: Crowd | None) -> type[http.server.BaseHT
 def http_server(recorder: Recorder, crowd: Crowd | None = None) -> Iterator[int]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(recorder, crowd))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server.server_address[1]
@@ -153,7 +153,7 @@ class _Trickle(socketserver.BaseRequestHandler):
 def trickling_server() -> Iterator[int]:
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Trickle)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield server.server_address[1]
     finally:
@@ -188,7 +188,7 @@ def https_server(recorder: Recorder) -> Iterator[int]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(recorder, None))
     server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield server.server_address[1]
     finally:
@@ -391,3 +391,24 @@ def test_a_certificate_no_one_trusts_is_a_tls_error(tmp_path: Path) -> None:
     ), problem.message
     assert problem.hint.startswith("the site's certificate is not valid (expired, or not")
     assert recorder.requests == []  # the handshake failed: no request was made
+
+
+def test_a_template_link_names_the_template_and_its_pages(tmp_path: Path, servers: Servers) -> None:
+    gone = servers.url("/gone")
+    site = write_site(
+        tmp_path / "site",
+        {"a.md": post("A"), "b.md": post("B", "2024-01-01", f"[x]({gone}#top)")},
+        templates__post_html=f"""\
+            {{% extends "base.html" %}}
+            {{% block head %}}<link rel="icon" href="{gone}">{{% endblock %}}
+            """,
+    )
+    (site / "templates/post_html").rename(site / "templates/post.html")
+    report = check_site(site, external=ExternalOptions(timeout=30))
+    [problem] = report.problems
+    assert problem.location() == "posts/b.md:5"
+    assert re.fullmatch(
+        rf"broken external link: {re.escape(gone)} \(404 Not Found\); also at "
+        r"templates/post\.html \(on the page posts/\w/index\.html \(line \d+\) and 1 more page\)",
+        problem.message,
+    ), problem.message

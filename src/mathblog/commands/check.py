@@ -464,7 +464,9 @@ class _ExternalUses:
         spelled, offset = reference.url, reference.offset
         span = next((s for s in spans if s.start <= offset < s.end), None)
         if span is not None:
-            found = _Found("{url}", "", offset, spelled, _spellings(spelled, ""))
+            # Not the fragment alone: `#top` on some line is no place of `https://x/#top`.
+            search = tuple(s for s in _spellings(spelled, "") if not s.startswith("#"))
+            found = _Found("{url}", "", offset, spelled, search)
             placed = self._placer.in_post(span.post, found)
             line = placed.line
             if line is not None:
