@@ -169,7 +169,7 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = 0.0
     if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"expected seconds, more than 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected seconds, above 0 and up to 3600, got {text!r}")
     return value
 
 

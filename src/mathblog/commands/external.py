@@ -226,11 +226,16 @@ def _ask_all(urls: list[str], options: ExternalOptions) -> dict[str, Answer]:
     queue = _Queue(list(urls), options.per_host)
     context = ssl.create_default_context()
     lock = threading.Lock()
+    crashes: list[BaseException] = []  # a bug of ours, raised again once the others are done
 
     def work() -> None:
         while (url := queue.take()) is not None:
             try:
                 answer = _ask_within_budget(url, options.timeout, context)
+            except BaseException as exc:
+                with lock:
+                    crashes.append(exc)
+                return
             finally:
                 queue.done(url)
             with lock:
@@ -245,6 +250,8 @@ def _ask_all(urls: list[str], options: ExternalOptions) -> dict[str, Answer]:
         thread.start()
     for thread in threads:
         thread.join()
+    if crashes:
+        raise crashes[0]
     return answers
 
 
