@@ -22,6 +22,7 @@ import pytest
 from sites import post, run_blog, write_site
 
 from mathblog import __version__
+from mathblog.cli import main
 from mathblog.commands.check import CheckReport, check_site
 from mathblog.commands.external import CACHE_FILE, ExternalOptions
 
@@ -412,3 +413,15 @@ def test_a_template_link_names_the_template_and_its_pages(tmp_path: Path, server
         r"templates/post\.html \(on the page posts/\w/index\.html \(line \d+\) and 1 more page\)",
         problem.message,
     ), problem.message
+
+
+def test_a_timeout_that_is_not_a_number_of_seconds_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for bad in ("0", "-1", "ten", "3601"):
+        with pytest.raises(SystemExit) as stop:
+            main(["check", "--external", "--timeout", bad])
+        assert stop.value.code == 2
+        assert f"--timeout: expected seconds, above 0 and up to 3600, got '{bad}'" in (
+            capsys.readouterr().err
+        )
