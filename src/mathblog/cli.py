@@ -51,7 +51,8 @@ public/, so a deploy of public/ never carries a draft."""
 CHECK_EPILOG = """\
 examples:
   blog check
-  blog check -D -s ~/notes        # drafts too, in another folder"""
+  blog check -D -s ~/notes        # drafts too, in another folder
+  blog check --external           # and every link to another site (asked at most 8 at once)"""
 INIT_EPILOG = """\
 examples:
   blog init mysite && cd mysite && blog serve
@@ -181,12 +182,23 @@ def _add_check(commands: Commands, site: argparse.ArgumentParser) -> None:
         "check",
         "build in memory and check every link, anchor, image, id and formula",
         "Build the site in memory (nothing is written to the output folder) and check every "
-        "internal link and #anchor, image and stylesheet, duplicate ids and math errors. "
-        "Exits 1 when anything is wrong.",
+        "internal link and #anchor, image and stylesheet, duplicate ids and math errors; with "
+        "--external, every link to another site too. Exits 1 when anything is wrong.",
         CHECK_EPILOG,
         parents=[site],
     )
     _add_selection(check_cmd)
+    check_cmd.add_argument(
+        "--external",
+        action="store_true",
+        help="also ask every link to another site (OK answers are cached for 24 h)",
+    )
+    check_cmd.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        help="seconds to wait for each connect or read of --external (default: 10)",
+    )
 
 
 def _add_init(commands: Commands) -> None:
@@ -376,6 +388,16 @@ def _open_in_editor(path: Path) -> int:
     return 0
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected seconds, above 0 and up to 3600, got {text!r}")
+    return value
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -503,10 +525,12 @@ def held_back_note(posts: int) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     from mathblog.commands.check import check_site
+    from mathblog.commands.external import ExternalOptions
 
     root = _site_folder(args.source)
+    external = ExternalOptions(timeout=args.timeout) if args.external else None
     try:
-        report = check_site(root, drafts=args.drafts, future=args.future)
+        report = check_site(root, drafts=args.drafts, future=args.future, external=external)
     except OSError as exc:
         _print_disk_error(exc)
         return 1
@@ -518,8 +542,11 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     for problem in report.problems:
         print(problem)
+    _print_problems(report.warnings, "warning")
     links = counted(report.references, "link or reference", "links and references")
     checked = f"{_count(report.posts, 'post')}, {_count(report.pages, 'page')}, {links}"
+    if report.external is not None:
+        checked += ", " + report.external.summary()
     if report.problems:
         problems = _count(len(report.problems), "problem")
         files = _count(len({p.path for p in report.problems}), "file")

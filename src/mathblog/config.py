@@ -51,6 +51,8 @@ class SiteConfig:
     # (absolute, resolved); see `discover.Boundary`.
     allow_symlinks_to: tuple[str, ...] = ()
     nav: tuple[NavEntry, ...] = ()  # `[[nav]]`; none: the theme's default nav
+    # `[check] skip_external`: URL prefixes (`*` for any text) `blog check --external` skips.
+    skip_external: tuple[str, ...] = ()
     # `[extra]`: the site's own settings, any TOML, for its templates (as `extra`).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -163,6 +165,12 @@ def _folder_list(value: Any) -> str | None:
     return None
 
 
+def _url_prefixes(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        return 'must be a list of URL prefixes, e.g. ["https://example.com/private/"]'
+    return None
+
+
 _TOP_LEVEL: dict[str, _Check] = {
     "title": _is_str,
     "description": _is_str,
@@ -180,6 +188,7 @@ _TOP_LEVEL: dict[str, _Check] = {
 _TABLES: dict[str, dict[str, _Check]] = {
     "math": {"macros": lambda v: None if isinstance(v, dict) else "must be a table"},
     "markdown": {"raw_html": _is_bool, "cjk_latin_spacing": _is_bool},
+    "check": {"skip_external": _url_prefixes},
 }
 
 
@@ -347,6 +356,7 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         math_macros=macros,
         allow_symlinks_to=tuple(allowed),
         nav=values.get("nav", ()),
+        skip_external=tuple(values.get("check.skip_external", ())),
         extra=values.get("extra", {}),
     )
     check_output_dir(config, lines.get(("", "output_dir")))

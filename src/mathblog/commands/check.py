@@ -5,18 +5,31 @@ resolve to a file of the site (and an id on the target page); no page may define
 no formula may fail. A problem in what a post wrote is reported at the post's line: the rendered
 page is searched for the post's own HTML (its body, or its excerpt on a listing), and the post's
 source for the link or id. Anything else comes from a template and names it and the page.
+
+With `--external`, the same walk also notes where each link to another site is used; those URLs
+are asked (commands/external.py) after the site's lock is let go, since the network may take
+a while and a build of the site need not wait for it. A broken one is reported once, at every
+place that uses it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from mathblog.build import BuildOptions, build_time, configure
+from mathblog.commands.external import (
+    Answer,
+    ExternalOptions,
+    Outcome,
+    check_external,
+    request_url,
+)
 from mathblog.config import CONFIG_FILE, SiteConfig
 from mathblog.content.discover import TEMPLATES_DIR
 from mathblog.errors import Diagnostic
@@ -28,7 +41,7 @@ from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
 from mathblog.site.pages import PageJob
 from mathblog.site.post_files import file_url, unpublished_refs
-from mathblog.util.html_refs import PageScan, line_of, scan_page
+from mathblog.util.html_refs import PageScan, Reference, line_of, scan_page
 from mathblog.util.urls import heading_id
 
 _PLACEHOLDER_ORIGIN = "http://site.invalid"
@@ -47,6 +60,21 @@ class CheckReport:
     posts: int
     pages: int
     references: int
+    warnings: tuple[Diagnostic, ...] = ()  # not problems: a rate-limited external link
+    external: ExternalCount | None = None  # with --external
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalCount:
+    links: int  # distinct URLs, without their fragments
+    cached: int  # known OK from the cache, not asked
+    skipped: int  # matched `[check] skip_external`
+
+    def summary(self) -> str:
+        noun = "external link" if self.links == 1 else "external links"
+        notes = [f"{self.cached} OK in the cache, not asked"] if self.cached else []
+        notes += [f"{self.skipped} skipped"] if self.skipped else []
+        return f"{self.links} {noun}" + (f" ({', '.join(notes)})" if notes else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,22 +100,50 @@ class _Found:
 
 
 def check_site(
-    root: Path, *, drafts: bool = False, future: bool = False, jobs: int | None = None
+    root: Path,
+    *,
+    drafts: bool = False,
+    future: bool = False,
+    jobs: int | None = None,
+    external: ExternalOptions | None = None,
 ) -> CheckReport:
-    """Check the site in `root`; raises `BlogError` when it cannot be built at all."""
+    """Check the site in `root`, and with `external` its links to other sites; raises
+    `BlogError` when it cannot be built at all."""
     from mathblog.util.parallel import default_jobs
 
     options = BuildOptions(drafts=drafts, future=future)
     config = configure(root, options)
+    uses = _ExternalUses(config) if external is not None else None
     with site_lock(config.root):  # it reads and writes the caches as a build does
         try:
-            return _check(config, options, jobs or default_jobs())
+            report = _check(config, options, jobs or default_jobs(), uses)
         except CacheDamaged:  # deleted or damaged under us: without it, as a build does
-            return _check(config, options, jobs or default_jobs(), read_cache=False)
+            uses = _ExternalUses(config) if external is not None else None
+            report = _check(config, options, jobs or default_jobs(), uses, read_cache=False)
+    if uses is None or external is None:
+        return report
+    external = dataclasses.replace(external, skip=config.skip_external)
+    return _with_external(report, uses, check_external(uses.urls(), external, config.root))
+
+
+def _with_external(report: CheckReport, uses: _ExternalUses, outcome: Outcome) -> CheckReport:
+    broken, limited = uses.diagnostics(outcome.answers)
+    problems = sorted(
+        (*report.problems, *broken), key=lambda p: (p.path, p.line or 0, p.column or 0)
+    )
+    cached = sum(answer.cached for answer in outcome.answers.values())
+    count = ExternalCount(len(uses.urls()), cached, len(outcome.skipped))
+    return dataclasses.replace(
+        report, problems=tuple(problems), warnings=tuple(limited), external=count
+    )
 
 
 def _check(
-    config: SiteConfig, options: BuildOptions, jobs: int, read_cache: bool = True
+    config: SiteConfig,
+    options: BuildOptions,
+    jobs: int,
+    uses: _ExternalUses | None,
+    read_cache: bool = True,
 ) -> CheckReport:
     from mathblog.render.templates import PageRenderer
 
@@ -124,6 +180,8 @@ def _check(
         text = texts[job.output]
         spans = list(_post_spans(job, text))
         placer.new_page()
+        if uses is not None:
+            uses.note_page(job, text, scan, spans)
         for found in _page_problems(config, job.output, scan, files, scans):
             span = next((s for s in spans if s.start <= found.offset < s.end), None)
             if span is not None:
@@ -171,10 +229,7 @@ def _page_problems(
     page_url = config.base_path + output.removesuffix("index.html")
     for reference in scan.references:
         target = urlsplit(urljoin(origin + page_url, reference.url.strip()))
-        if target.scheme not in ("http", "https") or (
-            f"{target.scheme}://{target.netloc}" != origin
-            and not (target.netloc and target.netloc == base.netloc)
-        ):
+        if target.scheme not in ("http", "https") or _other_site(target, origin, base):
             continue  # another site, mailto:, data:
         search = _spellings(reference.url, config.base_path)
         noun = _NOUN[reference.kind]
@@ -230,6 +285,12 @@ def _page_problems(
                 (f'id="{anchor.id}"', f"id='{anchor.id}'", "{" + anchor.id + "}"),
                 heading=anchor.id,
             )
+
+
+def _other_site(target: SplitResult, origin: str, base: SplitResult) -> bool:
+    return f"{target.scheme}://{target.netloc}" != origin and not (
+        target.netloc and target.netloc == base.netloc
+    )
 
 
 def _missing_hint(kind: str) -> str:
@@ -341,3 +402,137 @@ class _Placer:
                 )
             )
         return problems
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where an external URL is used: a post's line, a line of site.toml, or a template."""
+
+    path: str
+    line: int | None = None
+    note: str = ""  # a template's: the pages it made with the link
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return where + (f" ({self.note})" if self.note else "")
+
+
+# What a reader can do about a failure, by the start of its reason.
+_EXTERNAL_HINTS = (
+    ("timeout", "the server did not answer in time: try again later, or give it --timeout 30"),
+    ("DNS", "no such host: check the spelling, or the site is gone (web.archive.org may have it)"),
+    ("TLS", "the site's certificate is not valid (expired, or not trusted): tell its owner"),
+    ("connection", "nothing answers there now: try again later; the site may be gone"),
+    ("redirect", "update the link to where it should end up"),
+    ("more than", "update the link to where it should end up"),
+    ("4", "the page moved or is gone: update the link, or link to an archived copy"),
+)
+_RATE_HINT = "the server asks us to slow down; not counted as broken: check again later"
+
+
+class _ExternalUses:
+    """Every external http(s) URL of the rendered pages and each place that uses it."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self._placer = _Placer(config)  # its own: the internal check counts uses per page too
+        self._places: dict[str, dict[_Place, None]] = {}
+        self._shown: dict[str, str] = {}  # URL → as the source spells it (not %-encoded)
+        self._template_pages: dict[tuple[str, str], list[tuple[str, int]]] = {}
+
+    def urls(self) -> list[str]:
+        return list(self._places)
+
+    def note_page(self, job: PageJob, text: str, scan: PageScan, spans: list[_Span]) -> None:
+        base = urlsplit(self.config.base_url)
+        origin = self.config.site_url or _PLACEHOLDER_ORIGIN
+        page_url = origin + self.config.base_path + job.output.removesuffix("index.html")
+        self._placer.new_page()
+        for reference in scan.references:
+            target = urlsplit(urljoin(page_url, reference.url.strip()))
+            if target.scheme not in ("http", "https") or not _other_site(target, origin, base):
+                continue
+            url = request_url(target.geturl())
+            places = self._places.setdefault(url, {})
+            place = self._place(job, text, url, reference, spans)
+            if place is not None:
+                places.setdefault(place, None)
+
+    def _place(
+        self, job: PageJob, text: str, url: str, reference: Reference, spans: list[_Span]
+    ) -> _Place | None:
+        spelled, offset = reference.url, reference.offset
+        span = next((s for s in spans if s.start <= offset < s.end), None)
+        if span is not None:
+            # Not the fragment alone: `#top` on some line is no place of `https://x/#top`.
+            search = tuple(s for s in _spellings(spelled, "") if not s.startswith("#"))
+            found = _Found("{url}", "", offset, spelled, search)
+            placed = self._placer.in_post(span.post, found)
+            line = placed.line
+            if line is not None:
+                self._shown.setdefault(url, request_url(placed.message))
+            # An excerpt's link is placed from the post's own page when its line is not found.
+            return None if line is None and span.excerpt else _Place(span.post.source, line)
+        nav_line = self._nav_line(spelled)
+        if nav_line is not None:
+            return _Place(CONFIG_FILE, nav_line or None)
+        name = job.template
+        shown = f"{TEMPLATES_DIR}/{name}"
+        if not (self.config.root / TEMPLATES_DIR / name).is_file():
+            shown = f"theme/{name}"
+        pages = self._template_pages.setdefault((url, shown), [])
+        pages.append((job.output, line_of(text, offset)))
+        return _Place(shown)
+
+    def _nav_line(self, url: str) -> int | None:
+        """The line of site.toml whose `[[nav]]` entry is `url` (0 if not found), or None."""
+        if not any(entry.url == url for entry in self.config.nav):
+            return None
+        try:
+            text = (self.config.root / CONFIG_FILE).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return 0
+        lines = [n for n, line in enumerate(text.splitlines(), 1) if f'"{url}"' in line]
+        return lines[0] if lines else 0
+
+    def diagnostics(
+        self, answers: Mapping[str, Answer]
+    ) -> tuple[list[Diagnostic], list[Diagnostic]]:
+        """The broken links (problems) and the rate-limited ones (warnings)."""
+        broken: list[Diagnostic] = []
+        limited: list[Diagnostic] = []
+        for url, places in self._places.items():
+            answer = answers.get(url)
+            if answer is None or answer.state == "ok" or not places:
+                continue
+            shown = self._shown.get(url, url)
+            if answer.state == "rate limited":
+                retry = f", Retry-After: {answer.retry_after}" if answer.retry_after else ""
+                message = f"rate limited: {shown} ({answer.reason}{retry})"
+                limited.append(self._diagnostic(url, message, list(places), _RATE_HINT))
+            else:
+                hint = next(
+                    (h for start, h in _EXTERNAL_HINTS if answer.reason.startswith(start)), ""
+                )
+                message = f"broken external link: {shown} ({answer.reason})"
+                broken.append(self._diagnostic(url, message, list(places), hint))
+        return broken, limited
+
+    def _diagnostic(self, url: str, message: str, places: list[_Place], hint: str) -> Diagnostic:
+        ordered = sorted(places, key=lambda place: (place.path, place.line or 0))
+        first, *others = [self._with_pages(url, place) for place in ordered]
+        if first.note:
+            message += f"; {first.note}"
+        if others:
+            message += "; also at " + ", ".join(map(str, others))
+        return Diagnostic(message, first.path, first.line, hint=hint)
+
+    def _with_pages(self, url: str, place: _Place) -> _Place:
+        """A template's place with the pages it made the link on."""
+        pages = self._template_pages.get((url, place.path))
+        if place.line is not None or not pages:
+            return place
+        page, line = pages[0]
+        others = len(pages) - 1
+        more = f" and {others} more page{'s' if others > 1 else ''}" if others else ""
+        return dataclasses.replace(place, note=f"on the page {page} (line {line}){more}")
