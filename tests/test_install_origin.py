@@ -13,8 +13,8 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -23,12 +23,10 @@ from sites import REPO
 from mathblog import __version__
 from mathblog.commands.init import requirement_for
 
-# pyproject's [project.urls] Repository, the one place the project's home is written.
-HOME = next(
-    url.split(",", 1)[1].strip()
-    for url in metadata.metadata("mathblog").get_all("Project-URL") or []
-    if url.startswith("Repository,")
-)
+# pyproject's [project.urls] Repository, the one place the project's home is written (read here
+# from the file itself: the installed metadata, which init reads, is what is under test).
+with (REPO / "pyproject.toml").open("rb") as _pyproject:
+    HOME = tomllib.load(_pyproject)["project"]["urls"]["Repository"]
 TIMEOUT = 300  # a build of the package, on a busy machine
 # Builds use the test venv's setuptools (a test dependency): no download of a build backend.
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
