@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,19 @@ from sites import post, run_blog, tree_digest, without_progress, write_site
 GOOD = post("Good", body="Fine $x$.")
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    root = write_site(tmp_path / "site", {"good.md": GOOD}, 'title = "T"\n')
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_site(tmp_path_factory.mktemp("built") / "site", {"good.md": GOOD}, 'title = "T"\n')
     result = run_blog("build", cwd=root)
     assert result.returncode == 0, result.stderr
     return root
+
+
+@pytest.fixture
+def site(tmp_path: Path, built_site: Path) -> Path:
+    """A good site with its output, to break: a copy of one built once for the whole module
+    (a build is a process; a copy moved elsewhere parses its posts again, as a moved site does)."""
+    return shutil.copytree(built_site, tmp_path / "site", symlinks=True)
 
 
 def build_fails_with(root: Path, *expected_lines: str) -> str:

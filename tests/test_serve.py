@@ -41,18 +41,26 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield running
 
 
-def test_pages_get_the_reload_script_but_files_on_disk_never_do(server: Server) -> None:
-    status, headers, body = server.request("/posts/a/")
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the tests that only make requests (each start builds the site and costs a
+    process): what they add to the site is the same for all of them."""
+    with serving(make_site(tmp_path_factory.mktemp("shared") / "site")) as running:
+        yield running
+
+
+def test_pages_get_the_reload_script_but_files_on_disk_never_do(served: Server) -> None:
+    status, headers, body = served.request("/posts/a/")
     assert status == 200
     assert headers["content-type"] == "text/html; charset=utf-8"
     assert b"First body." in body and b"/__blog/events" in body
-    on_disk = (server.root / "public/posts/a/index.html").read_bytes()
+    on_disk = (served.root / "public/posts/a/index.html").read_bytes()
     assert b"__blog/events" not in on_disk
-    status, _, body = server.request("/posts/%E6%89%A9%E6%95%A3%E6%A8%A1%E5%9E%8B/")
+    status, _, body = served.request("/posts/%E6%89%A9%E6%95%A3%E6%A8%A1%E5%9E%8B/")
     assert status == 200 and "扩散".encode() in body
-    status, headers, _ = server.request("/posts/a")
+    status, headers, _ = served.request("/posts/a")
     assert (status, headers["location"]) == (301, "/posts/a/")
-    status, headers, body = server.request("/posts/a/", method="HEAD")
+    status, headers, body = served.request("/posts/a/", method="HEAD")
     assert status == 200 and body == b"" and int(headers["content-length"]) > 0
 
 
@@ -77,8 +85,8 @@ def test_pages_get_the_reload_script_but_files_on_disk_never_do(server: Server) 
         "/link-to-file",
     ],
 )
-def test_nothing_outside_the_output_folder_is_served(server: Server, path: str) -> None:
-    root = server.root
+def test_nothing_outside_the_output_folder_is_served(served: Server, path: str) -> None:
+    root = served.root
     (root / ".git").mkdir(exist_ok=True)
     (root / ".git/config").write_text("[core]\n")
     (root / "secret.txt").write_text("secret")
@@ -86,15 +94,15 @@ def test_nothing_outside_the_output_folder_is_served(server: Server, path: str) 
         link = root / "public" / name
         if not link.is_symlink():
             link.symlink_to(target)
-    status, _, body = server.request(path)
+    status, _, body = served.request(path)
     assert status == 404, (path, status)
     for leaked in (b"secret", b"[core]", b"site-toml-marker", b"title: Alpha"):
         assert leaked not in body, (path, leaked)
 
 
-def test_only_get_and_head(server: Server) -> None:
+def test_only_get_and_head(served: Server) -> None:
     for method in ("POST", "PUT", "DELETE", "OPTIONS"):
-        status, headers, _ = server.request("/", method=method)
+        status, headers, _ = served.request("/", method=method)
         assert status == 405, method
         assert headers["allow"] == "GET, HEAD"
 
@@ -111,13 +119,13 @@ def test_only_get_and_head(server: Server) -> None:
         ("[::1]:{port}", 200),
     ],
 )
-def test_foreign_host_headers_are_refused(server: Server, host: str, expected: int) -> None:
-    status, _, _ = server.request("/", headers={"Host": host.format(port=server.port)})
+def test_foreign_host_headers_are_refused(served: Server, host: str, expected: int) -> None:
+    status, _, _ = served.request("/", headers={"Host": host.format(port=served.port)})
     assert status == expected
 
 
-def test_the_event_stream_refuses_a_foreign_origin(server: Server) -> None:
-    port = server.port
+def test_the_event_stream_refuses_a_foreign_origin(served: Server) -> None:
+    port = served.port
     other = port + 1 if port < 65535 else port - 1  # another local server's pages
     for origin in (
         "https://evil.example",
@@ -128,11 +136,11 @@ def test_the_event_stream_refuses_a_foreign_origin(server: Server) -> None:
         f"http://localhost:{port}x",
         "null",
     ):
-        refused = EventStream(server, origin=origin)  # a stream, if let in: never read to its end
+        refused = EventStream(served, origin=origin)  # a stream, if let in: never read to its end
         assert refused.response.status == 403, origin
         refused.close()
     for origin in (f"http://localhost:{port}", f"http://127.0.0.1:{port}", f"http://[::1]:{port}"):
-        stream = EventStream(server, origin=origin)
+        stream = EventStream(served, origin=origin)
         assert stream.response.status == 200, origin
         assert stream.next() == ("hello", "1")
         stream.close()
