@@ -191,18 +191,18 @@ def test_adding_changing_and_keeping_a_file_across_builds(tmp_path: Path) -> Non
     (site / "posts/y.assets/g.svg").write_text("<svg>1</svg>", encoding="utf-8")
     stdout, found = build_quietly(site)
     assert found == ""  # the warnings are gone
-    assert "0 posts parsed" in stdout  # and no post was parsed again for it
+    assert "0 Markdown files parsed" in stdout  # and no post was parsed again for it
     assert (site / "public/posts/x/f.svg").read_text() == "<svg/>"
     assert (site / "public/posts/y.assets/g.svg").read_text() == "<svg>1</svg>"
 
     (site / "posts/y.assets/g.svg").write_text("<svg>changed</svg>", encoding="utf-8")
     stdout, _ = build_quietly(site)
     assert (site / "public/posts/y.assets/g.svg").read_text() == "<svg>changed</svg>"
-    assert "0 posts parsed" in stdout
+    assert "0 Markdown files parsed" in stdout
 
     before = tree_digest(site / "public")
     stdout, found = build_quietly(site)
-    assert "0 posts parsed, 0 pages rendered" in stdout and " 0 written" in stdout
+    assert "0 Markdown files parsed, 0 pages rendered" in stdout and " 0 written" in stdout
     assert found == "" and tree_digest(site / "public") == before
 
     (site / "posts/x/f.svg").unlink()  # gone again: the warning is back, the copy gone

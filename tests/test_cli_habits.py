@@ -250,7 +250,7 @@ def test_summaries_count_one_and_many_and_a_cold_build_has_no_cache(
     code, cold, _ = in_process(capsys, "build", "-j", "1", "-s", str(root))
     assert code == 0
     assert re.match(r"built 1 post, \d+ pages, 1 tag into .*/ with 0 warnings in ", cold)
-    assert "work: 1 post parsed, " in cold
+    assert "work: 1 Markdown file parsed, " in cold
     assert "math: 3 formulas, 2 converted, 1 repeated\n" in cold
     assert "cache" not in cold
 
@@ -258,7 +258,8 @@ def test_summaries_count_one_and_many_and_a_cold_build_has_no_cache(
     code, warm, _ = in_process(capsys, "build", "-j", "1", "-v", "-s", str(root))
     assert code == 0
     assert re.match(r"built 2 posts, \d+ pages, 2 tags into ", warm)
-    assert "work: 1 post parsed, " in warm and ", the rest reused from the last build" in warm
+    assert "work: 1 Markdown file parsed, " in warm
+    assert ", the rest reused from the last build" in warm
     assert "math: 2 formulas, 1 converted, 1 from the cache\n" in warm
     steps = warm.split("steps:\n", 1)[1].splitlines()
     assert re.fullmatch(r"  posts: 2 files read by \d+\.\d\d s", steps[0]), steps

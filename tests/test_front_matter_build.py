@@ -152,7 +152,7 @@ def test_a_no_op_build_after_the_date_has_passed_publishes_the_post(tmp_path: Pa
     assert not (root / "public/posts/soon").exists()
     second = blog_at("2025-07-01", "build", cwd=root)
     assert second.returncode == 0, second.stderr
-    assert "work: 0 posts parsed" in second.stdout  # nothing changed but the clock
+    assert "work: 0 Markdown files parsed" in second.stdout  # nothing changed but the clock
     assert "dated in the future" not in second.stdout
     public = root / "public"
     assert (public / "posts/soon/index.html").is_file()

@@ -332,7 +332,7 @@ def test_parallel_output_is_identical_to_serial(tmp_path: Path) -> None:
 def test_cli_reports_the_work_and_quiet_prints_nothing(site: Path) -> None:
     result = run_blog("build", cwd=site)
     assert result.returncode == 0, result.stderr
-    assert "work: 0 posts parsed, 0 pages rendered" in result.stdout
+    assert "work: 0 Markdown files parsed, 0 pages rendered" in result.stdout
     quiet = run_blog("build", "--quiet", "--no-cache", cwd=site)
     assert quiet.returncode == 0, quiet.stderr
     assert (quiet.stdout, quiet.stderr) == ("", "")

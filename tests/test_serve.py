@@ -154,7 +154,7 @@ def test_an_edit_sends_a_reload_and_the_page_changes(server: Server) -> None:
     assert stream.next() == ("reload", "page")
     assert b"Edited body." in server.request("/posts/a/")[2]
     line = server.wait_for_line("rebuilt")
-    assert "1 post parsed" in line
+    assert "1 Markdown file parsed" in line
 
     (root / "static/css/extra.css").write_text("body { color: navy; }", encoding="utf-8")
     assert stream.next() == ("reload", "css")
@@ -205,7 +205,7 @@ def test_an_edit_rewrites_only_the_files_that_show_it(server: Server) -> None:
     assert shards, "the search index did not change"
     assert changed - shards == {"posts/a/index.html", "atom.xml", "search/index.html"}
     line = server.wait_for_line("rebuilt")
-    assert "1 post parsed" in line and f", {len(changed)} files written" in line, line
+    assert "1 Markdown file parsed" in line and f", {len(changed)} files written" in line, line
     stream.close()
 
 

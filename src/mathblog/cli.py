@@ -464,7 +464,7 @@ def _summary(report: BuildReport, shown: Path, *, cold: bool) -> str:
         f"built {_count(report.posts, 'post')}, {_count(report.pages, 'page')}, "
         f"{_count(report.tags, 'tag')} into {shown}/ with {_count(len(report.warnings), 'warning')}"
         f" in {report.seconds:.2f} s\n"
-        f"work: {_count(report.posts_parsed, 'post')} parsed, "
+        f"work: {_count(report.posts_parsed, 'Markdown file')} parsed, "
         f"{_count(report.pages_rendered, 'page')} rendered{reused}\n"
         f"files: {report.files} in the output, {written} written, "
         f"{report.unchanged_files} unchanged\n"

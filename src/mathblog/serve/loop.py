@@ -86,7 +86,7 @@ class PortInUse(Exception):
 def _summary(report: BuildReport) -> str:
     held_back = f", {counted(report.held_back, 'future post')} left out" if report.held_back else ""
     return (
-        f"{counted(report.posts_parsed, 'post')} parsed, "
+        f"{counted(report.posts_parsed, 'Markdown file')} parsed, "
         f"{counted(report.pages_rendered, 'page')} rendered, "
         f"{counted(report.files - report.unchanged_files, 'file')} written{held_back}"
     )
