@@ -55,6 +55,7 @@ PAGE_ONLY_FIELDS = frozenset(
         "allow_symlinks_to",  # which files are found; a post found is parsed on its own terms
         "nav",
         "extra",  # for templates only
+        "skip_external",  # read by `blog check --external`; templates see all of `site`
     }
 )
 
