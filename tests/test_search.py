@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from search_lookup import lookup, postings
-from sites import post, write_site
+from sites import post, tree_digest, write_site
 
 from mathblog.build import BuildOptions, build
 from mathblog.search.index import Postings, prefix_shard_of, shard_count, shard_of
@@ -291,3 +291,21 @@ def test_prefix_shards_hold_the_lists_of_the_terms_that_complete(ranked_site: Pa
         flat = completed[term]
         assert len(flat) == 2 * len(postings(ranked_site, term))
     assert not {"位置", "\\mathbb{r}"} & completed.keys()
+
+
+def test_document_files_made_by_a_worker_are_those_of_a_serial_build(tmp_path: Path) -> None:
+    """With workers, a build makes the shards and the changed posts' document files (their
+    text is cut from the HTML) in a forked worker while the pages render."""
+    posts = {f"n{n}.md": post(f"Note {n}", body=f"word{n} $\\alpha_{n}$\n") for n in range(6)}
+    serial, parallel = write_site(tmp_path / "one", posts), write_site(tmp_path / "two", posts)
+    build(serial, BuildOptions(jobs=1))
+    build(parallel, BuildOptions(jobs=2))
+    for root in (serial, parallel):
+        path = root / "posts/n3.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("word3", "edited3"), "utf-8")
+    build(serial, BuildOptions(jobs=1))
+    build(parallel, BuildOptions(jobs=2))
+    assert tree_digest(serial / "public") == tree_digest(parallel / "public")
+    docs = [json.loads(p.read_bytes()) for p in (parallel / "public/search/docs").iterdir()]
+    bodies = {doc["body"] for doc in docs}
+    assert "edited3 $\\alpha_3$" in bodies and "word3 $\\alpha_3$" not in bodies, bodies

@@ -71,6 +71,10 @@ def prefix_shard_of(term: str, shards: int) -> int:
     return shard_of(prefix_key(term), shards)
 
 
+def document_file(post: Post) -> bytes:
+    return to_json(document(post))
+
+
 def document(post: Post) -> dict[str, object]:
     return {
         "url": post.url,
@@ -106,7 +110,7 @@ class SearchIndex:
         self.shards = shard_count(self.terms)
         self._previous = previous
         self.postings: Postings | None = None  # once the shards are made here
-        self._elsewhere: Iterator[list[bytes]] | None = None
+        self._elsewhere: Iterator[MadeElsewhere] | None = None
         # Output keys may use fingerprints (which also cover the site's folder); what goes into
         # a file must depend on the content alone.
         self.key = digest("search", str(self.shards), *self.fingerprints)
@@ -132,36 +136,51 @@ class SearchIndex:
                 path = f"{folder}{number}.json"
                 yield IndexFile(path, digest(self.key, path))
         for number, fingerprint in enumerate(self.fingerprints):
-            path = f"{FOLDER}/docs/{number}.json"
-            yield IndexFile(path, digest("search doc", fingerprint, path))
+            yield IndexFile(*self._document_file(number, fingerprint))
 
     def shards_stale(self, unchanged: Callable[[str, str], bool]) -> bool:
         """Whether a shard file must be written; `unchanged(path, key)` asks the output."""
         shard_files = (f for f in self.files() if not f.path.startswith(f"{FOLDER}/docs/"))
         return any(not unchanged(f.path, f.key) for f in shard_files)
 
-    def make_shards_elsewhere(self) -> None:
-        """Start making the shard files in a forked worker, which has the posts already, while
-        this process renders the pages (the few hundred thousand terms of 1,000 posts take
-        about as long as the rest of a build after an edit)."""
+    def make_shards_elsewhere(self, unchanged: Callable[[str, str], bool]) -> None:
+        """Start making the shard files, and the document files to be written (`unchanged`
+        asks the output), in a forked worker, which has the posts already, while this process
+        renders the pages (the few hundred thousand terms of 1,000 posts take about as long as
+        the rest of a build after an edit, and a document's text is cut from its HTML)."""
         from mathblog.util.parallel import Pool
 
-        self._elsewhere = Pool(1, _same, (self,)).map(_make_shard_files, [None])
+        stale = tuple(
+            number
+            for number, fingerprint in enumerate(self.fingerprints)
+            if not unchanged(*self._document_file(number, fingerprint))
+        )
+        self._elsewhere = Pool(1, _same, (self,)).map(_make_shard_files, [stale])
+
+    def _document_file(self, number: int, fingerprint: str) -> tuple[str, str]:
+        path = f"{FOLDER}/docs/{number}.json"
+        return path, digest("search doc", fingerprint, path)
 
     def content(self, path: str) -> bytes:
         kind, name = path.removeprefix(FOLDER + "/").split("/")
         number = int(name.removesuffix(".json"))
         if kind == "docs":
-            return to_json(document(self.documents[number]))
+            made = self._made_elsewhere[1] if self._elsewhere is not None else {}
+            return made.get(number) or document_file(self.documents[number])
         if kind == "prefixes":
             number += self.shards
         return self._shard_files[number]
 
     @cached_property
+    def _made_elsewhere(self) -> MadeElsewhere:
+        assert self._elsewhere is not None
+        (made,) = self._elsewhere
+        return made
+
+    @cached_property
     def _shard_files(self) -> list[bytes]:
         if self._elsewhere is not None:
-            (files,) = self._elsewhere
-            return files
+            return self._made_elsewhere[0]
         terms = self.terms
         previous = self._previous
         if previous is not None and previous.shards == self.shards:
@@ -177,8 +196,13 @@ def _same(index: SearchIndex) -> SearchIndex:
     return index
 
 
-def _make_shard_files(index: SearchIndex, _: None) -> list[bytes]:
-    return Postings(index.shards, index.terms).files
+# The shard files, and the files of the documents asked for, by number.
+MadeElsewhere = tuple[list[bytes], dict[int, bytes]]
+
+
+def _make_shard_files(index: SearchIndex, documents: tuple[int, ...]) -> MadeElsewhere:
+    made = {number: document_file(index.documents[number]) for number in documents}
+    return Postings(index.shards, index.terms).files, made
 
 
 # A term's documents, in ascending order, and its weight in each (as stored).

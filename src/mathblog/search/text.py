@@ -16,30 +16,35 @@ import re
 # past it gives no snippet, and the result shows the post's description instead.
 MAX_TEXT = 24_000
 
-_MATH = re.compile(r"<math\b([^>]*)>(.*?)</math>", re.DOTALL)
-_TEX = re.compile(r'<annotation encoding="application/x-tex">([^<]*)</annotation>')
-# Shown to the eye or to a screen reader only: heading anchors (`#`), hidden parts.
-_HIDDEN = re.compile(
-    r'<a class="heading-anchor"[^>]*>[^<]*</a>|<(script|style)\b.*?</\1>', re.DOTALL
-)
-_BLOCK = re.compile(
-    r"</?(?:p|div|h[1-6]|li|pre|tr|td|th|blockquote|br|hr|dt|dd|figcaption|summary)\b[^>]*>"
-)
+_TEX_START = '<annotation encoding="application/x-tex">'
+# Heading anchors (`#`) are for the eye; the end of a block separates words.
+_ANCHOR = re.compile(r'<a class="heading-anchor"[^>]*>[^<]*</a>')
+_BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|li|pre|tr|td|th|blockquote|dt|dd|summary)>|<br\b")
 _TAG = re.compile(r"<[^>]*>")
 
 
-def _formula(match: re.Match[str]) -> str:
-    source = _TEX.search(match[2])
-    if source is None:
-        return " "
-    tex = source[1].strip()  # still escaped: `&lt;` must not look like a tag until the end
-    return f" $${tex}$$ " if "block" in match[1] else f"${tex}$"
+def _without_mathml(body_html: str) -> str:
+    """Each `<math>…</math>` as its TeX (still escaped, so `&lt;` does not look like a tag):
+    string searches, several times faster than a regular expression over the MathML."""
+    pieces = body_html.split("<math")
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        end = piece.find("</math>")
+        if end == -1:
+            out.append(piece)
+            continue
+        at = piece.find(_TEX_START, 0, end)
+        if at != -1:
+            at += len(_TEX_START)
+            tex = piece[at : piece.find("</annotation>", at, end)].strip()
+            block = "block" in piece[: piece.find(">")]
+            out.append(f" $${tex}$$ " if block else f"${tex}$")
+        out.append(piece[end + len("</math>") :])
+    return "".join(out)
 
 
 def plain_text(body_html: str) -> str:
     """The words of a rendered body in order, one space between them, at most `MAX_TEXT`."""
-    text = _HIDDEN.sub("", body_html)
-    text = _MATH.sub(_formula, text)
-    text = _BLOCK.sub(" ", text)
-    text = html.unescape(_TAG.sub("", text))
-    return " ".join(text.split())[:MAX_TEXT]
+    text = _ANCHOR.sub("", _without_mathml(body_html))
+    text = _TAG.sub("", _BLOCK_END.sub(" ", text))
+    return " ".join(html.unescape(text).split())[:MAX_TEXT]
