@@ -342,5 +342,6 @@ def test_the_header_box_and_keyboard_from_a_post_under_a_sub_path(
     opened = re.compile(re.escape(base + links[1].removeprefix("/notes/")))
     page.wait_for_url(opened, timeout=WAIT_MS)
     page.wait_for_function("document.documentElement.dataset.highlight", timeout=WAIT_MS)
-    assert page.eval_on_selector_all("mark.search-hit", "m => m.length") > 0
+    marks = page.eval_on_selector_all("mark.search-hit", "m => m.map(n => n.textContent)")
+    assert marks and {mark.lower() for mark in marks} == {"rope"}, marks
     assert not errors, errors

@@ -53,6 +53,20 @@
     });
   });
 
+  // A CJK run as it is; a word from its start to the end of the word it begins (the search
+  // completes the word being typed: `softm` marks all of `softmax`).
+  var WORDS = new RegExp(
+    words
+      .map(function (word) {
+        var escaped = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        return new RegExp("^[" + CJK + "]", "u").test(word)
+          ? escaped
+          : "(?<![\\p{L}\\p{N}])" + escaped + "[\\p{L}\\p{N}]*";
+      })
+      .join("|") || "(?!)",
+    "giu"
+  );
+
   var MAX_MARKS = 100; // a common word need not be marked a thousand times
   if (words.length) {
     var walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT, {
@@ -72,19 +86,11 @@
   }
 
   function markIn(node) {
-    var lower = node.data.toLowerCase();
-    var best = -1;
-    var length = 0;
-    words.forEach(function (word) {
-      var at = lower.indexOf(word);
-      if (at !== -1 && (best === -1 || at < best)) {
-        best = at;
-        length = word.length;
-      }
-    });
-    if (best === -1 || lower.length !== node.data.length) return;
-    var hit = node.splitText(best);
-    var rest = hit.splitText(length);
+    WORDS.lastIndex = 0;
+    var found = WORDS.exec(node.data);
+    if (!found) return;
+    var hit = node.splitText(found.index);
+    var rest = hit.splitText(found[0].length);
     var mark = document.createElement("mark");
     mark.className = "search-hit";
     hit.parentNode.replaceChild(mark, hit);
