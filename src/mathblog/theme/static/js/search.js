@@ -108,9 +108,9 @@
 
   // --- Finding and ranking ------------------------------------------------------------------
   // Every term must occur. A document scores the sum over terms of idf × log(1 + weight), where
-  // a title counts most, then tags, then the body; ties go to the newer post.
-  // The term being typed matches itself and every term it starts with, each scoring
-  // COMPLETED of its own; a document counts its best one.
+  // a title counts most, then tags, then headings, then the body; ties go to the newer post.
+  // The term being typed matches itself and every term it starts with, each of those scoring
+  // COMPLETED of its own score; a document counts its best one.
   var has = Object.prototype.hasOwnProperty;
 
   function lists(term, open) {
