@@ -249,6 +249,8 @@ def test_words_and_tex_commands_are_found_as_they_are_typed(page: Page, server: 
     found = typed_results(page, "softm")
     assert {"softmax-numerics", "flashattention-online-softmax"} <= set(found), found
     assert set(found) == {slug for slug in posts_containing_word("softm")}
+    marks = page.eval_on_selector_all("#search-results mark", "m => m.map(n => n.textContent)")
+    assert "softmax" in {mark.lower() for mark in marks}, marks  # marked to the word's end
     found = typed_results(page, "flash")
     assert set(found) == posts_containing_word("flash") >= {"flashattention-online-softmax"}
     assert set(typed_results(page, "\\math")) == posts_containing("\\math")

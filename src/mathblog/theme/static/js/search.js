@@ -193,13 +193,15 @@
       else {
         var word = match[3] !== undefined ? match[3] : match[5];
         var atEnd = match.index + match[0].length === normalized.length;
-        needles.push({ text: word, whole: !(atEnd && word === open) });
+        var typed = atEnd && word === open;
+        needles.push({ text: word, whole: !typed, typed: typed });
       }
     }
     return needles;
   }
 
   var WORD_CHAR = /[\p{L}\p{N}]/u;
+  var LATIN_CHAR = new RegExp("(?![" + CJK + "])[\\p{L}\\p{N}]", "u");
   var MAX_HITS = 200;
 
   function occurrences(lower, needle, index, hits) {
@@ -207,6 +209,8 @@
     var count = 0;
     while (at !== -1 && count < MAX_HITS) {
       var end = at + needle.text.length;
+      // The word being typed is marked to the end of the word it starts: `softm` → softmax.
+      while (needle.typed && end < lower.length && LATIN_CHAR.test(lower.charAt(end))) end++;
       var before = needle.text.charAt(0) !== "\\" && at > 0 && WORD_CHAR.test(lower.charAt(at - 1));
       var after = needle.whole && end < lower.length && WORD_CHAR.test(lower.charAt(end));
       if (!before && !after) {
