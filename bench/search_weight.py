@@ -2,11 +2,15 @@
 
     python bench/search_weight.py                 # the example site
     python bench/search_weight.py --posts 1000    # a generated site (build_speed.generate_site)
+    PYTHONPATH=/tmp/old/src python bench/search_weight.py --posts 1000   # another checkout's code
 
 The built site is served by `http.server` on 127.0.0.1 (no compression); for each query the
 script opens /search/?q=… in a fresh page and adds up the files it fetched, split into the
-page with its CSS and JS and the index files (shards and documents). Gzip sizes (what a static
-host that compresses JSON would send) are computed from the same files. Run by hand.
+page with its CSS and JS and the index files (shards, prefix shards and documents). Gzip sizes
+(what a static host that compresses JSON would send) are computed from the same files. Each
+query is typed in full; `softm` and `\\math` are what a reader has typed on the way to a word.
+The index build time is that of every index file's content, made again in one process from
+the built site's post cache (the shards, and each document's file). Run by hand.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -27,7 +32,17 @@ from build_speed import generate_site
 from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
-QUERIES = ("扩散", "位置编码", "RoPE", "softmax", "\\mathcal{L}", "扩散模型 softmax")
+QUERIES = (
+    "扩散",
+    "位置编码",
+    "RoPE",
+    "softmax",
+    "softm",
+    "\\math",
+    "\\mathcal{L}",
+    "扩散模型 softmax",
+)
+INDEX_PARTS = ("search/shards/", "search/prefixes/", "search/docs/")
 
 
 class Quiet(SimpleHTTPRequestHandler):
@@ -55,11 +70,11 @@ def measure(public: Path, queries: tuple[str, ...]) -> None:
                 results = page.eval_on_selector_all("#search-results li", "l => l.length")
                 files = [public / unquote(urlsplit(u).path).lstrip("/") for u in paths]
                 files = [f / "index.html" if f.is_dir() else f for f in files]
-                index = [f for f in files if "search/shards" in str(f) or "search/docs" in str(f)]
+                index = [f for f in files if any(part in str(f) for part in INDEX_PARTS)]
                 other = sum(f.stat().st_size for f in files if f not in index)
                 raw = sum(f.stat().st_size for f in index)
                 packed = sum(len(gzip.compress(f.read_bytes())) for f in index)
-                shards = sum("search/shards" in str(f) for f in index)
+                shards = sum("search/docs" not in str(f) for f in index)
                 print(
                     f"| `{query}` | {results} | {other / 1000:.1f} kB | {raw / 1000:.1f} kB | "
                     f"{packed / 1000:.1f} kB | {shards} shards + {len(index) - shards} docs |"
@@ -68,13 +83,43 @@ def measure(public: Path, queries: tuple[str, ...]) -> None:
             browser.close()
     finally:
         server.shutdown()
-    shards = list((public / "search/shards").iterdir())
-    total = sum(f.stat().st_size for f in shards)
-    docs = sum(f.stat().st_size for f in (public / "search/docs").iterdir())
-    print(
-        f"\nindex on disk: {len(shards)} shards, {total / 1e6:.2f} MB; "
-        f"documents {docs / 1e6:.2f} MB"
-    )
+    for part in INDEX_PARTS:
+        folder = public / part
+        if folder.is_dir():
+            files = list(folder.iterdir())
+            size = sum(f.stat().st_size for f in files)
+            packed = sum(len(gzip.compress(f.read_bytes())) for f in files)
+            print(
+                f"{part}: {len(files)} files, {size / 1e6:.2f} MB ({packed / 1e6:.2f} MB gzipped)"
+            )
+
+
+INDEX_TIME = """
+import sys, time
+from pathlib import Path
+from mathblog.build import BuildOptions, build_time, configure
+from mathblog.search.index import SearchIndex
+from mathblog.site.loading import load_posts
+root = Path(sys.argv[1])
+options = BuildOptions()
+config = configure(root, options)
+loaded = load_posts(config, drafts=False, now=build_time(config, options))
+start = time.perf_counter()
+index = SearchIndex(loaded.posts, loaded.search_terms, loaded.fingerprints)
+files = [index.content(f.path) for f in index.files()]
+print(f"{time.perf_counter() - start:.3f}")
+"""
+
+
+def index_build_time(root: Path, runs: int = 3) -> None:
+    """The median of `runs` makings of every index file's content, from the post cache."""
+    times = []
+    for _ in range(runs):
+        made = subprocess.run(
+            [sys.executable, "-c", INDEX_TIME, str(root)], check=True, capture_output=True
+        )
+        times.append(float(made.stdout))
+    print(f"index build time: {sorted(times)[len(times) // 2]:.3f} s (median of {runs})")
 
 
 def main() -> None:
@@ -89,8 +134,11 @@ def main() -> None:
             root.mkdir()
             shutil.copy(REPO / "site.toml", root)
             shutil.copytree(REPO / "posts", root / "posts")
+        started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "mathblog", "build", "--quiet"], cwd=root, check=True)
+        print(f"cold build: {time.perf_counter() - started:.2f} s\n")
         measure(root / "public", QUERIES)
+        index_build_time(root, runs=1 if args.posts >= 10_000 else 3)  # minutes each at 10k
 
 
 if __name__ == "__main__":

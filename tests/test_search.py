@@ -11,11 +11,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from search_lookup import lookup, postings
-from sites import post, write_site
+from sites import post, tree_digest, write_site
 
 from mathblog.build import BuildOptions, build
-from mathblog.search.index import Postings, shard_count, shard_of
-from mathblog.search.tokens import all_terms, decode_terms, encode_terms, tokens, weighted_terms
+from mathblog.search.index import Postings, prefix_shard_of, shard_count, shard_of
+from mathblog.search.text import plain_text
+from mathblog.search.tokens import (
+    all_terms,
+    completes,
+    completing,
+    decode_terms,
+    encode_terms,
+    tokens,
+    weighted_terms,
+)
 from mathblog.util.script_json import script_json
 
 # --- Terms -------------------------------------------------------------------------------------
@@ -125,6 +134,8 @@ def test_documents_are_numbered_oldest_first_with_what_a_result_shows(site: Path
         "date": "2024-03-01",
         "tags": ["Transformer"],
         "text": "RoPE 让内积只依赖相对位置 m - n。",
+        # A snippet's text: each formula as its TeX, never its MathML.
+        "body": "RoPE 让内积只依赖相对位置 $m - n$。 $$\\mathcal{L} = \\sum_i x_i$$",
     }
     assert not (site / "search/docs/3.json").exists()
 
@@ -205,3 +216,96 @@ def test_postings_updated_by_the_changes_equal_postings_made_afresh(
 def test_indexing_finds_the_terms_a_query_is_split_into(text: str) -> None:
     """`all_terms` (fast, for whole posts) yields exactly `tokens` (which search.js mirrors)."""
     assert all_terms(text) == list(tokens(text))
+
+
+# --- Completion, ranking, what is never indexed -----------------------------------------------
+
+
+def test_the_word_being_typed_is_the_last_one_touching_the_end() -> None:
+    assert completing("softm") == "softm"
+    assert completing("RoPE 推") is None and completing("rope ") is None
+    assert completing("\\math") == "\\math"
+    assert completing("\\mathcal{L}") is None  # a command with its argument is complete
+    assert completing("KL散度") is None and completing("扩散 Rope") == "rope"
+    assert [completes(t) for t in ("softmax", "\\mathbb", "\\mathcal{l}", "扩散", "2d")] == [
+        *[True, True, False, False, True]
+    ]
+
+
+def test_weights_favour_headings_over_the_body() -> None:
+    terms = weighted_terms("T", [], "Gradient\nthe gradient", ["Gradient"])
+    assert terms["gradient"] == 3 + 2
+
+
+def test_plain_text_keeps_formulas_as_tex_and_drops_markup() -> None:
+    body = (
+        '<h2 id="a">Loss <a class="heading-anchor" href="#a">#</a></h2>'
+        '<p>Minimize <math><semantics><mi>L</mi><annotation encoding="application/x-tex">'
+        "\\mathcal{L} &lt; 1</annotation></semantics></math>, then <code>x&amp;y</code>.</p>"
+        '<math display="block"><mi>x</mi></math><p>end</p>'
+    )
+    assert plain_text(body) == "Loss Minimize $\\mathcal{L} < 1$, then x&y. end"
+
+
+RANKED = {
+    "heading.md": post("One", date="2024-01-01", body="## Gradient\n\nsoftmax \\mathbb{R}\n"),
+    "body.md": post("Two", date="2024-01-02", body="gradient softmaxes 位置编码\n"),
+    "draft.md": post("Draft", date="2024-01-03", draft="true", body="zqdraftword\n"),
+    "future.md": post("Future", date="2099-01-01", body="zqfutureword\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def ranked_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_site(tmp_path_factory.mktemp("ranked") / "site", RANKED)
+    build(root, BuildOptions(jobs=1))
+    return root / "public"
+
+
+def test_drafts_and_future_posts_are_never_indexed(ranked_site: Path) -> None:
+    index = [p for p in (ranked_site / "search").rglob("*.json")]
+    assert len(list((ranked_site / "search/docs").iterdir())) == 2
+    for path in index:
+        text = path.read_text(encoding="utf-8")
+        assert "zqdraftword" not in text and "zqfutureword" not in text, path
+        assert "Draft" not in text and "Future" not in text, path
+
+
+def test_a_heading_counts_more_than_the_body(ranked_site: Path) -> None:
+    assert postings(ranked_site, "gradient") == {0: 1 + 3, 1: 1}
+
+
+def test_prefix_shards_hold_the_lists_of_the_terms_that_complete(ranked_site: Path) -> None:
+    prefix_files = sorted((ranked_site / "search/prefixes").iterdir(), key=lambda p: int(p.stem))
+    assert len(prefix_files) == 4
+    completed: dict[str, list[int]] = {}
+    for number, path in enumerate(prefix_files):
+        for term, flat in json.loads(path.read_bytes()).items():
+            assert completes(term) and prefix_shard_of(term, 4) == number, term
+            completed[term] = flat
+    # `softm` finds both words in the one file of `sof`; the same lists as the term shards.
+    shard = prefix_files[prefix_shard_of("softm", 4)]
+    assert {"softmax", "softmaxes"} <= json.loads(shard.read_bytes()).keys()
+    for term in ("softmax", "softmaxes", "gradient", "\\mathbb"):
+        assert postings(ranked_site, term), term
+        flat = completed[term]
+        assert len(flat) == 2 * len(postings(ranked_site, term))
+    assert not {"位置", "\\mathbb{r}"} & completed.keys()
+
+
+def test_document_files_made_by_a_worker_are_those_of_a_serial_build(tmp_path: Path) -> None:
+    """With workers, a build makes the shards and the changed posts' document files (their
+    text is cut from the HTML) in a forked worker while the pages render."""
+    posts = {f"n{n}.md": post(f"Note {n}", body=f"word{n} $\\alpha_{n}$\n") for n in range(6)}
+    serial, parallel = write_site(tmp_path / "one", posts), write_site(tmp_path / "two", posts)
+    build(serial, BuildOptions(jobs=1))
+    build(parallel, BuildOptions(jobs=2))
+    for root in (serial, parallel):
+        path = root / "posts/n3.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("word3", "edited3"), "utf-8")
+    build(serial, BuildOptions(jobs=1))
+    build(parallel, BuildOptions(jobs=2))
+    assert tree_digest(serial / "public") == tree_digest(parallel / "public")
+    docs = [json.loads(p.read_bytes()) for p in (parallel / "public/search/docs").iterdir()]
+    bodies = {doc["body"] for doc in docs}
+    assert "edited3 $\\alpha_3$" in bodies and "word3 $\\alpha_3$" not in bodies, bodies

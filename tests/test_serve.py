@@ -198,12 +198,14 @@ def test_an_edit_rewrites_only_the_files_that_show_it(server: Server) -> None:
     after = files(root / "public")
     assert after.keys() == before.keys()
     changed = {name for name in after if after[name] != before[name]}
-    # The post's page, the feed (which carries whole posts), and the search index (the shards of
-    # the words that came and went, and the index version on the search page); not the
-    # neighbours, listings, tag pages, archive or sitemap, whose bytes are the same.
-    shards = {name for name in changed if name.startswith("search/shards/")}
+    # The post's page, the feed (which carries whole posts), and the search index (the term and
+    # prefix shards of the words that came and went, the post's document with its text for
+    # snippets, and the index version on the search page); not the neighbours, listings, tag
+    # pages, archive or sitemap, whose bytes are the same.
+    shards = {name for name in changed if name.startswith(("search/shards/", "search/prefixes/"))}
     assert shards, "the search index did not change"
-    assert changed - shards == {"posts/a/index.html", "atom.xml", "search/index.html"}
+    page, document = "posts/a/index.html", "search/docs/0.json"
+    assert changed - shards == {page, "atom.xml", "search/index.html", document}
     line = server.wait_for_line("rebuilt")
     assert "1 Markdown file parsed" in line and f", {len(changed)} files written" in line, line
     stream.close()

@@ -152,7 +152,7 @@ def _build(
     )
     output = Output.open(config.root, config.output_path, read=options.cache)
     if not cache.keeps_postings and jobs > 1 and FORKS and search.shards_stale(output.unchanged):
-        search.make_shards_elsewhere()
+        search.make_shards_elsewhere(output.unchanged)
     plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints, pages=loaded.pages)
     renderer = prepared[0] if prepared else _prepare_rendering(config, cache)
     cache.renderer = renderer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -90,6 +91,11 @@ def _search_text(tokens: list[Token]) -> str:
     """The words a search finds the post by: prose, code, and each formula's TeX source."""
     searched = (*_SEARCHED_BLOCKS, *_SEARCHED_INLINE)  # with an image's alt text
     return "\n".join(token.content for token in walk_tokens(tokens) if token.type in searched)
+
+
+def _heading_sources(tokens: list[Token]) -> list[str]:
+    """Each heading's source text (a formula as its TeX): a search weighs its words more."""
+    return [after.content for token, after in pairwise(tokens) if token.type == "heading_open"]
 
 
 BUNDLE_INDEX = "index.md"
@@ -217,7 +223,10 @@ def load_post(
         bundle=bundle,
     )
     terms = weighted_terms(
-        title.text, meta.tags, f"{meta.summary or ''}\n{_search_text(body.tokens)}"
+        title.text,
+        meta.tags,
+        f"{meta.summary or ''}\n{_search_text(body.tokens)}",
+        _heading_sources(body.tokens),
     )
     warnings = (
         *meta.warnings,

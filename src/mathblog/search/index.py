@@ -4,8 +4,14 @@
   the shard count is N, as `{"term": [doc, weight, doc, weight, …]}` with the documents in
   ascending order, each written as the difference from the one before. A query fetches only the
   shards of its own terms.
+- `search/prefixes/N.json`: the same posting lists again, of the words and bare TeX commands
+  (`tokens.completes`) whose first `tokens.PREFIX_LENGTH` characters hash to N. The last word
+  of a query, still being typed, is looked up there: its own list and those of every term that
+  starts with it (`softm` → `softmax`) are in that one file, so completing costs no more
+  requests than an exact lookup. Each list is encoded once and used in both files.
 - `search/docs/D.json`: what a result shows for document D (URL, title, date, tags, opening
-  text), fetched only for the results on screen.
+  text, and the plain text a snippet is cut from, `search.text`), fetched only for the results
+  on screen.
 
 Documents are numbered oldest first, so a new post does not renumber the others. Each file's key
 digests exactly what it is made from: a document's file, its post's fingerprint; the shards, every
@@ -25,11 +31,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from mathblog.model import Post
+from mathblog.search.text import plain_text
+from mathblog.search.tokens import completes, prefix_key
 from mathblog.util.digests import digest
 from mathblog.util.script_json import script_json
 
 FOLDER = "search"
 SHARDS = f"{FOLDER}/shards/"
+PREFIXES = f"{FOLDER}/prefixes/"
 # Aim for shards of about this many characters of encoded terms, so a query fetches about the
 # same number of bytes whatever the size of the site.
 CHARACTERS_PER_SHARD = 24_000
@@ -58,6 +67,14 @@ def to_json(value: object) -> bytes:
     return script_json(value).encode("utf-8")
 
 
+def prefix_shard_of(term: str, shards: int) -> int:
+    return shard_of(prefix_key(term), shards)
+
+
+def document_file(post: Post) -> bytes:
+    return to_json(document(post))
+
+
 def document(post: Post) -> dict[str, object]:
     return {
         "url": post.url,
@@ -65,6 +82,7 @@ def document(post: Post) -> dict[str, object]:
         "date": post.date.strftime("%Y-%m-%d"),
         "tags": [tag.name for tag in post.tags],
         "text": post.description,
+        "body": plain_text(post.body.load()[0]),
     }
 
 
@@ -92,7 +110,7 @@ class SearchIndex:
         self.shards = shard_count(self.terms)
         self._previous = previous
         self.postings: Postings | None = None  # once the shards are made here
-        self._elsewhere: Iterator[list[bytes]] | None = None
+        self._elsewhere: Iterator[MadeElsewhere] | None = None
         # Output keys may use fingerprints (which also cover the site's folder); what goes into
         # a file must depend on the content alone.
         self.key = digest("search", str(self.shards), *self.fingerprints)
@@ -113,37 +131,56 @@ class SearchIndex:
         }
 
     def files(self) -> Iterator[IndexFile]:
-        for number in range(self.shards):
-            path = f"{SHARDS}{number}.json"
-            yield IndexFile(path, digest(self.key, path))
+        for folder in (SHARDS, PREFIXES):
+            for number in range(self.shards):
+                path = f"{folder}{number}.json"
+                yield IndexFile(path, digest(self.key, path))
         for number, fingerprint in enumerate(self.fingerprints):
-            path = f"{FOLDER}/docs/{number}.json"
-            yield IndexFile(path, digest("search doc", fingerprint, path))
+            yield IndexFile(*self._document_file(number, fingerprint))
 
     def shards_stale(self, unchanged: Callable[[str, str], bool]) -> bool:
         """Whether a shard file must be written; `unchanged(path, key)` asks the output."""
-        return any(not unchanged(f.path, f.key) for f in self.files() if f.path.startswith(SHARDS))
+        shard_files = (f for f in self.files() if not f.path.startswith(f"{FOLDER}/docs/"))
+        return any(not unchanged(f.path, f.key) for f in shard_files)
 
-    def make_shards_elsewhere(self) -> None:
-        """Start making the shard files in a forked worker, which has the posts already, while
-        this process renders the pages (the few hundred thousand terms of 1,000 posts take
-        about as long as the rest of a build after an edit)."""
+    def make_shards_elsewhere(self, unchanged: Callable[[str, str], bool]) -> None:
+        """Start making the shard files, and the document files to be written (`unchanged`
+        asks the output), in a forked worker, which has the posts already, while this process
+        renders the pages (the few hundred thousand terms of 1,000 posts take about as long as
+        the rest of a build after an edit, and a document's text is cut from its HTML)."""
         from mathblog.util.parallel import Pool
 
-        self._elsewhere = Pool(1, _same, (self,)).map(_make_shard_files, [None])
+        stale = tuple(
+            number
+            for number, fingerprint in enumerate(self.fingerprints)
+            if not unchanged(*self._document_file(number, fingerprint))
+        )
+        self._elsewhere = Pool(1, _same, (self,)).map(_make_shard_files, [stale])
+
+    def _document_file(self, number: int, fingerprint: str) -> tuple[str, str]:
+        path = f"{FOLDER}/docs/{number}.json"
+        return path, digest("search doc", fingerprint, path)
 
     def content(self, path: str) -> bytes:
         kind, name = path.removeprefix(FOLDER + "/").split("/")
         number = int(name.removesuffix(".json"))
         if kind == "docs":
-            return to_json(document(self.documents[number]))
+            made = self._made_elsewhere[1] if self._elsewhere is not None else {}
+            return made.get(number) or document_file(self.documents[number])
+        if kind == "prefixes":
+            number += self.shards
         return self._shard_files[number]
+
+    @cached_property
+    def _made_elsewhere(self) -> MadeElsewhere:
+        assert self._elsewhere is not None
+        (made,) = self._elsewhere
+        return made
 
     @cached_property
     def _shard_files(self) -> list[bytes]:
         if self._elsewhere is not None:
-            (files,) = self._elsewhere
-            return files
+            return self._made_elsewhere[0]
         terms = self.terms
         previous = self._previous
         if previous is not None and previous.shards == self.shards:
@@ -159,8 +196,13 @@ def _same(index: SearchIndex) -> SearchIndex:
     return index
 
 
-def _make_shard_files(index: SearchIndex, _: None) -> list[bytes]:
-    return Postings(index.shards, index.terms).files
+# The shard files, and the files of the documents asked for, by number.
+MadeElsewhere = tuple[list[bytes], dict[int, bytes]]
+
+
+def _make_shard_files(index: SearchIndex, documents: tuple[int, ...]) -> MadeElsewhere:
+    made = {number: document_file(index.documents[number]) for number in documents}
+    return Postings(index.shards, index.terms).files, made
 
 
 # A term's documents, in ascending order, and its weight in each (as stored).
@@ -173,9 +215,10 @@ def _pairs(encoded: str) -> dict[str, str]:
 
 
 class Postings:
-    """Every term's posting list, shard by shard, and each shard's file. A long-lived process
-    (`blog serve`) keeps one and updates it by the terms that came, went or changed weight in
-    the posts that changed, encoding again only the shards those terms are in."""
+    """Every term's posting list, shard by shard, and each shard's file: the term shards, then
+    the prefix shards. A long-lived process (`blog serve`) keeps one and updates it by the terms
+    that came, went or changed weight in the posts that changed, encoding again only those
+    terms and the shards they are in."""
 
     def __init__(self, shards: int, terms: Sequence[str]) -> None:
         """`terms`: each document's encoded terms (`search_tokens.encode_terms`), in order."""
@@ -185,7 +228,8 @@ class Postings:
     def _fill(self, terms: Sequence[str]) -> None:
         shards = self.shards
         self.terms = list(terms)
-        self._lists: list[dict[str, Entries]] = [{} for _ in range(shards)]
+        # Term shards, then prefix shards; a term's lists are the same object in both.
+        self._lists: list[dict[str, Entries]] = [{} for _ in range(2 * shards)]
         # The hot loop of an index build (a few hundred thousand terms at 1,000 posts).
         term_lists: dict[str, Entries] = {}
         for number, encoded in enumerate(self.terms):
@@ -198,9 +242,12 @@ class Postings:
                 if entries is None:
                     entries = term_lists[term] = ([], [])
                     self._lists[shard_of(term, shards)][term] = entries
+                    if completes(term):
+                        self._lists[shards + prefix_shard_of(term, shards)][term] = entries
                 entries[0].append(number)
                 entries[1].append(parts[i + 1])
-        self.files = [self._encode(shard) for shard in range(shards)]
+        self._encoded = {term: _encode_term(term, *entries) for term, entries in term_lists.items()}
+        self.files = [self._encode(shard) for shard in range(2 * shards)]
 
     def update(self, terms: Sequence[str]) -> None:
         """Make the index that of these documents."""
@@ -212,45 +259,65 @@ class Postings:
         if len(differ) > max(8, count // 8):  # cheaper made afresh (e.g. renumbered by a new post)
             self._fill(terms)
             return
-        changed: set[int] = set()
+        changed: set[str] = set()
         for number in differ:
             old, new = old_terms[number], new_terms[number]
             before, after = _pairs(old), _pairs(new)
             for term, weight in before.items():
                 if after.get(term) != weight:
-                    changed.add(self._remove(term, number))
+                    self._remove(term, number)
+                    changed.add(term)
             for term, weight in after.items():
                 if before.get(term) != weight:
-                    changed.add(self._insert(term, number, weight))
+                    self._insert(term, number, weight)
+                    changed.add(term)
         self.terms = list(terms)
-        for shard in changed:
+        shards: set[int] = set()
+        for term in changed:
+            shards.update(self._shards_of(term))
+            entries = self._lists[shard_of(term, self.shards)].get(term)
+            if entries is None:
+                self._encoded.pop(term, None)
+            else:
+                self._encoded[term] = _encode_term(term, *entries)
+        for shard in shards:
             self.files[shard] = self._encode(shard)
 
-    def _remove(self, term: str, number: int) -> int:
+    def _shards_of(self, term: str) -> tuple[int, ...]:
+        """The term shard of `term`, and its prefix shard if it completes (as in `files`)."""
         shard = shard_of(term, self.shards)
-        numbers, weights = self._lists[shard][term]
+        if completes(term):
+            return shard, self.shards + prefix_shard_of(term, self.shards)
+        return (shard,)
+
+    def _remove(self, term: str, number: int) -> None:
+        shards = self._shards_of(term)
+        numbers, weights = self._lists[shards[0]][term]
         at = bisect.bisect_left(numbers, number)
         del numbers[at], weights[at]
         if not numbers:
-            del self._lists[shard][term]
-        return shard
+            for shard in shards:
+                del self._lists[shard][term]
 
-    def _insert(self, term: str, number: int, weight: str) -> int:
-        shard = shard_of(term, self.shards)
-        numbers, weights = self._lists[shard].setdefault(term, ([], []))
+    def _insert(self, term: str, number: int, weight: str) -> None:
+        shards = self._shards_of(term)
+        numbers, weights = self._lists[shards[0]].setdefault(term, ([], []))
+        for shard in shards[1:]:
+            self._lists[shard][term] = (numbers, weights)
         at = bisect.bisect_left(numbers, number)
         numbers.insert(at, number)
         weights.insert(at, weight)
-        return shard
 
     def _encode(self, shard: int) -> bytes:
         """`{"term":[doc,weight,…]}`, each document as the difference from the one before."""
-        lists = self._lists[shard]
+        encoded = self._encoded
         return (
-            "{"
-            + ",".join(f"{_json_string(term)}:[{_deltas(*lists[term])}]" for term in sorted(lists))
-            + "}"
+            "{" + ",".join([encoded[term] for term in sorted(self._lists[shard])]) + "}"
         ).encode("utf-8")
+
+
+def _encode_term(term: str, numbers: list[int], weights: list[str]) -> str:
+    return f"{_json_string(term)}:[{_deltas(numbers, weights)}]"
 
 
 def _deltas(numbers: list[int], weights: list[str]) -> str:

@@ -11,6 +11,9 @@ there too (tests/test_search.py checks the two against each other through a brow
 - TeX control sequences are words of their own, backslash kept: `\\mathcal`. A command with a
   short braced argument is also indexed whole, `\\mathcal{l}`, so the query `\\mathcal{L}` finds
   that formula and not just any `\\mathcal` and any `L`.
+- Words and bare TeX commands also complete: the last word of a query as it is being typed
+  (`softm`, `\\math`) finds every term that starts with it, looked up by the first
+  `PREFIX_LENGTH` characters of the term (`completes`, `prefix_key`).
 """
 
 from __future__ import annotations
@@ -36,8 +39,25 @@ _TOKEN = re.compile(
 # How much one occurrence counts, by where it is.
 TITLE_WEIGHT = 10
 TAG_WEIGHT = 5
+HEADING_WEIGHT = 3
 BODY_WEIGHT = 1  # `weighted_terms` counts on it being 1
 MAX_WEIGHT = 999
+
+
+# Terms are grouped by this many first characters for completion: a query word shorter than it
+# completes to nothing but itself (two letters would start too many words to fetch).
+PREFIX_LENGTH = 3
+_CJK_START = re.compile(f"[{_CJK}]")
+
+
+def completes(term: str) -> bool:
+    """Whether `term` is found by a query word it starts with: words and bare TeX commands, not
+    CJK (found by characters and pairs already) nor a command with its argument."""
+    return "{" not in term and _CJK_START.match(term) is None
+
+
+def prefix_key(term: str) -> str:
+    return term[:PREFIX_LENGTH]
 
 
 def normalize(text: str) -> str:
@@ -64,6 +84,18 @@ def tokens(text: str, *, query: bool = False) -> Iterator[str]:
             yield word
 
 
+def completing(text: str) -> str | None:
+    """The word or bare TeX command that a query ends in, being typed (`softm`, `\\math`):
+    search.js looks it up by prefix. None when the query ends in a space, CJK or punctuation."""
+    normalized = normalize(text)
+    last = None
+    for match in _TOKEN.finditer(normalized):
+        last = match
+    if last is None or last.end() != len(normalized):
+        return None
+    return last[3] or last[5]
+
+
 def all_terms(text: str) -> list[str]:
     """`list(tokens(text))`, made faster for indexing whole posts (thousands of terms each): no
     generator, and a CJK run's characters and pairs are added by C loops."""
@@ -82,10 +114,14 @@ def all_terms(text: str) -> list[str]:
     return found
 
 
-def weighted_terms(title: str, tags: Iterable[str], body: str) -> dict[str, int]:
-    """Each term of a post and its weight: occurrences, a title's counting most, then a tag's."""
+def weighted_terms(
+    title: str, tags: Iterable[str], body: str, headings: Iterable[str] = ()
+) -> dict[str, int]:
+    """Each term of a post and its weight: occurrences, a title's counting most, then a tag's,
+    then a heading's (whose words are in `body` too)."""
     counts = Counter(all_terms(body))  # BODY_WEIGHT is 1
-    for text, weight in ((title, TITLE_WEIGHT), (" ".join(tags), TAG_WEIGHT)):
+    weighted = ((title, TITLE_WEIGHT), (" ".join(tags), TAG_WEIGHT))
+    for text, weight in (*weighted, ("\n".join(headings), HEADING_WEIGHT)):
         for term in all_terms(text):
             counts[term] += weight
     return {term: min(weight, MAX_WEIGHT) for term, weight in counts.items()}
