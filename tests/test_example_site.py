@@ -23,7 +23,7 @@ THEME_SCRIPTS = re.compile(
     r'|<script src="/js/theme\.js" data-live defer></script>'
     r'|<script src="/js/code-copy\.js"[^>]*></script>'
     r'|<script src="/js/callout-icons\.js" data-live defer></script>'
-    r'|<script src="/js/search-box\.js" defer></script>'
+    r'|<script src="/js/search-box\.js" data-live defer></script>'
 )
 MATH_DELIMITERS = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\$[^\s$][^$]*\$")
 

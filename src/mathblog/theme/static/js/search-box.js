@@ -3,7 +3,9 @@
 // what the query matched in the post and scrolls to the first match. A text fragment
 // (`#:~:text=`) would need no script, but it cannot mark a formula, which is MathML in the page
 // and TeX in the query; this script matches a TeX command against each formula's TeX source.
-// It fetches nothing.
+// It fetches nothing. It is a theme script (data-live) that needs no setting up again when
+// `blog serve` swaps in a rebuilt body: its key listener is on the document, and it finds the
+// box when the key is pressed.
 (function () {
   "use strict";
 
