@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -38,13 +39,17 @@ def post(title: str = "A post", date: str = "2024-05-01", body: str = "Hello.", 
     return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
 
 
-def run_blog(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_blog(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real `blog` command; `env` adds to the environment (an EDITOR, say)."""
     return subprocess.run(
         [sys.executable, "-m", "mathblog", *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, **env} if env else None,
     )
 
 

@@ -4,7 +4,6 @@ right, and help that shows examples."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -18,19 +17,6 @@ from sites import post, run_blog, write_site
 from mathblog.cli import main
 
 NO_SITE_HINT = "  hint: run `blog init` to make a site here, or pass -s/--source"
-
-
-def blog(
-    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mathblog", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -127,7 +113,7 @@ def test_new_bundle_with_a_date_opens_in_the_editor(tmp_path: Path) -> None:
     (tmp_path / "editor.py").write_text(EDITOR, encoding="utf-8")
     marker = tmp_path / "marker"
     editor = f"{sys.executable} {tmp_path / 'editor.py'} {marker}"
-    result = blog(
+    result = run_blog(
         "new",
         "Flash Attention",
         "--bundle",
@@ -145,7 +131,7 @@ def test_new_bundle_with_a_date_opens_in_the_editor(tmp_path: Path) -> None:
     assert "date: 2025-01-02 03:04\n" in text and "draft: true\n" in text
 
     # The other form of the same slug would be a second post at the same URL.
-    again = blog("new", "Flash Attention", "--date", "2025-01-02", cwd=site)
+    again = run_blog("new", "Flash Attention", "--date", "2025-01-02", cwd=site)
     assert again.returncode == 1
     assert again.stderr.startswith(
         "error: posts/flash-attention/index.md already exists; nothing was written"

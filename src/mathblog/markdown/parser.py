@@ -159,11 +159,16 @@ def render_tokens(md: MarkdownIt, tokens: list[Token]) -> str:
 # --- rules ------------------------------------------------------------------------------------
 
 
-def _more_marker(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+def _marker_line(state: StateBlock, start: int, pattern: re.Pattern[str]) -> bool:
+    """Whether line `start` is a marker on a line of its own (not indented as code)."""
     if state.sCount[start] - state.blkIndent >= 4:
         return False
     line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
-    if not _MORE_LINE.match(line):
+    return pattern.match(line) is not None
+
+
+def _more_marker(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if not _marker_line(state, start, _MORE_LINE):
         return False
     if not silent:
         token = state.push(MORE_MARKER, "", 0)
@@ -173,10 +178,7 @@ def _more_marker(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 
 
 def _toc_marker(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    if state.sCount[start] - state.blkIndent >= 4:
-        return False
-    line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
-    if not _TOC_LINE.match(line):
+    if not _marker_line(state, start, _TOC_LINE):
         return False
     if not silent:
         state.line = start + 1  # no token: the line is not part of the text
