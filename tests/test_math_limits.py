@@ -233,7 +233,7 @@ def test_a_cached_value_that_math_core_never_writes_is_refused(value: str) -> No
     assert not looks_like_mathml(value)
     cache = FormulaCache("f")
     cache._stored = {"Ix": value}
-    assert cache.get("x", False) is None
+    assert cache.conversion("x", False) is None
 
 
 def test_what_math_core_writes_is_accepted_from_the_cache() -> None:

@@ -16,6 +16,7 @@ from mathblog.content.discover import STATIC_DIR
 from mathblog.content.frontmatter import split_post, validate_front_matter
 from mathblog.content.pages import is_page, page_slug
 from mathblog.errors import Diagnostic, decode_utf8
+from mathblog.markdown.code_cache import CodeCache
 from mathblog.markdown.excerpt import make_excerpt, plain_description
 from mathblog.markdown.file_refs import FileContext
 from mathblog.markdown.math_syntax import math_plugin
@@ -38,6 +39,7 @@ class Renderers:
     title: MarkdownIt
     engine: MathEngine
     summary: MarkdownIt | None = None  # the body's without raw HTML; None: the body's own
+    code_cache: CodeCache | None = None  # highlighted code blocks, kept for repeats
 
 
 def create_title_markdown() -> MarkdownIt:
@@ -165,6 +167,7 @@ def load_post(
         first_line=split.body_line,
         callout_titles=ui_strings(lang) if lang else None,
         files=files,
+        code_cache=renderers.code_cache,
     )
     title_line = split.key_lines.get("title", 2)
     title = render_inline_math(

@@ -1,5 +1,7 @@
 """Pygments highlighting for fenced code, and the CSS for its classes (light and dark).
 
+With a `CodeCache`, a block highlighted before (in this build or an earlier one) is not again.
+
 The styles' colours are made readable on the theme's code background: a token colour below
 WCAG's 4.5:1 for text (friendly's comments are 2.6:1, its constants 2.2:1) is darkened (light)
 or lightened (dark) until it reaches it, keeping its hue."""
@@ -15,6 +17,8 @@ from pygments.formatters.html import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from mathblog.markdown.code_cache import CodeCache
 
 LIGHT_STYLE = "friendly"
 DARK_STYLE = "github-dark"
@@ -61,7 +65,12 @@ def _lexer(language: str) -> Lexer | None:
         return None
 
 
-def highlight_code(code: str, info: str) -> str:
+def _highlighted(code: str, lexer: Lexer) -> str:
+    made: str = highlight(code, lexer, _FORMATTER)
+    return made
+
+
+def highlight_code(code: str, info: str, cache: CodeCache | None = None) -> str:
     """A `<pre>` block: highlighted when the language is known, escaped plain text otherwise."""
     language = language_of(info)
     lexer = _lexer(language)
@@ -69,7 +78,13 @@ def highlight_code(code: str, info: str) -> str:
         body = html.escape(code)
         label = f' data-lang="{html.escape(language)}"' if language else ""
         return f'<pre class="{CSS_CLASS}"{label}><code>{body}</code></pre>\n'
-    body = highlight(code, lexer, _FORMATTER)
+    kept = cache.highlighted(language, code) if cache is not None else None
+    if kept is not None:
+        body = kept
+    else:
+        body = _highlighted(code, lexer)
+        if cache is not None:
+            cache.keep(language, code, body)
     name = html.escape(language)
     return (
         f'<pre class="{CSS_CLASS}" data-lang="{name}">'

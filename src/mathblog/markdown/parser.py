@@ -23,6 +23,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from mathblog.errors import Diagnostic
 from mathblog.markdown.callouts import TITLES_KEY, callout_plugin
 from mathblog.markdown.cjk import cjk_plugin
+from mathblog.markdown.code_cache import CodeCache
 from mathblog.markdown.file_refs import FILES_KEY, FileContext, relative_files
 from mathblog.markdown.highlight import highlight_code
 from mathblog.markdown.inline_text import inline_text
@@ -58,6 +59,9 @@ class RenderedBody:
     tokens: list[Token]
     toc: tuple[TocEntry, ...]
     diagnostics: tuple[Diagnostic, ...]
+
+
+CODE_KEY = "code_cache"  # in the env: the build's CodeCache, if any
 
 
 def is_dangerous_url(url: str) -> bool:
@@ -110,14 +114,18 @@ def render_body(
     first_line: int = 1,
     callout_titles: Mapping[str, str] | None = None,
     files: FileContext | None = None,
+    code_cache: CodeCache | None = None,
 ) -> RenderedBody:
     """Parse and render a post body; math failures come back as diagnostics, never raised.
     `callout_titles`: in the post's own language, if it is not the site's. With `files`,
-    relative links and images are resolved (`file_refs`) and collected in it."""
+    relative links and images are resolved (`file_refs`) and collected in it. `code_cache`
+    keeps each code block's highlighting for the next block with the same code."""
     context = MathContext(engine, path, first_line, body)
     env: dict[str, Any] = {ENV_KEY: context, TITLES_KEY: callout_titles}
     if files is not None:
         env[FILES_KEY] = files
+    if code_cache is not None:
+        env[CODE_KEY] = code_cache
     tokens = md.parse(body, env)
     rendered = md.renderer.render(tokens, md.options, env)
     return RenderedBody(
@@ -298,7 +306,7 @@ def _render_fence(
     self: Any, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    return highlight_code(token.content, token.info)
+    return highlight_code(token.content, token.info, env.get(CODE_KEY))
 
 
 # --- table of contents ------------------------------------------------------------------------

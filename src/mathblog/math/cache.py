@@ -18,10 +18,9 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from mathblog.util.atomic import write_atomically
+from mathblog.util.kept_results import KeptResults
 
 CACHE_DIR = ".blog-cache"
 FORMULA_FILE = "math.json"
@@ -73,79 +72,35 @@ def _key(tex: str, display: bool) -> str:
     return ("D" if display else "I") + tex
 
 
-@dataclass(slots=True)
-class FormulaCache:
-    """In-memory during a build; `load` and `save` move it to and from disk."""
+class FormulaCache(KeptResults):
+    """The conversions kept in `math.json`: a value is the MathML, or the engine's error as
+    `[message, offset]`."""
 
-    fingerprint: str
-    path: Path | None = None
-    _stored: dict[str, object] = field(default_factory=dict)
-    _used: dict[str, object] = field(default_factory=dict)
+    __slots__ = ()
 
     @classmethod
-    def load(cls, root: Path, fingerprint: str, *, read: bool = True) -> FormulaCache:
-        path = root / CACHE_DIR / FORMULA_FILE
-        cache = cls(fingerprint, path)
-        if not read:
-            return cache
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cache  # no cache yet, or a damaged one: start afresh
-        if isinstance(data, dict) and data.get("fingerprint") == fingerprint:
-            entries = data.get("entries")
-            if isinstance(entries, dict):
-                cache._stored = entries
-        return cache
+    def for_site(cls, root: Path, fingerprint: str, *, read: bool = True) -> FormulaCache:
+        return cls.load(root / CACHE_DIR / FORMULA_FILE, fingerprint, read=read)
 
-    def get(self, tex: str, display: bool) -> Conversion | None:
-        key = _key(tex, display)
-        value = self._used.get(key)
-        if value is None:  # not used yet in this build: from disk, so checked first
-            value = self._stored.get(key)
-            if isinstance(value, str) and not looks_like_mathml(value):
-                return None
+    def conversion(self, tex: str, display: bool) -> Conversion | None:
+        value = self.get(_key(tex, display), _usable)
         if isinstance(value, str):
-            self._used[key] = value
             return value
-        if (
-            isinstance(value, list)
-            and len(value) == 2
-            and isinstance(value[0], str)
-            and (value[1] is None or isinstance(value[1], int))
-        ):
-            self._used[key] = value
+        if isinstance(value, list):
             return value[0], value[1]
         return None
 
-    def put(self, tex: str, display: bool, conversion: Conversion) -> None:
-        self._used[_key(tex, display)] = (
-            conversion if isinstance(conversion, str) else list(conversion)
-        )
+    def keep(self, tex: str, display: bool, conversion: Conversion) -> None:
+        value = conversion if isinstance(conversion, str) else list(conversion)
+        self.put(_key(tex, display), value)
 
-    def drain(self) -> dict[str, object]:
-        """The entries used since the last drain (for a worker to hand to the main process)."""
-        used, self._used = self._used, {}
-        self._stored.update(used)
-        return used
 
-    def absorb(self, used: Mapping[str, object]) -> None:
-        self._used.update(used)
-
-    def save(self, *, prune: bool = True) -> None:
-        """Write what this build used (and, unless `prune`, what earlier builds stored too); a
-        cache that cannot be written is only a slower build."""
-        if not prune:
-            self._used = {**self._stored, **self._used}
-        if self.path is None or self._used == self._stored:
-            return
-        try:
-            self.path.parent.mkdir(exist_ok=True)
-            ignore = self.path.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n", encoding="utf-8")
-            stored = {"fingerprint": self.fingerprint, "entries": self._used}
-            text = json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
-            write_atomically(self.path, text.encode("utf-8"))
-        except OSError:
-            return
+def _usable(value: object) -> bool:
+    if isinstance(value, str):
+        return looks_like_mathml(value)
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and (value[1] is None or isinstance(value[1], int))
+    )

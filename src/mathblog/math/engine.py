@@ -99,7 +99,7 @@ class MathEngine:
                 else:
                     self.converted += 1
                 continue
-            cached = self._cache.get(*formula) if self._cache else None
+            cached = self._cache.conversion(*formula) if self._cache else None
             if cached is not None:
                 self.reused += 1
                 found[formula] = cached
@@ -152,7 +152,7 @@ class MathEngine:
 
     def _keep(self, formula: Formula, conversion: Conversion) -> Conversion:
         if self._cache:
-            self._cache.put(*formula, conversion)
+            self._cache.keep(*formula, conversion)
         return conversion
 
 

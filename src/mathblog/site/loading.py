@@ -18,8 +18,10 @@ from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.build_cache import BuildCache, DiskCache, hash_post
 from mathblog.incremental.fingerprints import post_fingerprint
 from mathblog.incremental.post_cache import CachedPost, PostCache
+from mathblog.markdown.code_cache import CODE_FILE, CodeCache
 from mathblog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
 from mathblog.model import Post, sort_posts
+from mathblog.util.kept_results import KeptResults
 from mathblog.util.parallel import Pool, chunked, run_chunks
 from mathblog.util.urls import spelling
 
@@ -103,7 +105,7 @@ def formula_cache_size(config: SiteConfig) -> int:
 def _formula_cache(config: SiteConfig, *, read: bool) -> FormulaCache:
     from mathblog.math.engine import cache_fingerprint
 
-    return FormulaCache.load(config.root, cache_fingerprint(config.math_macros), read=read)
+    return FormulaCache.for_site(config.root, cache_fingerprint(config.math_macros), read=read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,7 @@ class _Parsed:
 class _ChunkResult:
     parsed: list[_Parsed]
     formulas: dict[str, object]
+    code: dict[str, object]  # highlighted code blocks
     converted: int
     reused: int
 
@@ -136,6 +139,7 @@ class _Worker:
         self.cache = cache
         self.read_cache = read_cache
         self.formula_cache: FormulaCache | None = None
+        self.code_cache: CodeCache | None = None
         self.renderers = create_renderers(config, None)
 
     def attach_formula_cache(self) -> FormulaCache:
@@ -144,8 +148,16 @@ class _Worker:
             self.renderers.engine.use_cache(self.formula_cache)
         return self.formula_cache
 
+    def attach_code_cache(self) -> CodeCache:
+        if self.code_cache is None:
+            self.code_cache = CodeCache.for_site(self.config.root, read=self.read_cache)
+            self.renderers = dataclasses.replace(self.renderers, code_cache=self.code_cache)
+        return self.code_cache
+
 
 _Setup = tuple[SiteConfig, PostCache, bool]  # what `_start_worker` is given
+# Posts to parse, and whether to use the formula cache and the code cache for them.
+_Chunk = tuple[Sequence[_Job], bool, bool]
 
 
 def _start_worker(config: SiteConfig, cache: PostCache, read_cache: bool) -> _Worker | BlogError:
@@ -155,14 +167,15 @@ def _start_worker(config: SiteConfig, cache: PostCache, read_cache: bool) -> _Wo
         return exc
 
 
-def _parse_chunk(worker: _Worker | BlogError, chunk: tuple[Sequence[_Job], bool]) -> _ChunkResult:
-    """Parse these posts; the flag says whether to use the formula cache."""
+def _parse_chunk(worker: _Worker | BlogError, chunk: _Chunk) -> _ChunkResult:
+    """Parse these posts; the flags say whether to use the formula and the code caches."""
     from mathblog.content.post import load_post
 
-    jobs, use_formula_cache = chunk
+    jobs, use_formula_cache, use_code_cache = chunk
     if isinstance(worker, BlogError):
-        return _ChunkResult([_Parsed("", None, tuple(worker.diagnostics))], {}, 0, 0)
+        return _ChunkResult([_Parsed("", None, tuple(worker.diagnostics))], {}, {}, 0, 0)
     formula_cache = worker.attach_formula_cache() if use_formula_cache else None
+    code_cache = worker.attach_code_cache() if use_code_cache else None
     engine = worker.renderers.engine
     before = engine.converted, engine.reused
     parsed = []
@@ -179,7 +192,9 @@ def _parse_chunk(worker: _Worker | BlogError, chunk: tuple[Sequence[_Job], bool]
         parsed.append(_Parsed(source, entry, ()))
     worker.cache.flush()  # the main process and other workers read these bodies
     formulas = formula_cache.drain() if formula_cache else {}
-    return _ChunkResult(parsed, formulas, engine.converted - before[0], engine.reused - before[1])
+    code = code_cache.drain() if code_cache else {}
+    counts = engine.converted - before[0], engine.reused - before[1]
+    return _ChunkResult(parsed, formulas, code, *counts)
 
 
 def _likely_to_parse(config: SiteConfig, paths: Sequence[Path], read_cache: bool) -> int:
@@ -226,19 +241,22 @@ def load_posts(
     index = cache.post_index(config.root, fingerprint, read=read_cache)
     entries, todo = _look_up(config, paths, index, cache, fingerprint, read_cache)
     formula_cache = _formula_cache_for(config, len(todo), read_cache)
+    code_cache = _code_cache_for(config, len(todo), read_cache)
     if progress:
         progress("posts", len(entries), len(paths))
     pool = _pool_for(pool, len(todo), jobs, while_parsing, setup)
-    chunks = [(chunk, formula_cache is not None) for chunk in chunked(todo, jobs)]
+    flags = formula_cache is not None, code_cache is not None
+    chunks: list[_Chunk] = [(chunk, *flags) for chunk in chunked(todo, jobs)]
     if pool is not None:
         results = pool.map(_parse_chunk, chunks)
     else:  # parsed as the results are asked for, after `while_parsing`
         results = run_chunks(_parse_chunk, chunks, jobs=1, setup=_start_worker, setup_args=setup)
     if while_parsing is not None:
         while_parsing()
-    tally = _gather(results, entries, formula_cache, progress, len(paths))
+    kept = [kept for kept in (formula_cache, code_cache) if kept is not None]
+    tally = _gather(results, entries, formula_cache, code_cache, progress, len(paths))
     prune = len(todo) == len(paths)
-    cache.save(config.root, index, lambda: _save(index, entries, formula_cache, prune=prune))
+    cache.save(config.root, index, lambda: _save(index, entries, kept, prune=prune))
     return _loaded(entries, Shown(drafts, future, now), tally, len(todo))
 
 
@@ -285,6 +303,18 @@ def _formula_cache_for(config: SiteConfig, todo: int, read_cache: bool) -> Formu
     return None
 
 
+def _code_cache_for(config: SiteConfig, todo: int, read_cache: bool) -> CodeCache | None:
+    """The code cache, on the formula cache's rule: read when it is small beside the work."""
+    path = config.root / CACHE_DIR / CODE_FILE
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if todo and size <= todo * FORMULA_CACHE_BYTES_PER_POST:
+        return CodeCache.for_site(config.root, read=read_cache)
+    return None
+
+
 def _pool_for(
     pool: Pool | None,
     todo: int,
@@ -316,10 +346,11 @@ def _gather(
     results: Iterable[_ChunkResult],
     entries: dict[str, CachedPost],
     formula_cache: FormulaCache | None,
+    code_cache: CodeCache | None,
     progress: Progress | None,
     total: int,
 ) -> _Tally:
-    """Add the parsed posts to `entries`, their formulas to the formula cache."""
+    """Add the parsed posts to `entries`, their formulas and code to the caches."""
     tally = _Tally()
     done = len(entries)
     for result in results:
@@ -330,6 +361,8 @@ def _gather(
                 entries[parsed.source] = parsed.entry
         if formula_cache is not None:
             formula_cache.absorb(result.formulas)
+        if code_cache is not None:
+            code_cache.absorb(result.code)
         tally.converted += result.converted
         tally.reused += result.reused
         done += len(result.parsed)
@@ -339,15 +372,11 @@ def _gather(
 
 
 def _save(
-    index: PostCache,
-    entries: dict[str, CachedPost],
-    formula_cache: FormulaCache | None,
-    *,
-    prune: bool,
+    index: PostCache, entries: dict[str, CachedPost], kept: Sequence[KeptResults], *, prune: bool
 ) -> None:
     index.save(sorted(entries.items()))
-    if formula_cache is not None:
-        formula_cache.save(prune=prune)
+    for results in kept:
+        results.save(prune=prune)
 
 
 def _loaded(entries: dict[str, CachedPost], rule: Shown, tally: _Tally, parsed: int) -> LoadedPosts:
