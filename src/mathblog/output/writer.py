@@ -63,27 +63,40 @@ def write_site(
 
     stage = output.begin({*wanted, MARKER})
     try:
-        unchanged = 0
+        unchanged = [0]
         to_render: list[PageJob] = []
+        to_produce: list[OutputFile] = []
         for item in outputs:
             if item.copy_from is not None:
-                unchanged += stage.files.put_copy(item.path, item.copy_from)
+                unchanged[0] += stage.files.put_copy(item.path, item.copy_from)
             elif item.path not in stale and output.keep(stage, item.path):
-                unchanged += 1
+                unchanged[0] += 1
             elif item.page is not None:  # changed, or gone since we looked
                 to_render.append(item.page)
             elif item.produce is not None:
-                unchanged += stage.files.put_bytes(item.path, item.produce())
+                to_produce.append(item)
             else:
                 raise ValueError(f"nothing makes {item.path} (from {item.source})")
-        unchanged += render_pages(
-            renderer, to_render, stage.files.put_bytes, jobs=jobs, progress=progress
+
+        def produce_the_rest() -> None:  # the search index and such, while pages render
+            for item in to_produce:
+                assert item.produce is not None
+                unchanged[0] += stage.files.put_bytes(item.path, item.produce())
+
+        same = render_pages(
+            renderer,
+            to_render,
+            stage.files.put_bytes,
+            jobs=jobs,
+            progress=progress,
+            meanwhile=produce_the_rest,
         )
+        unchanged[0] += same  # not in one statement: it would add to the count from before
         output.commit(stage, wanted)
     except BaseException:
         output.abandon(stage)
         raise
-    return Written(len(outputs), unchanged, len(to_render), stage.kept.names)
+    return Written(len(outputs), unchanged[0], len(to_render), stage.kept.names)
 
 
 def kept_warning(config: SiteConfig, kept: tuple[str, ...]) -> list[Diagnostic]:

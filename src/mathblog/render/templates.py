@@ -305,10 +305,12 @@ def render_pages(
     *,
     jobs: int,
     progress: Callable[[str, int, int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> int:
     """Render `pages` and `put` each one's bytes, on every core when there are many (each worker
     calls its own copy of `put`); returns how many came out byte-identical to the previous
-    output."""
+    output. `meanwhile` is called once the workers have the pages: other work is then done
+    while they render, not before or after."""
     unchanged = done = 0
     results = run_chunks(
         _render_chunk,
@@ -317,11 +319,17 @@ def render_pages(
         setup=_start_worker,
         setup_args=(renderer, pages, put),
     )
-    for count, same, errors in results:
-        if errors:
-            raise BlogError(errors)
-        unchanged += same
-        done += count
-        if progress:
-            progress("pages", done, len(pages))
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        for count, same, errors in results:
+            if errors:
+                raise BlogError(errors)
+            unchanged += same
+            done += count
+            if progress:
+                progress("pages", done, len(pages))
+    except BaseException:
+        getattr(results, "close", lambda: None)()  # stop the workers now, not when collected
+        raise
     return unchanged
