@@ -4,14 +4,15 @@ it that must change only the values they mean to."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mathblog.util.html_refs import scan_page
 from mathblog.util.html_scan import StartTag, start_tags
-from mathblog.util.html_urls import rewrite_urls, without_attributes
+from mathblog.util.html_urls import resolver, rewrite_urls, without_attributes
 
 
 def _upper(url: str) -> str:
@@ -161,3 +162,25 @@ def test_an_attribute_right_after_a_quote_or_slash_is_found() -> None:
         ("img", ["src"]),
         ("p", ["class", "id"]),
     ]
+
+
+PAGE_URLS = [
+    "https://me.github.io/notes/posts/a/",
+    "http://127.0.0.1:8000/posts/扩散/",
+    "https://x.org/",
+]
+URL_PIECES = st.sampled_from(["#", "/", "//", ".", "..", "./", "?", "=", "a", "é", " ", "\t", "\n"])
+
+
+@settings(max_examples=300, deadline=None)  # no deadline: a busy machine is not a failure
+@given(st.sampled_from(PAGE_URLS), st.lists(URL_PIECES, max_size=8).map("".join))
+def test_the_quick_resolver_gives_what_urljoin_gives(page_url: str, url: str) -> None:
+    assert resolver(page_url)(url) == urljoin(page_url, url)
+
+
+@pytest.mark.parametrize(
+    "url", ["#fn-1", "#eq:loss", "/notes/posts/b/", "/a/../b", "/a/./b", "//cdn.x/y", "#", "/"]
+)
+def test_the_quick_resolver_on_the_links_posts_have(url: str) -> None:
+    for page_url in PAGE_URLS:
+        assert resolver(page_url)(url) == urljoin(page_url, url)

@@ -75,14 +75,16 @@ def series_ref(name: str | None, weight: int, base_path: str, line: int = 1) -> 
 
 
 def _reading_counts(tokens: list[Token]) -> tuple[int, int]:
-    cjk = words = 0
+    formulas = 0
+    texts: list[str] = []
     for piece in walk_tokens(tokens, alt_text=False):
         if piece.type in ("math_inline", "math_block"):
-            words += 1
+            formulas += 1
         elif piece.type in ("text", "code_inline", "fence", "code_block"):
-            c, w = count_units(piece.content)
-            cjk, words = cjk + c, words + w
-    return cjk, words
+            texts.append(piece.content)
+    # Counted at once (a post has thousands of pieces); the line breaks keep them apart.
+    cjk, words = count_units("\n".join(texts))
+    return cjk, words + formulas
 
 
 _SEARCHED_BLOCKS = ("fence", "code_block", "math_block")

@@ -314,7 +314,7 @@ def render_pages(
     unchanged = done = 0
     results = run_chunks(
         _render_chunk,
-        chunked(range(len(pages)), jobs, smallest=16),
+        chunked(range(len(pages)), jobs, smallest=16, interleaved=True),
         jobs=jobs if len(pages) >= PARALLEL_MIN_PAGES else 1,
         setup=_start_worker,
         setup_args=(renderer, pages, put),

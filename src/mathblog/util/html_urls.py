@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Callable, Collection
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from mathblog.util.html_scan import replace_spans, start_tags
 
@@ -46,4 +46,25 @@ def without_attributes(fragment: str, names: Collection[str]) -> str:
 def absolute_links(fragment: str, page_url: str) -> str:
     """Resolve each link and image in `fragment` against `page_url`, the page it belongs to:
     `#eq-1`, `img/a.png` and `/notes/posts/x/` become `https://host/notes/posts/x/…`."""
-    return rewrite_urls(fragment, lambda url: urljoin(page_url, url))
+    return rewrite_urls(fragment, resolver(page_url))
+
+
+def resolver(page_url: str) -> Callable[[str], str]:
+    """`urljoin(page_url, url)` as a function of `url`, quicker for the two kinds most links of
+    a post are, `#fn-1` and `/posts/x/`: a feed resolves every link of every post in it, and
+    `urljoin` took a quarter of that time. The result is always `urljoin`'s."""
+    parts = urlsplit(page_url)
+    if parts.query or parts.fragment or not parts.scheme or not parts.netloc:
+        return lambda url: urljoin(page_url, url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+
+    def resolve(url: str) -> str:
+        # (Tabs and line breaks `urljoin` takes out of a URL wherever they are.)
+        if len(url) > 1 and "\t" not in url and "\n" not in url and "\r" not in url:
+            if url[0] == "#":
+                return page_url + url
+            if url[0] == "/" and url[1] != "/" and "/." not in url:  # no dot segment to remove
+                return origin + url
+        return urljoin(page_url, url)
+
+    return resolve

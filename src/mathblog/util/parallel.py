@@ -57,9 +57,17 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def chunked(items: Sequence[Item], jobs: int, *, smallest: int = 4) -> list[Sequence[Item]]:
-    """About eight chunks per worker, so a slow chunk does not leave the other cores idle."""
+def chunked(
+    items: Sequence[Item], jobs: int, *, smallest: int = 4, interleaved: bool = False
+) -> list[Sequence[Item]]:
+    """About eight chunks per worker, so a slow chunk does not leave the other cores idle.
+    `interleaved` deals the items out like cards (chunk k has items k, k + n, k + 2n…): where
+    the slow items come together (the feeds, planned last), they are then spread over every
+    chunk instead of making the last chunks the slow ones, which one core works on alone."""
     size = max(smallest, -(-len(items) // max(1, jobs * 8)))
+    if interleaved:
+        count = -(-len(items) // size)
+        return [items[start::count] for start in range(count)]
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
