@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import math_core
+from sites import post, write_site
 
 # Runs in a fresh interpreter: math_core is imported first (the import system lists its folder
 # then, once), and only what `blog` does afterwards is recorded.
@@ -48,3 +50,34 @@ def test_nothing_is_read_at_import_and_everything_when_used() -> None:
 
 def _site() -> str:
     return os.path.dirname(os.path.dirname(math_core.__file__))
+
+
+# A build of a site whose output is up to date, and then one with a post edited, in one fresh
+# interpreter each: which of the heavy libraries each imported.
+HEAVY = ("jinja2", "markdown_it", "pygments", "mathblog.content.post", "mathblog.render.templates")
+BUILD_SCRIPT = """
+import sys
+from mathblog.build import build
+build(__import__("pathlib").Path(sys.argv[1]))
+print(" ".join(sorted(name for name in sys.argv[2:] if name in sys.modules)))
+"""
+
+
+def test_a_build_with_nothing_to_make_imports_no_markdown_nor_jinja(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {"a.md": post("A", body="```python\nx = 1\n```\n")})
+
+    def imported() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", BUILD_SCRIPT, str(root), *HEAVY],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    # (Posts may be parsed in worker processes, which this process does not see.)
+    assert "jinja2 mathblog.render.templates" in imported()  # the first build makes everything
+    assert imported() == ""  # nothing changed: nothing to parse or render
+    (root / "posts/a.md").write_text(post("A", body="Edited."), encoding="utf-8")
+    assert "jinja2 mathblog.render.templates" in imported()

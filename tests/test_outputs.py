@@ -91,7 +91,8 @@ def test_a_new_kind_of_output_is_one_generator(tmp_path: Path) -> None:
 
     def write() -> tuple[int, int]:
         output = Output.open(config.root, config.output_path)
-        written = write_outputs(plan(root, generators).outputs, output, prepare(config), jobs=1)
+        renderer = prepare(config)
+        written = write_outputs(plan(root, generators).outputs, output, lambda: renderer, jobs=1)
         return written.rendered, written.unchanged
 
     write()

@@ -154,8 +154,13 @@ def _build(
     if not cache.keeps_postings and jobs > 1 and FORKS and search.shards_stale(output.unchanged):
         search.make_shards_elsewhere(output.unchanged)
     plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints, pages=loaded.pages)
-    renderer = prepared[0] if prepared else _prepare_rendering(config, cache)
-    cache.renderer = renderer
+
+    def renderer() -> PageRenderer:  # asked for only when some page is to be rendered
+        if not prepared:
+            prepared.append(_prepare_rendering(config, cache))
+        cache.renderer = prepared[0]
+        return prepared[0]
+
     written = write_site(plan.outputs, output, renderer, jobs=jobs, progress=options.progress)
     warnings = (*found, *kept_warning(config, written.kept))
     if search.postings is not None:

@@ -37,15 +37,14 @@ class Written:
 def write_site(
     outputs: Sequence[OutputFile],
     output: Output,
-    renderer: PageRenderer,
+    renderer: Callable[[], PageRenderer],
     *,
     jobs: int,
     progress: Progress | None = None,
 ) -> Written:
     """Make what changed, carry the rest over, and swap the result in; or, when nothing at all
-    changed, leave the output as it is."""
-    from mathblog.render.templates import render_pages
-
+    changed, leave the output as it is. `renderer` is called only if a page is to be rendered
+    (Jinja and the templates cost a no-op build more than the rest of it)."""
     out = output.out
     wanted = {item.path: item.key for item in outputs}
     stale = {
@@ -83,14 +82,20 @@ def write_site(
                 assert item.produce is not None
                 unchanged[0] += stage.files.put_bytes(item.path, item.produce())
 
-        same = render_pages(
-            renderer,
-            to_render,
-            stage.files.put_bytes,
-            jobs=jobs,
-            progress=progress,
-            meanwhile=produce_the_rest,
-        )
+        same = 0
+        if to_render:
+            from mathblog.render.templates import render_pages  # Jinja: only when it is needed
+
+            same = render_pages(
+                renderer(),
+                to_render,
+                stage.files.put_bytes,
+                jobs=jobs,
+                progress=progress,
+                meanwhile=produce_the_rest,
+            )
+        else:
+            produce_the_rest()
         unchanged[0] += same  # not in one statement: it would add to the count from before
         output.commit(stage, wanted)
     except BaseException:

@@ -232,7 +232,7 @@ def load_posts(
     `cache` keeps the post index and the files' keys, and writes the caches (None: a one-off
     build's `DiskCache`); `read_cache=False` uses nothing it kept. `while_parsing` is called
     while worker processes parse: work that does not need the posts (importing Jinja, compiling
-    templates) then costs no time."""
+    templates) then costs no time; when nothing is to be parsed it is not called."""
     cache = DiskCache() if cache is None else cache
     fingerprint = post_fingerprint(config)
     paths = find_posts(config) + find_pages(config)
@@ -251,7 +251,7 @@ def load_posts(
         results = pool.map(_parse_chunk, chunks)
     else:  # parsed as the results are asked for, after `while_parsing`
         results = run_chunks(_parse_chunk, chunks, jobs=1, setup=_start_worker, setup_args=setup)
-    if while_parsing is not None:
+    if while_parsing is not None and todo:  # nothing to parse: nothing to do it alongside
         while_parsing()
     kept = [kept for kept in (formula_cache, code_cache) if kept is not None]
     tally = _gather(results, entries, formula_cache, code_cache, progress, len(paths))

@@ -256,6 +256,8 @@ def _in_this_process(
     setup: Callable[..., Context],
     setup_args: tuple[Any, ...],
 ) -> Iterator[Result]:
+    if not chunks:  # no work: no set-up (it may import and make a lot)
+        return
     context = setup(*setup_args)
     for chunk in chunks:
         yield task(context, chunk)
