@@ -226,6 +226,20 @@ def test_templates_added_edited_and_removed(site: Path, tmp_path: Path) -> None:
     assert "MARK" not in read(site / "public/posts/p1/index.html")
 
 
+def test_compiled_templates_are_kept_and_a_damaged_one_is_compiled_again(
+    site: Path, tmp_path: Path
+) -> None:
+    compiled = sorted((site / ".blog-cache/templates").glob("*.jinja"))
+    assert len(compiled) >= 5  # base, post, index, tag, atom… of the first build
+    for path in compiled:
+        path.write_bytes(b"not a compiled template")
+    (site / "posts/p1.md").write_text(post("'Post 1 edited'", date="2024-01-01"), "utf-8")
+    report = incremental(site, tmp_path)  # the same output as a clean build
+    assert report.pages_rendered > 0
+    if _session is None:  # (a session keeps its templates in memory and reads none)
+        assert all(path.read_bytes() != b"not a compiled template" for path in compiled)
+
+
 def test_static_files_added_changed_and_removed(site: Path, tmp_path: Path) -> None:
     assert "Sitemap: https://example.org/sitemap.xml" in read(site / "public/robots.txt")
     (site / "static/robots.txt").write_text("User-agent: *\n")  # replaces the generated one
