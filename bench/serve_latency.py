@@ -2,9 +2,11 @@
 
     python bench/serve_latency.py                 # 1,000 posts, 10 edits
     python bench/serve_latency.py --posts 5000 --edits 20
+    python bench/serve_latency.py --notes          # the real notes of tests/corpus, 1,000 posts
 
-The site is build_speed.py's seeded one. `blog serve --port 0` serves it and headless Chromium
-(the system's, driven by Playwright) opens one post from the middle of the date order. Each edit
+The site is build_speed.py's seeded one (with `--notes`, its real-notes one). `blog serve --port
+0` serves it and headless Chromium (the system's, driven by Playwright) opens one post from the
+middle of the date order. Each edit
 rewrites that post with a new unique marker paragraph; the latency is the time from the file write
 to the marker being in the page's DOM, measured in this process with `time.perf_counter` around
 the write and a `wait_for_function` polling every 5 ms. It includes noticing the change, the
@@ -34,7 +36,7 @@ from playwright.sync_api import Page, Response, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_speed import edit_targets, environment, generate_site
+from build_speed import edit_targets, environment, generate_notes_site, generate_site
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 SERVING_URL = re.compile(r"http://127\.0\.0\.1:\d+/\S*")
@@ -199,10 +201,10 @@ def spread(values: list[float]) -> str:
     )
 
 
-def run(posts: int, edits: int, pause: float) -> list[Edit]:
+def run(posts: int, edits: int, pause: float, notes: bool) -> list[Edit]:
     with tempfile.TemporaryDirectory(prefix="blog-serve-latency-") as folder:
         root = Path(folder) / "site"
-        generate_site(root, posts)
+        (generate_notes_site if notes else generate_site)(root, posts)
         target = root / "posts" / edit_targets(root / "posts", 1)[0]
         original = target.read_text(encoding="utf-8")
         process = subprocess.Popen(
@@ -257,10 +259,14 @@ def main() -> None:
     parser.add_argument(
         "--pause", type=float, default=0.5, help="seconds between a page update and the next edit"
     )
+    parser.add_argument(
+        "--notes", action="store_true", help="posts from tests/corpus/notes, not generated ones"
+    )
     args = parser.parse_args()
     print("\n".join(environment(None)))
-    print(f"site: {args.posts} posts; {args.edits} edits of one post")
-    results = run(args.posts, args.edits, args.pause)
+    kind = "real notes (tests/corpus) repeated" if args.notes else "generated"
+    print(f"site: {args.posts} posts, {kind}; {args.edits} edits of one post")
+    results = run(args.posts, args.edits, args.pause, args.notes)
     print(f"edit → page: {spread([edit.seconds for edit in results])}")
     rebuilds = [edit.rebuild for edit in results if edit.rebuild is not None]
     if rebuilds:

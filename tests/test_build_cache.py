@@ -31,10 +31,15 @@ class DeferringCache:
     every key it gave recorded (so it can give a stale one, as a cache trusting times would)."""
 
     renderer: object | None = None
+    parser: object | None = None
     pending: list[Callable[[], None]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     stale: dict[str, str] = field(default_factory=dict)  # source → the key to give instead
     forgotten: int = 0
+
+    @property
+    def keeps_parser(self) -> bool:
+        return False
 
     @property
     def keeps_postings(self) -> bool:

@@ -11,8 +11,10 @@ from pathlib import Path
 from sites import post, tree_digest, write_site
 
 from mathblog.build import BuildOptions, BuildReport, build
+from mathblog.config import load_config
 from mathblog.render.templates import THEME_TEMPLATES, PageRenderer
 from mathblog.serve.session import RACY_NANOSECONDS, ServeSession
+from mathblog.site.loading import prepare_parser
 
 
 def stat_result(size: int, ctime_ns: int, inode: int = 7) -> os.stat_result:
@@ -115,3 +117,24 @@ def test_a_session_keeps_its_renderer_until_a_site_template_shadows_the_theme(
     session_build(root, session)
     assert session.renderer is not first
     assert (root / "public/404.html").read_text(encoding="utf-8") == "the site's own\n"
+
+
+def test_a_session_parses_an_edit_with_the_parser_it_kept(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    session = ServeSession()
+    session_build(root, session)
+    config = load_config(root)
+    prepare_parser(config, session)  # what `blog serve` does before the first edit
+    kept = session.parser
+    assert kept is not None
+    for number in range(2):
+        (root / "posts/a.md").write_text(post("A", body=f"Edit {number}: $x^{number}$."), "utf-8")
+        assert session_build(root, session).posts_parsed == 1
+        assert session.parser is kept
+    page = (root / "public/posts/a/index.html").read_text(encoding="utf-8")
+    assert "Edit 1: <math" in page
+
+    # New settings for posts: a parser set up for them.
+    (root / "site.toml").write_text('title = "T"\n[math.macros]\nR = "\\\\mathbb{R}"\n', "utf-8")
+    session_build(root, session)
+    assert session.parser is not kept and session.parser is not None

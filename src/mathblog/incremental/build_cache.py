@@ -43,6 +43,14 @@ class BuildCache(Protocol):
     # Where the rendering stage keeps what it prepared (compiled templates) for the next build.
     # Rendering is a stage above this one, so the type is its business.
     renderer: object | None
+    # Where the parsing stage keeps its parsers and math engine, when `keeps_parser`.
+    parser: object | None
+
+    @property
+    def keeps_parser(self) -> bool:
+        """Whether the next build runs in this process and can use `parser`: then a few posts
+        are parsed here, with the parser kept, rather than in a worker set up afresh."""
+        ...
 
     @property
     def keeps_postings(self) -> bool:
@@ -78,6 +86,11 @@ class DiskCache:
     """A one-off build's cache: `.blog-cache/` read once, written back at once."""
 
     renderer: object | None = None
+    parser: object | None = None
+
+    @property
+    def keeps_parser(self) -> bool:
+        return False
 
     @property
     def keeps_postings(self) -> bool:

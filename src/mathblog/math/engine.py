@@ -115,6 +115,10 @@ class MathEngine:
             found[formula] = self._answered(formula, rewritten, answer)
         return [_result(found[formula]) for formula in formulas]
 
+    def start(self) -> None:
+        """Start the engine's process now rather than at the first formula."""
+        self._converter.start()
+
     def use_cache(self, cache: FormulaCache | None) -> None:
         self._cache = cache
 

@@ -30,6 +30,7 @@ from mathblog.math.cache import CACHE_DIR
 from mathblog.serve.http import DevServer, SiteState
 from mathblog.serve.session import ServeSession
 from mathblog.serve.watch import ChangeWatcher
+from mathblog.site.loading import prepare_parser
 from mathblog.util.text import counted
 
 
@@ -183,6 +184,10 @@ class Rebuilder:
             print(f"  {line}", file=sys.stderr, flush=True)
 
     def run(self, watcher: ChangeWatcher, stop: threading.Event) -> None:
+        # In the thread that builds (the engine's process lives as long as the thread that
+        # started it); not under `building`: it writes nothing, and Ctrl-C need not wait for it.
+        with contextlib.suppress(Exception):  # if it fails, the first edit is only slower
+            prepare_parser(configure(self.options.root, self.options.build_options()), self.session)
         while not stop.is_set():
             changed = watcher.wait(timeout=0.5)
             with self.building:

@@ -40,7 +40,12 @@ class ServeSession:
     post_keys: dict[str, tuple[Signature, str]] = field(default_factory=dict)  # path → key
     postings: Postings | None = None  # the search index, updated post by post
     renderer: object | None = None  # what rendering prepared, for the next build
+    parser: object | None = None  # what parsing set up (Markdown, the math engine), likewise
     _deferred: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def keeps_parser(self) -> bool:
+        return True
 
     @property
     def keeps_postings(self) -> bool:
@@ -121,3 +126,4 @@ class ServeSession:
         self.post_keys.clear()
         self.postings = None
         self.renderer = None
+        self.parser = None

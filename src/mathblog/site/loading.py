@@ -237,18 +237,24 @@ def load_posts(
     fingerprint = post_fingerprint(config)
     paths = find_posts(config) + find_pages(config)
     setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
-    pool = _early_pool(config, paths, jobs, read_cache, setup)
+    pool = _early_pool(config, paths, jobs, read_cache, setup, cache.keeps_parser)
     index = cache.post_index(config.root, fingerprint, read=read_cache)
     entries, todo = _look_up(config, paths, index, cache, fingerprint, read_cache)
     formula_cache = _formula_cache_for(config, len(todo), read_cache)
     code_cache = _code_cache_for(config, len(todo), read_cache)
     if progress:
         progress("posts", len(entries), len(paths))
-    pool = _pool_for(pool, len(todo), jobs, while_parsing, setup)
+    here = cache.keeps_parser and 0 < len(todo) < PARALLEL_MIN_POSTS
+    if here and pool is not None:
+        pool.stop()
+    pool = None if here else _pool_for(pool, len(todo), jobs, while_parsing, setup)
     flags = formula_cache is not None, code_cache is not None
     chunks: list[_Chunk] = [(chunk, *flags) for chunk in chunked(todo, jobs)]
     if pool is not None:
         results = pool.map(_parse_chunk, chunks)
+    elif here:  # a long-lived process (`blog serve`): its parser is kept from build to build
+        worker = _kept_worker(cache, setup)
+        results = (_parse_chunk(worker, chunk) for chunk in chunks)
     else:  # parsed as the results are asked for, after `while_parsing`
         results = run_chunks(_parse_chunk, chunks, jobs=1, setup=_start_worker, setup_args=setup)
     if while_parsing is not None and todo:  # nothing to parse: nothing to do it alongside
@@ -260,12 +266,41 @@ def load_posts(
     return _loaded(entries, Shown(drafts, future, now), tally, len(todo))
 
 
+def _kept_worker(cache: BuildCache, setup: _Setup) -> _Worker | BlogError:
+    """The parser `cache` kept, if it was set up for the same settings; else a new one, kept."""
+    config, post_cache, read_cache = setup
+    kept = cache.parser
+    if isinstance(kept, _Worker) and (kept.config, kept.read_cache) == (config, read_cache):
+        kept.cache = post_cache  # this build's (its fingerprint may be new)
+        return kept
+    worker = _start_worker(*setup)
+    cache.parser = worker if isinstance(worker, _Worker) else None
+    return worker
+
+
+def prepare_parser(config: SiteConfig, cache: BuildCache) -> None:
+    """Set up the parser a long-lived process keeps (`cache.keeps_parser`) now, math engine
+    started, so that the first edit is parsed as fast as the ones after it."""
+    if cache.keeps_parser:
+        setup = (config, PostCache(config.root / CACHE_DIR, post_fingerprint(config)), True)
+        worker = _kept_worker(cache, setup)
+        if isinstance(worker, _Worker):
+            worker.renderers.engine.start()
+
+
 def _early_pool(
-    config: SiteConfig, paths: Sequence[Path], jobs: int, read_cache: bool, setup: _Setup
+    config: SiteConfig,
+    paths: Sequence[Path],
+    jobs: int,
+    read_cache: bool,
+    setup: _Setup,
+    keeps_parser: bool,
 ) -> Pool | None:
     """Workers started now import the Markdown stack while this process reads the cache and
-    hashes the posts."""
+    hashes the posts; not for an edit in a process that keeps its parser (it parses here)."""
     expected = min(jobs, _likely_to_parse(config, paths, read_cache)) if jobs > 1 else 0
+    if keeps_parser and expected == 1:
+        return None
     return Pool(expected, _start_worker, setup) if expected else None
 
 
