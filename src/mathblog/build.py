@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mathblog.config import SiteConfig, check_output_dir, load_config, normalize_base_url
-from mathblog.content.frontmatter import parse_datetime
 from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.build_cache import BuildCache, DiskCache
 from mathblog.incremental.post_cache import CacheDamaged
@@ -78,6 +77,8 @@ def build_time(config: SiteConfig, options: BuildOptions) -> datetime:
     given = os.environ.get(NOW_VARIABLE, "").strip()
     if not given:
         return datetime.now(UTC)
+    from mathblog.content.frontmatter import parse_datetime  # YAML: only when it is needed
+
     moment = parse_datetime(given, config.tz)
     if moment is None:
         raise BlogError.at(

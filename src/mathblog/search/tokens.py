@@ -19,17 +19,17 @@ there too (tests/test_search.py checks the two against each other through a brow
 from __future__ import annotations
 
 import operator
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+from mathblog.util.lazy_pattern import LazyPattern
 from mathblog.util.text import Cjk, cjk_ranges
 
 # Scripts written without spaces between words: Han (with extensions), kana, Hangul.
 _CJK = cjk_ranges(Cjk.UNSPACED)
 # A TeX command with a short argument, a TeX command, a CJK run, or a word.
-_TOKEN = re.compile(
+_TOKEN = LazyPattern(
     r"\\([a-z]+)\s*\{\s*([a-z0-9]{1,16})\s*\}"
     r"|(\\[a-z]+)"
     f"|([{_CJK}]+)"
@@ -47,7 +47,7 @@ MAX_WEIGHT = 999
 # Terms are grouped by this many first characters for completion: a query word shorter than it
 # completes to nothing but itself (two letters would start too many words to fetch).
 PREFIX_LENGTH = 3
-_CJK_START = re.compile(f"[{_CJK}]")
+_CJK_START = LazyPattern(f"[{_CJK}]")
 
 
 def completes(term: str) -> bool:

@@ -6,6 +6,8 @@ import math
 import re
 from enum import Flag, auto
 
+from mathblog.util.lazy_pattern import LazyPattern
+
 
 class Cjk(Flag):
     """Kinds of CJK code points. Each user takes the union it needs from the one table below."""
@@ -56,9 +58,9 @@ def cjk_ranges(kinds: Cjk) -> str:
 
 
 CJK_RANGES = cjk_ranges(Cjk.READING)
-CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
-_CJK_PUNCT = re.compile(f"[{cjk_ranges(Cjk.PUNCTUATION)}]")
-_LATIN_WORD = re.compile(f"[^\\s{CJK_RANGES}]+")
+CJK_CHAR = LazyPattern(f"[{CJK_RANGES}]")
+_CJK_PUNCT = LazyPattern(f"[{cjk_ranges(Cjk.PUNCTUATION)}]")
+_LATIN_WORD = LazyPattern(f"[^\\s{CJK_RANGES}]+")
 # An ASCII run of non-spaces with a letter or digit in it: a word, as `_LATIN_WORD` + isalnum.
 _ASCII_WORD = re.compile(r"(?<!\S)\S*?[A-Za-z0-9]\S*")
 

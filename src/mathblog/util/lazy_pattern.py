@@ -1,0 +1,42 @@
+"""A regex compiled when first used, not when its module is imported.
+
+The patterns over every CJK range take milliseconds each to compile, and a build that parses
+nothing (a no-op) imports the modules that hold them without using them.
+After the first use each method is the compiled pattern's own, so a hot loop pays nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+
+class LazyPattern:
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+
+    def compiled(self) -> re.Pattern[str]:
+        pattern = re.compile(self.pattern, self.flags)
+        for name in ("match", "fullmatch", "search", "findall", "finditer", "sub"):
+            setattr(self, name, getattr(pattern, name))  # from now on, straight to the pattern
+        return pattern
+
+    def match(self, string: str, *args: int) -> re.Match[str] | None:
+        return self.compiled().match(string, *args)
+
+    def fullmatch(self, string: str, *args: int) -> re.Match[str] | None:
+        return self.compiled().fullmatch(string, *args)
+
+    def search(self, string: str, *args: int) -> re.Match[str] | None:
+        return self.compiled().search(string, *args)
+
+    def findall(self, string: str, *args: int) -> list[Any]:
+        return self.compiled().findall(string, *args)
+
+    def finditer(self, string: str, *args: int) -> Iterator[re.Match[str]]:
+        return self.compiled().finditer(string, *args)
+
+    def sub(self, replacement: str | Callable[[re.Match[str]], str], string: str) -> str:
+        return self.compiled().sub(replacement, string)
