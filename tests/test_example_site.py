@@ -14,7 +14,7 @@ from sites import REPO, copy_example_site, run_blog, tree_digest
 # JSON-LD is data for search engines, not a script that runs.
 JSON_LD = re.compile(r'<script type="application/ld\+json">[^<]*</script>')
 # On a page with math: copying a formula puts its TeX on the clipboard. Drawing it needs no script.
-COPY_SCRIPT = '<script src="/js/math-copy.js" defer></script>'
+COPY_SCRIPT = '<script src="/js/math-copy.js" data-live defer></script>'
 # The theme's, on every page: the reader's saved light/dark choice, applied in <head>, and the
 # switch; on a page with code, its copy button; with an emoji callout, the check of its icon.
 # None of them draws math.

@@ -156,7 +156,7 @@ def test_script_urls_are_dropped_from_links_images_html_and_math(
         assert "&lt;a href=&quot;javascript:alert(1)&quot;&gt;" in page
         ours = (
             '<script type="application/ld+json">',
-            '<script src="/js/math-copy.js" defer>',
+            '<script src="/js/math-copy.js" data-live defer>',
             '<script src="/js/search-box.js" data-live defer>',
             '<script src="/js/theme.js" data-live defer>',
             '<script id="theme-choice" data-live>',  # the theme's saved scheme, in <head>

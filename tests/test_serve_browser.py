@@ -24,12 +24,13 @@ UPDATE_SECONDS = 60  # a deadline for a busy machine, not a measure of speed
 
 SLUG = "hello"
 OLD_TEXT = "The first version of this post."
+MATH = " With math, $x^2$, so the page loads the math copy script."
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     posts = {
-        f"{SLUG}.md": post("Hello", date="2024-05-01", body=OLD_TEXT),
+        f"{SLUG}.md": post("Hello", date="2024-05-01", body=OLD_TEXT + MATH),
         "other.md": post("Other", date="2024-05-02", body="Another post."),
     }
     return write_site(tmp_path / "site", posts, 'title = "T"\n')
@@ -76,7 +77,7 @@ def test_editing_a_post_updates_the_open_page(page: Page, site: Path, server: Se
     page.evaluate("window.blogLoaded = 'before the edit'")  # gone if the page reloads
     new_text = f"Edited {uuid.uuid4().hex}."
     (site / "posts" / f"{SLUG}.md").write_text(
-        post("Hello", date="2024-05-01", body=new_text), encoding="utf-8"
+        post("Hello", date="2024-05-01", body=new_text + MATH), encoding="utf-8"
     )
     try:
         page.wait_for_function(
@@ -87,6 +88,7 @@ def test_editing_a_post_updates_the_open_page(page: Page, site: Path, server: Se
     except PlaywrightTimeout:
         pytest.fail(f"{new_text!r} not in the page {UPDATE_SECONDS} s after the edit\n{seen()}")
     assert page.url == url
+    assert page.locator("math").count() == 1
     rebuilt = built.read_text(encoding="utf-8")
     assert new_text in rebuilt and "__blog/events" not in rebuilt
     # Only the body changed, so it was put in place without a reload.
