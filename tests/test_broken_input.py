@@ -522,3 +522,32 @@ def test_a_front_matter_key_set_twice_is_an_error_at_the_second(site: Path) -> N
         "error: posts/bad.md:6: front matter: `date` is set twice (first on line 3)",
     )
     assert "hint: remove one of them (YAML would silently keep only the last)" in stderr
+
+
+def test_a_url_with_an_unclosed_ipv6_host_is_an_error_not_a_crash(site: Path) -> None:
+    """`urllib` raises on `//[x`; in `site.toml` it is a setting's error, on the command line
+    an option's, and in a post an ordinary link that `blog check` reports."""
+    (site / "site.toml").write_text(
+        'title = "T"\nbase_url = "https://[me.github.io/"\n[[nav]]\ntitle = "Bad"\n'
+        'url = "https://[x/"\n',
+        encoding="utf-8",
+    )
+    build_fails_with(
+        site,
+        "error: site.toml:2: `base_url` is not a URL: an IPv6 host in [brackets] needs its "
+        "closing ]",
+        "error: site.toml:5: `nav[0].url` 'https://[x/' is not a URL a browser can follow",
+    )
+    (site / "site.toml").write_text('title = "T"\n', encoding="utf-8")
+    option = run_blog("build", "--base-url", "https://[x/", cwd=site)
+    assert option.returncode == 1 and "Traceback" not in option.stderr
+    assert "error: --base-url is not a URL" in option.stderr
+
+    add_post(site, "v6.md", post("V6", body='See <a href="//[broken">this</a>.'))
+    built = run_blog("build", cwd=site)
+    assert built.returncode == 0, built.stderr
+    checked = run_blog("check", cwd=site)
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr
+    assert "posts/v6.md:5: broken link: //[broken is not a URL a browser can follow" in (
+        checked.stdout + checked.stderr
+    )

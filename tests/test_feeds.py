@@ -214,3 +214,13 @@ def test_feeds_are_linked_from_every_head_and_named_by_author(tmp_path: Path) ->
         "self": "https://example.org/blog/tags/%E4%BD%8D%E7%BD%AE%E7%BC%96%E7%A0%81/atom.xml",
         "alternate": "https://example.org/blog/tags/%E4%BD%8D%E7%BD%AE%E7%BC%96%E7%A0%81/",
     }
+
+
+def test_a_link_urljoin_cannot_read_is_kept_as_written_in_the_feed(tmp_path: Path) -> None:
+    body = '<a href="//[broken">an IPv6 host with no end</a> and [a part](#part).\n\n## Part\n'
+    root = write_site(tmp_path, {"a.md": post("A", body=body)}, f'base_url = "{BASE}"\n')
+    result = run_blog("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    feed = (root / "public/atom.xml").read_text(encoding="utf-8")
+    assert "href=&#34;//[broken&#34;" in feed or "href=&quot;//[broken&quot;" in feed
+    assert "https://example.org/blog/posts/a/#part" in feed

@@ -13,7 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mathblog.config import SiteConfig, check_output_dir, load_config, normalize_base_url
+from mathblog.config import (
+    SiteConfig,
+    base_url_problem,
+    check_output_dir,
+    load_config,
+    normalize_base_url,
+)
 from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.build_cache import BuildCache, DiskCache
 from mathblog.incremental.post_cache import CacheDamaged
@@ -91,6 +97,10 @@ def build_time(config: SiteConfig, options: BuildOptions) -> datetime:
 def configure(root: Path, options: BuildOptions) -> SiteConfig:
     config = load_config(root)
     if options.base_url is not None:
+        if problem := base_url_problem(options.base_url):
+            raise BlogError.at(
+                f"--base-url {problem}", hint="e.g. --base-url https://me.github.io/notes/"
+            )
         config = dataclasses.replace(config, base_url=normalize_base_url(options.base_url))
     if options.output is not None:
         config = dataclasses.replace(config, output_dir=str(options.output.resolve()))

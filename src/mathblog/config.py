@@ -84,8 +84,11 @@ def normalize_base_url(value: str) -> str:
     return value.rstrip("/") + "/"
 
 
-def _check_base_url(value: str) -> str | None:
-    parts = urlsplit(value)
+def base_url_problem(value: str) -> str | None:
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # `https://[x/`: a host in brackets with no end
+        return "is not a URL: an IPv6 host in [brackets] needs its closing ]"
     if value.startswith("/") and not parts.netloc:
         return None
     if parts.scheme in ("http", "https") and parts.netloc:
@@ -150,7 +153,7 @@ def _timezone(value: Any) -> str | None:
 
 
 def _base_url(value: Any) -> str | None:
-    return _is_str(value) or _check_base_url(value)
+    return _is_str(value) or base_url_problem(value)
 
 
 def _output_dir(value: Any) -> str | None:
@@ -224,7 +227,10 @@ def _nav_entries(value: Any, report: Callable[..., None]) -> tuple[NavEntry, ...
 
 
 def _nav_url(url: str) -> str | None:
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # `https://[x`: a host in brackets with no end
+        return f"{url!r} is not a URL a browser can follow"
     if parts.scheme in ("http", "https") and parts.netloc:
         return None
     if url.strip().startswith("/") and not url.strip().startswith("//") and not parts.scheme:

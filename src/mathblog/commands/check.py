@@ -217,6 +217,14 @@ def _post_spans(job: PageJob, text: str) -> Iterator[_Span]:
             start = found + len(html)
 
 
+def _target(page_url: str, url: str) -> SplitResult | None:
+    """Where `url` on the page at `page_url` leads; None for one urllib cannot read (`//[x`)."""
+    try:
+        return urlsplit(urljoin(page_url, url.strip()))
+    except ValueError:
+        return None
+
+
 def _page_problems(
     config: SiteConfig,
     output: str,
@@ -228,11 +236,20 @@ def _page_problems(
     origin = config.site_url or _PLACEHOLDER_ORIGIN
     page_url = config.base_path + output.removesuffix("index.html")
     for reference in scan.references:
-        target = urlsplit(urljoin(origin + page_url, reference.url.strip()))
-        if target.scheme not in ("http", "https") or _other_site(target, origin, base):
-            continue  # another site, mailto:, data:
+        target = _target(origin + page_url, reference.url)
         search = _spellings(reference.url, config.base_path)
         noun = _NOUN[reference.kind]
+        if target is None:
+            yield _Found(
+                f"{noun}: {{url}} is not a URL a browser can follow",
+                "a host in [brackets] is an IPv6 address and needs its closing ]",
+                reference.offset,
+                reference.url,
+                search,
+            )
+            continue
+        if target.scheme not in ("http", "https") or _other_site(target, origin, base):
+            continue  # another site, mailto:, data:
         if not target.path.startswith(config.base_path):
             yield _Found(
                 f"{noun}: {{url}} is outside the site ({config.base_path})",
@@ -449,7 +466,9 @@ class _ExternalUses:
         page_url = origin + self.config.base_path + job.output.removesuffix("index.html")
         self._placer.new_page()
         for reference in scan.references:
-            target = urlsplit(urljoin(page_url, reference.url.strip()))
+            target = _target(page_url, reference.url)
+            if target is None:
+                continue  # reported by the check of the site's own links
             if target.scheme not in ("http", "https") or not _other_site(target, origin, base):
                 continue
             url = request_url(target.geturl())

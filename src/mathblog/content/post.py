@@ -6,7 +6,6 @@ import posixpath
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from urllib.parse import urljoin
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -25,7 +24,7 @@ from mathblog.markdown.walk import walk_tokens
 from mathblog.math.engine import MathEngine
 from mathblog.model import InMemoryBody, Post, SeriesRef, TagRef
 from mathblog.search.tokens import encode_terms, weighted_terms
-from mathblog.util.html_urls import rewrite_urls, without_attributes
+from mathblog.util.html_urls import resolver, rewrite_urls, without_attributes
 from mathblog.util.i18n import ui_strings
 from mathblog.util.text import count_units, reading_minutes
 from mathblog.util.urls import slugify, url_path
@@ -58,7 +57,7 @@ def _standalone(excerpt_html: str, post_url: str) -> str:
     resolve against the post, and ids are dropped (they belong to the post page and would
     repeat across cards)."""
     without_ids = without_attributes(excerpt_html, ("id",))
-    return rewrite_urls(without_ids, lambda url: urljoin(post_url, url))
+    return rewrite_urls(without_ids, resolver(post_url))
 
 
 def tag_ref(name: str, base_path: str, line: int = 1) -> TagRef:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from collections.abc import Callable, Collection
 from urllib.parse import urljoin, urlsplit
 
@@ -49,13 +50,17 @@ def absolute_links(fragment: str, page_url: str) -> str:
     return rewrite_urls(fragment, resolver(page_url))
 
 
+_QUERY = re.compile("[?#;]")  # a query, a fragment or parameters: `urljoin` may drop them
+
+
 def resolver(page_url: str) -> Callable[[str], str]:
     """`urljoin(page_url, url)` as a function of `url`, quicker for the two kinds most links of
     a post are, `#fn-1` and `/posts/x/`: a feed resolves every link of every post in it, and
-    `urljoin` took a quarter of that time. The result is always `urljoin`'s."""
+    `urljoin` took a quarter of that time. The result is always `urljoin`'s, except for a URL
+    `urljoin` cannot read (`//[x`, a broken IPv6 host), which is left as it is."""
     parts = urlsplit(page_url)
     if parts.query or parts.fragment or not parts.scheme or not parts.netloc:
-        return lambda url: urljoin(page_url, url)
+        return lambda url: _joined(page_url, url)
     origin = f"{parts.scheme}://{parts.netloc}"
 
     def resolve(url: str) -> str:
@@ -63,8 +68,16 @@ def resolver(page_url: str) -> Callable[[str], str]:
         if len(url) > 1 and "\t" not in url and "\n" not in url and "\r" not in url:
             if url[0] == "#":
                 return page_url + url
-            if url[0] == "/" and url[1] != "/" and "/." not in url:  # no dot segment to remove
+            # No dot segment to remove, nor a query, fragment or parameters (empty ones go).
+            if url[0] == "/" and url[1] != "/" and "/." not in url and not _QUERY.search(url):
                 return origin + url
-        return urljoin(page_url, url)
+        return _joined(page_url, url)
 
     return resolve
+
+
+def _joined(page_url: str, url: str) -> str:
+    try:
+        return urljoin(page_url, url)
+    except ValueError:  # a post's link a browser would not follow either: no crash for it
+        return url
