@@ -62,14 +62,14 @@ def write_site(
 
     stage = output.begin({*wanted, MARKER})
     try:
-        unchanged = [0]
+        unchanged = 0
         to_render: list[PageJob] = []
         to_produce: list[OutputFile] = []
         for item in outputs:
             if item.copy_from is not None:
-                unchanged[0] += stage.files.put_copy(item.path, item.copy_from)
+                unchanged += stage.files.put_copy(item.path, item.copy_from)
             elif item.path not in stale and output.keep(stage, item.path):
-                unchanged[0] += 1
+                unchanged += 1
             elif item.page is not None:  # changed, or gone since we looked
                 to_render.append(item.page)
             elif item.produce is not None:
@@ -78,9 +78,10 @@ def write_site(
                 raise ValueError(f"nothing makes {item.path} (from {item.source})")
 
         def produce_the_rest() -> None:  # the search index and such, while pages render
+            nonlocal unchanged
             for item in to_produce:
                 assert item.produce is not None
-                unchanged[0] += stage.files.put_bytes(item.path, item.produce())
+                unchanged += stage.files.put_bytes(item.path, item.produce())
 
         same = 0
         if to_render:
@@ -96,12 +97,12 @@ def write_site(
             )
         else:
             produce_the_rest()
-        unchanged[0] += same  # not in one statement: it would add to the count from before
+        unchanged += same  # after the call: `produce_the_rest` adds to it meanwhile
         output.commit(stage, wanted)
     except BaseException:
         output.abandon(stage)
         raise
-    return Written(len(outputs), unchanged[0], len(to_render), stage.kept.names)
+    return Written(len(outputs), unchanged, len(to_render), stage.kept.names)
 
 
 def kept_warning(config: SiteConfig, kept: tuple[str, ...]) -> list[Diagnostic]:

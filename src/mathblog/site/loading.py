@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # The formula cache is read only when it is small next to the work: reading a big one costs more
 # than converting the formulas of the one post an edit changed.
-FORMULA_CACHE_BYTES_PER_POST = 64 * 1024
+CACHE_BYTES_PER_POST = 64 * 1024
 # Below this many, a worker pool costs more than it saves.
 PARALLEL_MIN_POSTS = 24
 
@@ -95,11 +95,14 @@ def create_renderers(config: SiteConfig, formula_cache: FormulaCache | None) -> 
     return Renderers(body=body, title=create_title_markdown(), engine=engine, summary=summary)
 
 
-def formula_cache_size(config: SiteConfig) -> int:
+def _worth_reading(config: SiteConfig, name: str, todo: int) -> bool:
+    """Whether the cache file `name` is worth reading for `todo` posts to parse: reading a
+    large one for one edited post costs more than the work it saves."""
     try:
-        return (config.root / CACHE_DIR / FORMULA_FILE).stat().st_size
+        size = (config.root / CACHE_DIR / name).stat().st_size
     except OSError:
-        return 0
+        size = 0
+    return todo > 0 and size <= todo * CACHE_BYTES_PER_POST
 
 
 def _formula_cache(config: SiteConfig, *, read: bool) -> FormulaCache:
@@ -156,6 +159,12 @@ class _Worker:
 
 
 _Setup = tuple[SiteConfig, PostCache, bool]  # what `_start_worker` is given
+
+
+def _setup(config: SiteConfig, fingerprint: str, read_cache: bool) -> _Setup:
+    return config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache
+
+
 # Posts to parse, and whether to use the formula cache and the code cache for them.
 _Chunk = tuple[Sequence[_Job], bool, bool]
 
@@ -236,7 +245,7 @@ def load_posts(
     cache = DiskCache() if cache is None else cache
     fingerprint = post_fingerprint(config)
     paths = find_posts(config) + find_pages(config)
-    setup = (config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache)
+    setup = _setup(config, fingerprint, read_cache)
     pool = _early_pool(config, paths, jobs, read_cache, setup, cache.keeps_parser)
     index = cache.post_index(config.root, fingerprint, read=read_cache)
     entries, todo = _look_up(config, paths, index, cache, fingerprint, read_cache)
@@ -282,8 +291,7 @@ def prepare_parser(config: SiteConfig, cache: BuildCache) -> None:
     """Set up the parser a long-lived process keeps (`cache.keeps_parser`) now, math engine
     started, so that the first edit is parsed as fast as the ones after it."""
     if cache.keeps_parser:
-        setup = (config, PostCache(config.root / CACHE_DIR, post_fingerprint(config)), True)
-        worker = _kept_worker(cache, setup)
+        worker = _kept_worker(cache, _setup(config, post_fingerprint(config), True))
         if isinstance(worker, _Worker):
             worker.renderers.engine.start()
 
@@ -333,19 +341,14 @@ def _look_up(
 
 def _formula_cache_for(config: SiteConfig, todo: int, read_cache: bool) -> FormulaCache | None:
     """The formula cache, when `todo` posts are to be parsed and it is worth reading for them."""
-    if todo and formula_cache_size(config) <= todo * FORMULA_CACHE_BYTES_PER_POST:
+    if _worth_reading(config, FORMULA_FILE, todo):
         return _formula_cache(config, read=read_cache)
     return None
 
 
 def _code_cache_for(config: SiteConfig, todo: int, read_cache: bool) -> CodeCache | None:
-    """The code cache, on the formula cache's rule: read when it is small beside the work."""
-    path = config.root / CACHE_DIR / CODE_FILE
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0
-    if todo and size <= todo * FORMULA_CACHE_BYTES_PER_POST:
+    """The code cache, on the same rule."""
+    if _worth_reading(config, CODE_FILE, todo):
         return CodeCache.for_site(config.root, read=read_cache)
     return None
 

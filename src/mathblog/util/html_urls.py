@@ -50,7 +50,7 @@ def absolute_links(fragment: str, page_url: str) -> str:
     return rewrite_urls(fragment, resolver(page_url))
 
 
-_QUERY = re.compile("[?#;]")  # a query, a fragment or parameters: `urljoin` may drop them
+_MAY_BE_DROPPED = re.compile("[?#;]")  # a query, a fragment or parameters: `urljoin` may drop them
 
 
 def resolver(page_url: str) -> Callable[[str], str]:
@@ -69,7 +69,12 @@ def resolver(page_url: str) -> Callable[[str], str]:
             if url[0] == "#":
                 return page_url + url
             # No dot segment to remove, nor a query, fragment or parameters (empty ones go).
-            if url[0] == "/" and url[1] != "/" and "/." not in url and not _QUERY.search(url):
+            if (
+                url[0] == "/"
+                and url[1] != "/"
+                and "/." not in url
+                and not _MAY_BE_DROPPED.search(url)
+            ):
                 return origin + url
         return _joined(page_url, url)
 
