@@ -28,6 +28,7 @@ from mathblog.model import collect_tags
 from mathblog.output.generation import Output
 from mathblog.output.writer import kept_warning, write_site
 from mathblog.search.index import SearchIndex
+from mathblog.search.patching import RECORD_FILE, SearchRecord
 from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
 from mathblog.site.post_files import file_problems
@@ -162,7 +163,16 @@ def _build(
         loaded.posts, loaded.search_terms, loaded.fingerprints, cache.search_postings()
     )
     output = Output.open(config.root, config.output_path, read=options.cache)
-    if not cache.keeps_postings and jobs > 1 and FORKS and search.shards_stale(output.unchanged):
+    record_file = output.state / RECORD_FILE
+    record = SearchRecord.read(record_file) if options.cache else None
+    patched = search.patch(record, loaded.replaced_terms, output.live_file)
+    if (
+        not patched
+        and not cache.keeps_postings
+        and jobs > 1
+        and FORKS
+        and search.shards_stale(output.unchanged)
+    ):
         search.make_shards_elsewhere(output.unchanged)
     plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints, pages=loaded.pages)
 
@@ -176,6 +186,8 @@ def _build(
     warnings = (*found, *kept_warning(config, written.kept))
     if search.postings is not None:
         cache.keep_search_postings(search.postings)
+    if (made := search.record()) != record:  # it describes the output now in place
+        made.write(record_file)
     return BuildReport(
         output=config.output_path,
         posts=len(loaded.posts),

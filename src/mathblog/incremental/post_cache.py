@@ -21,7 +21,7 @@ import os
 import pickle
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -199,6 +199,15 @@ class PostCache:
         # Stored with another path: the site was moved.
         moved = PackedBody(file, body.offset, body.length)
         return dataclasses.replace(entry, post=dataclasses.replace(entry.post, body=moved))
+
+    def replaced_terms(self, now: Mapping[str, CachedPost]) -> dict[str, str]:
+        """The search terms of each stored post that `now` (a build's posts) does not hold as
+        it was stored, by its stored fingerprint."""
+        return {
+            entry.fingerprint: entry.search_terms
+            for source, entry in self._stored.items()
+            if (found := now.get(source)) is None or found.fingerprint != entry.fingerprint
+        }
 
     def body_for(self, content: str, toc: tuple[TocEntry, ...]) -> Body:
         """Store a freshly rendered body; on a cache that cannot be written, keep it in memory.

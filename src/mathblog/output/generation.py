@@ -161,6 +161,16 @@ class Output:
             return False
         return (info.st_size, info.st_mtime_ns, info.st_ino) == entry[1:]
 
+    def live_file(self, relative: str, key: str) -> bytes | None:
+        """The live file's bytes, if `unchanged(relative, key)`; else None."""
+        if not self.unchanged(relative, key):
+            return None
+        try:
+            with open(os.path.join(self.out, relative), "rb") as file:
+                return file.read()
+        except OSError:
+            return None
+
     def keep(self, stage: Stage, relative: str) -> bool:
         """Carry a file that `unchanged` approved over into `stage`; in the spare it is usually
         already the same file (a link), which one lstat confirms."""

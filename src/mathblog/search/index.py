@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import itertools
-import operator
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from mathblog.model import Post
+from mathblog.search.patching import Patched, SearchRecord, patch_shards
+from mathblog.search.shard_format import encode_shard, encode_term
 from mathblog.search.text import plain_text
 from mathblog.search.tokens import completes, prefix_key
 from mathblog.util.digests import digest
@@ -111,6 +111,7 @@ class SearchIndex:
         self._previous = previous
         self.postings: Postings | None = None  # once the shards are made here
         self._elsewhere: Iterator[MadeElsewhere] | None = None
+        self._patched: Patched | None = None
         # Output keys may use fingerprints (which also cover the site's folder); what goes into
         # a file must depend on the content alone.
         self.key = digest("search", str(self.shards), *self.fingerprints)
@@ -131,10 +132,12 @@ class SearchIndex:
         }
 
     def files(self) -> Iterator[IndexFile]:
+        patched = self._patched
         for folder in (SHARDS, PREFIXES):
             for number in range(self.shards):
                 path = f"{folder}{number}.json"
-                yield IndexFile(path, digest(self.key, path))
+                key = patched.keys[path] if patched is not None else digest(self.key, path)
+                yield IndexFile(path, key)
         for number, fingerprint in enumerate(self.fingerprints):
             yield IndexFile(*self._document_file(number, fingerprint))
 
@@ -142,6 +145,34 @@ class SearchIndex:
         """Whether a shard file must be written; `unchanged(path, key)` asks the output."""
         shard_files = (f for f in self.files() if not f.path.startswith(f"{FOLDER}/docs/"))
         return any(not unchanged(f.path, f.key) for f in shard_files)
+
+    def patch(
+        self,
+        record: SearchRecord | None,
+        replaced: Mapping[str, str],
+        live: Callable[[str, str], bytes | None],
+    ) -> bool:
+        """Make the shards from the live ones that `record` describes, when it does and few
+        posts changed (`search.patching`); whether they were. `replaced`: the old terms of the
+        posts parsed again, by their old fingerprint; `live(path, key)`: the live file, if it is
+        as the build that wrote it with that key left it."""
+        if record is None or record.shards != self.shards or self._previous is not None:
+            return False
+        self._patched = patch_shards(
+            record, self.fingerprints, self.terms, replaced, self._shard_paths, live
+        )
+        return self._patched is not None
+
+    def record(self) -> SearchRecord:
+        """What the next build needs to patch this build's shards."""
+        keys = {f.path: f.key for f in self.files() if not f.path.startswith(f"{FOLDER}/docs/")}
+        return SearchRecord(self.shards, tuple(self.fingerprints), keys)
+
+    def _shard_paths(self, term: str) -> tuple[str, ...]:
+        shard = f"{SHARDS}{shard_of(term, self.shards)}.json"
+        if completes(term):
+            return shard, f"{PREFIXES}{prefix_shard_of(term, self.shards)}.json"
+        return (shard,)
 
     def make_shards_elsewhere(self, unchanged: Callable[[str, str], bool]) -> None:
         """Start making the shard files, and the document files to be written (`unchanged`
@@ -167,9 +198,11 @@ class SearchIndex:
         if kind == "docs":
             made = self._made_elsewhere[1] if self._elsewhere is not None else {}
             return made.get(number) or document_file(self.documents[number])
+        if self._patched is not None and path in self._patched.files:
+            return self._patched.files[path]
         if kind == "prefixes":
             number += self.shards
-        return self._shard_files[number]
+        return self._shard_files[number]  # a shard a patch left alone, gone since we looked
 
     @cached_property
     def _made_elsewhere(self) -> MadeElsewhere:
@@ -246,7 +279,7 @@ class Postings:
                         self._lists[shards + prefix_shard_of(term, shards)][term] = entries
                 entries[0].append(number)
                 entries[1].append(parts[i + 1])
-        self._encoded = {term: _encode_term(term, *entries) for term, entries in term_lists.items()}
+        self._encoded = {term: encode_term(term, *entries) for term, entries in term_lists.items()}
         self.files = [self._encode(shard) for shard in range(2 * shards)]
 
     def update(self, terms: Sequence[str]) -> None:
@@ -279,7 +312,7 @@ class Postings:
             if entries is None:
                 self._encoded.pop(term, None)
             else:
-                self._encoded[term] = _encode_term(term, *entries)
+                self._encoded[term] = encode_term(term, *entries)
         for shard in shards:
             self.files[shard] = self._encode(shard)
 
@@ -311,22 +344,4 @@ class Postings:
     def _encode(self, shard: int) -> bytes:
         """`{"term":[doc,weight,…]}`, each document as the difference from the one before."""
         encoded = self._encoded
-        return (
-            "{" + ",".join([encoded[term] for term in sorted(self._lists[shard])]) + "}"
-        ).encode("utf-8")
-
-
-def _encode_term(term: str, numbers: list[int], weights: list[str]) -> str:
-    return f"{_json_string(term)}:[{_deltas(numbers, weights)}]"
-
-
-def _deltas(numbers: list[int], weights: list[str]) -> str:
-    """`delta,weight,delta,weight…`, made by C loops: there are hundreds of thousands."""
-    deltas = map(operator.sub, numbers, itertools.chain((0,), numbers))
-    return ",".join(itertools.chain.from_iterable(zip(map(str, deltas), weights, strict=True)))
-
-
-def _json_string(term: str) -> str:
-    # A term is letters, digits, CJK, or a TeX command (`\\mathcal{l}`): only its backslashes
-    # need escaping, and json.dumps would cost more than the rest of the shard.
-    return '"' + term.replace("\\", "\\\\") + '"'
+        return encode_shard({term: encoded[term] for term in self._lists[shard]})

@@ -53,6 +53,10 @@ class LoadedPosts:
     formulas_reused: int = 0
     pages: tuple[Post, ...] = ()  # the files of pages/ (`kind == "page"`), by source file
     held_back: int = 0  # posts left out because their date is still to come
+    # The search terms of the posts the cache held before this build and no longer does as
+    # they were (edited or deleted), by their old fingerprint: the search index is patched
+    # by the differences.
+    replaced_terms: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,9 +274,11 @@ def load_posts(
         while_parsing()
     kept = [kept for kept in (formula_cache, code_cache) if kept is not None]
     tally = _gather(results, entries, formula_cache, code_cache, progress, len(paths))
+    replaced = index.replaced_terms(entries)  # before `save` forgets them
     prune = len(todo) == len(paths)
     cache.save(config.root, index, lambda: _save(index, entries, kept, prune=prune))
-    return _loaded(entries, Shown(drafts, future, now), tally, len(todo))
+    loaded = _loaded(entries, Shown(drafts, future, now), tally, len(todo))
+    return dataclasses.replace(loaded, replaced_terms=replaced)
 
 
 def _kept_worker(cache: BuildCache, setup: _Setup) -> _Worker | BlogError:
