@@ -73,15 +73,18 @@ def _highlighted(code: str, lexer: Lexer) -> str:
 def highlight_code(code: str, info: str, cache: CodeCache | None = None) -> str:
     """A `<pre>` block: highlighted when the language is known, escaped plain text otherwise."""
     language = language_of(info)
-    lexer = _lexer(language)
-    if lexer is None:
+    # A kept block was highlighted, so its language has a lexer: looked up (and its patterns
+    # compiled, a tenth of a second for some) only for code not seen before.
+    kept = cache.highlighted(language, code) if cache is not None and language else None
+    lexer = _lexer(language) if kept is None else None
+    if kept is None and lexer is None:
         body = html.escape(code)
         label = f' data-lang="{html.escape(language)}"' if language else ""
         return f'<pre class="{CSS_CLASS}"{label}><code>{body}</code></pre>\n'
-    kept = cache.highlighted(language, code) if cache is not None else None
     if kept is not None:
         body = kept
     else:
+        assert lexer is not None
         body = _highlighted(code, lexer)
         if cache is not None:
             cache.keep(language, code, body)
