@@ -3,6 +3,7 @@ once `blog build` has exited nothing of it runs or writes `.blog-cache/` any mor
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -21,6 +22,7 @@ from sites import big_site, post, run_blog, tree_digest
 from mathblog.cli import main
 from mathblog.config import load_config
 from mathblog.site.loading import load_posts
+from mathblog.util.parallel import Pool, stop_pools
 
 
 def workers_seen(tag: str, process: subprocess.Popen[bytes]) -> Callable[[], bool]:
@@ -175,5 +177,26 @@ def test_a_failed_build_leaves_no_pool_for_python_exit_to_trip_over(tmp_path: Pa
     (root / "static").mkdir()
     (root / "static/out").symlink_to(outside)
     assert main(["build", "--quiet", "-s", str(root), "-j", "2"]) == 1
+    assert multiprocessing.active_children() == []
+    assert not [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]
+
+
+def _no_setup() -> None:
+    return None
+
+
+def _start_and_drop_a_pool() -> None:
+    Pool(2, _no_setup, ())  # as a Ctrl-C between a pool's start and its first task leaves it
+
+
+def test_a_pool_dropped_unstopped_is_still_stopped_by_the_command() -> None:
+    """A pool nobody holds any more is not collected, which would shut its executor down from
+    the executor's own thread, in the background, racing with Python's exit on 3.11 (`serve`
+    stopped by Ctrl-C printed `OSError: [Errno 9] Bad file descriptor`): it is left for the
+    command's `stop_pools`, which stops it and waits."""
+    _start_and_drop_a_pool()
+    gc.collect()
+    assert len(multiprocessing.active_children()) == 2
+    stop_pools()
     assert multiprocessing.active_children() == []
     assert not [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]

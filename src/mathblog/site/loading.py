@@ -251,10 +251,15 @@ def load_posts(
     paths = find_posts(config) + find_pages(config)
     setup = _setup(config, fingerprint, read_cache)
     pool = _early_pool(config, paths, jobs, read_cache, setup, cache.keeps_parser)
-    index = cache.post_index(config.root, fingerprint, read=read_cache)
-    entries, todo = _look_up(config, paths, index, cache, fingerprint, read_cache)
-    formula_cache = _formula_cache_for(config, len(todo), read_cache)
-    code_cache = _code_cache_for(config, len(todo), read_cache)
+    try:
+        index = cache.post_index(config.root, fingerprint, read=read_cache)
+        entries, todo = _look_up(config, paths, index, cache, fingerprint, read_cache)
+        formula_cache = _formula_cache_for(config, len(todo), read_cache)
+        code_cache = _code_cache_for(config, len(todo), read_cache)
+    except BaseException:  # a post that cannot be read, or Ctrl-C: its workers are not wanted
+        if pool is not None:
+            pool.stop()
+        raise
     if progress:
         progress("posts", len(entries), len(paths))
     here = cache.keeps_parser and 0 < len(todo) < PARALLEL_MIN_POSTS

@@ -21,7 +21,6 @@ import ctypes
 import os
 import signal
 import sys
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -73,8 +72,10 @@ def chunked(
 
 # Every pool not yet stopped, so a command can stop them all before Python's exit: on 3.11 the
 # exit wakes each executor's thread while that thread may be closing its wake-up pipe (a build
-# that had failed printed `OSError: Bad file descriptor`).
-_LIVE_POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()
+# that had failed printed `OSError: Bad file descriptor`). Held strongly: a pool dropped unstopped
+# (a Ctrl-C between its start and its first task) would otherwise be collected as the command
+# returns, and its executor shut down from its own thread in the background, racing that exit.
+_LIVE_POOLS: set[Pool] = set()
 
 
 def stop_pools() -> None:
@@ -102,10 +103,10 @@ class Pool:
             initializer=_start_worker,
             initargs=(os.getpid(), setup, setup_args),
         )
+        _LIVE_POOLS.add(self)  # first: a Ctrl-C held back below lands as the block ends
         with ctrl_c_held():  # the first submit forks every worker
             for _ in range(workers):
                 self._executor.submit(_nothing)
-        _LIVE_POOLS.add(self)
 
     def map(self, task: Callable[[Any, Item], Result], chunks: Sequence[Item]) -> Iterator[Result]:
         """`task(context, chunk)` for each chunk, in a worker; results in order. The pool shuts
