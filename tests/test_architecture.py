@@ -33,6 +33,9 @@ ACCEPTED_STATE = frozenset(
         # A worker process's one context, set by its pool's setup; there is one per process by
         # construction, and the tasks it runs are handed it explicitly.
         "mathblog.util.parallel: _worker_context",
+        # The time a build's steps and work took (`--timings`), one clock per process: the work
+        # is timed deep in the stages and in workers, which only the pool's results connect.
+        "mathblog.util.timings: _clock",
     }
 )
 STATE_TO_GO: frozenset[str] = frozenset()
@@ -163,7 +166,9 @@ def _top_level_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
                 yield from _top_level_statements(handler.body)
 
 
-def _is_mutable_value(value: ast.expr | None) -> bool:
+def _is_mutable_value(value: ast.expr | None, classes: Set[str] = frozenset()) -> bool:
+    """A container, or an object of a class of the module itself (`classes`): whether it is
+    state then depends on whether anything changes it."""
     if isinstance(value, ast.List | ast.Dict | ast.Set | ast.ListComp | ast.DictComp):
         return True
     if isinstance(value, ast.SetComp):
@@ -171,17 +176,18 @@ def _is_mutable_value(value: ast.expr | None) -> bool:
     if isinstance(value, ast.Call):
         called = value.func
         name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
-        return name in _MUTABLE_MAKERS
+        return name in _MUTABLE_MAKERS or name in classes
     return False
 
 
 def _mutable_bindings(tree: ast.Module) -> dict[str, int]:
     """Module-level names bound to a mutable container: name → line."""
     found: dict[str, int] = {}
+    classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     for statement in _top_level_statements(tree.body):
-        if isinstance(statement, ast.Assign) and _is_mutable_value(statement.value):
+        if isinstance(statement, ast.Assign) and _is_mutable_value(statement.value, classes):
             targets = statement.targets
-        elif isinstance(statement, ast.AnnAssign) and _is_mutable_value(statement.value):
+        elif isinstance(statement, ast.AnnAssign) and _is_mutable_value(statement.value, classes):
             targets = [statement.target]
         else:
             continue

@@ -32,7 +32,10 @@ from mathblog.search.patching import RECORD_FILE, SearchRecord
 from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
 from mathblog.site.post_files import file_problems
+from mathblog.util import timings
 from mathblog.util.parallel import FORKS, default_jobs
+from mathblog.util.text import counted
+from mathblog.util.timings import NO_TIMINGS, Timings
 
 if TYPE_CHECKING:
     from mathblog.render.templates import PageRenderer
@@ -74,6 +77,7 @@ class BuildReport:
     posts_parsed: int = 0
     pages_rendered: int = 0
     held_back: int = 0  # posts left out because their date is still to come
+    timings: Timings = NO_TIMINGS  # where the time went (`blog build --timings`)
 
 
 def build_time(config: SiteConfig, options: BuildOptions) -> datetime:
@@ -113,9 +117,12 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
     """Build the site in `root`, holding its lock: one build of a site at a time."""
     options = options or BuildOptions()
     started = time.perf_counter()
+    timings.start()
     config = configure(root, options)
     cache = DiskCache() if options.build_cache is None else options.build_cache
+    timings.step("read site.toml")
     with site_lock(config.root):
+        timings.step("take the site's lock")
         try:
             return _build(config, options, cache, started)
         except CacheDamaged:
@@ -158,6 +165,7 @@ def _build(
             dataclasses.replace(w, hint=(w.hint + "; " if w.hint else "") + "--strict is on")
             for w in found
         )
+    timings.step("check the posts")
     tags = collect_tags(loaded.posts)
     search = SearchIndex(
         loaded.posts, loaded.search_terms, loaded.fingerprints, cache.search_postings()
@@ -174,7 +182,9 @@ def _build(
         and search.shards_stale(output.unchanged)
     ):
         search.make_shards_elsewhere(output.unchanged)
+    timings.step("patch or start the search index")
     plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints, pages=loaded.pages)
+    timings.step(f"plan and key {counted(plan.pages, 'page')}")
 
     def renderer() -> PageRenderer:  # asked for only when some page is to be rendered
         if not prepared:
@@ -188,6 +198,7 @@ def _build(
         cache.keep_search_postings(search.postings)
     if (made := search.record()) != record:  # it describes the output now in place
         made.write(record_file)
+    timings.step("write the search record")
     return BuildReport(
         output=config.output_path,
         posts=len(loaded.posts),
@@ -202,4 +213,5 @@ def _build(
         posts_parsed=loaded.parsed,
         pages_rendered=written.rendered,
         held_back=loaded.held_back,
+        timings=timings.finished(),
     )

@@ -24,6 +24,7 @@ from mathblog.math.cache import CACHE_DIR, FORMULA_FILE
 from mathblog.util.parallel import stop_pools
 from mathblog.util.progress import ProgressReporter
 from mathblog.util.text import counted
+from mathblog.util.timings import report_lines
 
 # The engines whose versions change the output; `blog --version` names them.
 ENGINES = ("math-core", "markdown-it-py", "Pygments")
@@ -40,7 +41,8 @@ BUILD_EPILOG = """\
 examples:
   blog build                      # into public/ (site.toml's output_dir)
   blog build -D -o /tmp/preview   # drafts too, somewhere else
-  blog build -v                   # and when each step was done"""
+  blog build -v                   # and when each step was done
+  blog build -q --timings         # only where the time went, step by step"""
 SERVE_EPILOG = """\
 examples:
   blog serve                      # http://127.0.0.1:8000/, into public/
@@ -132,6 +134,9 @@ def _add_build(commands: Commands, site: argparse.ArgumentParser) -> None:
     )
     build_cmd.add_argument(
         "-j", "--jobs", type=_positive, help="worker processes (default: one per core)"
+    )
+    build_cmd.add_argument(
+        "--timings", action="store_true", help="print where the build's time went, step by step"
     )
     talk = build_cmd.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
@@ -504,6 +509,8 @@ def _build(args: argparse.Namespace) -> int:
         print(f"build failed: {errors}; nothing was written", file=sys.stderr)
         return 1
     _print_problems(report.warnings, "warning")
+    if args.timings:
+        print("\n".join(report_lines(report.timings, report.seconds)))
     if args.quiet:
         return 0
     try:

@@ -19,6 +19,7 @@ from markdown_it.token import Token
 
 from mathblog.markdown.parser import MORE_MARKER, render_tokens
 from mathblog.markdown.walk import BREAK_TYPES, walk_tokens
+from mathblog.util import timings
 from mathblog.util.text import CJK_RANGES, is_cjk, units
 
 ELLIPSIS = "…"
@@ -49,6 +50,7 @@ class Excerpt:
     truncated: bool
 
 
+@timings.timed("excerpt")
 def make_excerpt(md: MarkdownIt, tokens: list[Token], limit: int) -> Excerpt:
     for index, token in enumerate(tokens):
         if token.type == MORE_MARKER and token.level == 0:

@@ -19,6 +19,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from mathblog.markdown.code_cache import CodeCache
+from mathblog.util import timings
 
 LIGHT_STYLE = "friendly"
 DARK_STYLE = "github-dark"
@@ -70,6 +71,7 @@ def _highlighted(code: str, lexer: Lexer) -> str:
     return made
 
 
+@timings.timed("highlight code")
 def highlight_code(code: str, info: str, cache: CodeCache | None = None) -> str:
     """A `<pre>` block: highlighted when the language is known, escaped plain text otherwise."""
     language = language_of(info)

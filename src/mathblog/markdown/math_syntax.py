@@ -36,6 +36,7 @@ from mathblog.math.engine import MathEngine, MathRenderError
 from mathblog.math.environments import BLOCK_OPENERS
 from mathblog.math.numbering import EquationNumbering
 from mathblog.math.tex import find_unescaped, is_escaped
+from mathblog.util import timings
 
 _BEGIN_ENV = re.compile(r"\\begin\{((?:" + "|".join(BLOCK_OPENERS) + r")\*?)\}")
 ENV_KEY = "math"
@@ -440,6 +441,7 @@ def _inline_formulas(token: Token, lines: list[str]) -> Iterator[tuple[Token, _P
         yield child, _Place(line, None if column is None else column + offset - line_start)
 
 
+@timings.timed("math")
 def _render_formulas(state: StateCore) -> None:
     context = state.env.get(ENV_KEY)
     if not isinstance(context, MathContext):

@@ -19,6 +19,7 @@ from mathblog.output.files import MARKER, is_copy_of
 from mathblog.output.generation import Output, is_repository
 from mathblog.site.outputs import OutputFile
 from mathblog.site.pages import PageJob
+from mathblog.util import timings
 
 if TYPE_CHECKING:
     from mathblog.render.templates import PageRenderer
@@ -52,6 +53,7 @@ def write_site(
         for item in outputs
         if item.key is not None and not output.unchanged(item.path, item.key)
     }
+    timings.step("find the files that changed")
     if (
         not stale
         and all(is_copy_of(out / f.path, f.copy_from) for f in outputs if f.copy_from)
@@ -76,12 +78,14 @@ def write_site(
                 to_produce.append(item)
             else:
                 raise ValueError(f"nothing makes {item.path} (from {item.source})")
+        timings.step("stage the output, keep the unchanged files")
 
         def produce_the_rest() -> None:  # the search index and such, while pages render
             nonlocal unchanged
             for item in to_produce:
                 assert item.produce is not None
                 unchanged += stage.files.put_bytes(item.path, item.produce())
+            timings.step("make the search index and other files")
 
         same = 0
         if to_render:
@@ -99,6 +103,7 @@ def write_site(
             produce_the_rest()
         unchanged += same  # after the call: `produce_the_rest` adds to it meanwhile
         output.commit(stage, wanted)
+        timings.step("swap the output in")
     except BaseException:
         output.abandon(stage)
         raise

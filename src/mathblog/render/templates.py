@@ -30,10 +30,12 @@ from mathblog.render.nav import Nav
 from mathblog.render.toc import shown_toc
 from mathblog.site.pages import PageJob
 from mathblog.site.structured_data import blog_posting
+from mathblog.util import timings
 from mathblog.util.html_urls import absolute_links
 from mathblog.util.i18n import ui_strings
 from mathblog.util.parallel import chunked, run_chunks
 from mathblog.util.script_json import script_json
+from mathblog.util.text import counted
 from mathblog.util.xml_text import xml_safe
 
 # Below this many pages to render, a worker pool costs more than it saves.
@@ -321,7 +323,8 @@ def _render_chunk(
     unchanged = 0
     for index in indices:
         try:
-            page = renderer.page(pages[index])
+            with timings.work("render pages"):
+                page = renderer.page(pages[index])
         except BlogError as exc:
             return len(indices), unchanged, tuple(exc.diagnostics)
         unchanged += put(page.path, page.text.encode("utf-8"))
@@ -349,6 +352,7 @@ def render_pages(
         setup=_start_worker,
         setup_args=(renderer, pages, put),
     )
+    timings.step("start the page workers")
     try:
         if meanwhile is not None:
             meanwhile()
@@ -359,6 +363,7 @@ def render_pages(
             done += count
             if progress:
                 progress("pages", done, len(pages))
+        timings.step(f"render {counted(len(pages), 'page')}")
     except BaseException:
         getattr(results, "close", lambda: None)()  # stop the workers now, not when collected
         raise

@@ -33,6 +33,7 @@ from mathblog.search.patching import Patched, SearchRecord, patch_shards
 from mathblog.search.shard_format import encode_shard, encode_term
 from mathblog.search.text import plain_text
 from mathblog.search.tokens import completes, prefix_key
+from mathblog.util import timings
 from mathblog.util.digests import digest
 from mathblog.util.script_json import script_json
 
@@ -233,6 +234,7 @@ def _same(index: SearchIndex) -> SearchIndex:
 MadeElsewhere = tuple[list[bytes], dict[int, bytes]]
 
 
+@timings.timed("search shards, in a worker")
 def _make_shard_files(index: SearchIndex, documents: tuple[int, ...]) -> MadeElsewhere:
     made = {number: document_file(index.documents[number]) for number in documents}
     return Postings(index.shards, index.terms).files, made

@@ -23,6 +23,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+from mathblog.util import timings
 from mathblog.util.lazy_pattern import LazyPattern
 from mathblog.util.text import Cjk, cjk_ranges
 
@@ -114,6 +115,7 @@ def all_terms(text: str) -> list[str]:
     return found
 
 
+@timings.timed("search terms")
 def weighted_terms(
     title: str, tags: Iterable[str], body: str, headings: Iterable[str] = ()
 ) -> dict[str, int]:

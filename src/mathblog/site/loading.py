@@ -21,8 +21,10 @@ from mathblog.incremental.post_cache import CachedPost, PostCache
 from mathblog.markdown.code_cache import CODE_FILE, CodeCache
 from mathblog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
 from mathblog.model import Post, sort_posts
+from mathblog.util import timings
 from mathblog.util.kept_results import KeptResults
 from mathblog.util.parallel import Pool, chunked, run_chunks
+from mathblog.util.text import counted
 from mathblog.util.urls import spelling
 
 if TYPE_CHECKING:
@@ -195,7 +197,8 @@ def _parse_chunk(worker: _Worker | BlogError, chunk: _Chunk) -> _ChunkResult:
     for job in jobs:
         source = job.path.relative_to(worker.config.root).as_posix()
         try:
-            loaded = load_post(job.path, worker.config, worker.renderers, job.raw)
+            with timings.work("parse posts"):
+                loaded = load_post(job.path, worker.config, worker.renderers, job.raw)
         except BlogError as exc:
             parsed.append(_Parsed(source, None, tuple(exc.diagnostics)))
             continue
@@ -249,13 +252,16 @@ def load_posts(
     cache = DiskCache() if cache is None else cache
     fingerprint = post_fingerprint(config)
     paths = find_posts(config) + find_pages(config)
+    timings.step("find the posts")
     setup = _setup(config, fingerprint, read_cache)
     pool = _early_pool(config, paths, jobs, read_cache, setup, cache.keeps_parser)
+    timings.step("start the parsing workers")
     try:
         index = cache.post_index(config.root, fingerprint, read=read_cache)
         entries, todo = _look_up(config, paths, index, cache, fingerprint, read_cache)
         formula_cache = _formula_cache_for(config, len(todo), read_cache)
         code_cache = _code_cache_for(config, len(todo), read_cache)
+        timings.step("read the caches, hash the posts")
     except BaseException:  # a post that cannot be read, or Ctrl-C: its workers are not wanted
         if pool is not None:
             pool.stop()
@@ -277,11 +283,14 @@ def load_posts(
         results = run_chunks(_parse_chunk, chunks, jobs=1, setup=_start_worker, setup_args=setup)
     if while_parsing is not None and todo:  # nothing to parse: nothing to do it alongside
         while_parsing()
+        timings.step("compile the templates, while posts are parsed")
     kept = [kept for kept in (formula_cache, code_cache) if kept is not None]
     tally = _gather(results, entries, formula_cache, code_cache, progress, len(paths))
+    timings.step(f"parse {counted(len(todo), 'post')}")
     replaced = index.replaced_terms(entries)  # before `save` forgets them
     prune = len(todo) == len(paths)
     cache.save(config.root, index, lambda: _save(index, entries, kept, prune=prune))
+    timings.step("write the post cache")
     loaded = _loaded(entries, Shown(drafts, future, now), tally, len(todo))
     return dataclasses.replace(loaded, replaced_terms=replaced)
 

@@ -24,6 +24,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mathblog.util import timings
+
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
@@ -191,11 +193,15 @@ def _start_worker(parent: int, setup: Callable[..., object], setup_args: tuple[A
     global _worker_context
     ignore_ctrl_c()  # a worker interrupted on its own would only print a traceback
     die_with_parent(parent)
+    timings.taken()  # forked: what the parent had timed so far is the parent's
     _worker_context = setup(*setup_args)
 
 
-def _run_task(task: Callable[[object, Item], Result], chunk: Item) -> Result:
-    return task(_worker_context, chunk)
+def _run_task(
+    task: Callable[[object, Item], Result], chunk: Item
+) -> tuple[Result, dict[str, float]]:
+    """The task's result, and the time its work took (`util.timings`), sent back with it."""
+    return task(_worker_context, chunk), timings.taken()
 
 
 def _nothing() -> None:
@@ -207,7 +213,7 @@ class _Draining(Iterator[Result]):
     interrupted, or the results are dropped unread (a build that failed meanwhile), its workers
     are stopped at once rather than left to finish work nobody will read."""
 
-    def __init__(self, futures: list[Future[Result]], pool: Pool) -> None:
+    def __init__(self, futures: list[Future[tuple[Result, dict[str, float]]]], pool: Pool) -> None:
         self._waiting = futures[::-1]  # popped as they are read, so results are not kept
         self._pool: Pool | None = pool
 
@@ -219,10 +225,12 @@ class _Draining(Iterator[Result]):
             self._pool = None
             raise StopIteration
         try:
-            return self._waiting.pop().result()
+            result, work_done = self._waiting.pop().result()
         except BaseException:
             self.close()
             raise
+        timings.add(work_done)
+        return result
 
     def close(self) -> None:
         if self._pool is not None:
