@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sites import post, tree_digest, write_site
 
-from mathblog.build import BuildOptions, BuildReport, build
+from mathblog.build import BuildOptions, BuildReport, build, prepare_renderer
 from mathblog.config import load_config
 from mathblog.render.templates import THEME_TEMPLATES, PageRenderer
 from mathblog.serve.session import RACY_NANOSECONDS, ServeSession
@@ -117,6 +117,26 @@ def test_a_session_keeps_its_renderer_until_a_site_template_shadows_the_theme(
     session_build(root, session)
     assert session.renderer is not first
     assert (root / "public/404.html").read_text(encoding="utf-8") == "the site's own\n"
+
+
+def test_the_first_edit_after_an_up_to_date_start_uses_templates_compiled_before_it(
+    tmp_path: Path,
+) -> None:
+    """`blog serve` on a site already built renders nothing in its first build, so that build
+    compiles no template; the templates are compiled before the first edit instead of in it
+    (which made the first edit a third of a second slower than the ones after it)."""
+    root = make_site(tmp_path / "site")
+    assert build(root).pages_rendered > 0
+    session = ServeSession()
+    assert session_build(root, session).pages_rendered == 0
+    assert session.renderer is None  # nothing was rendered: Jinja was not even imported
+    prepare_renderer(load_config(root), session)  # what `blog serve` does before the first edit
+    compiled = session.renderer
+    assert isinstance(compiled, PageRenderer)
+    (root / "posts/p1.md").write_text(post("Post 1", date="2024-01-01", body="Edited."), "utf-8")
+    assert session_build(root, session).pages_rendered > 0
+    assert session.renderer is compiled
+    assert "Edited." in (root / "public/posts/p1/index.html").read_text(encoding="utf-8")
 
 
 def test_a_session_parses_an_edit_with_the_parser_it_kept(tmp_path: Path) -> None:

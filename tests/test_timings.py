@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from serving import serving
 from sites import big_site, run_blog
 
 LINE = re.compile(r" +(?P<name>\S.*?)\s+(?P<seconds>\d+\.\d{3}) s")
@@ -66,3 +67,18 @@ def test_a_build_with_nothing_to_do_parses_and_renders_nothing(tmp_path: Path) -
     assert "parse 0 posts" in steps
     assert not any(name.startswith("render ") for name in steps)
     assert "parse posts" not in work and "render pages" not in work
+
+
+def test_serve_prints_each_rebuilds_steps_after_its_line(tmp_path: Path) -> None:
+    root = big_site(tmp_path / "site", 6)
+    with serving(root, "--timings") as server:
+        with (root / "posts/p2.md").open("a", encoding="utf-8") as post:
+            post.write("\nOne more line.\n")
+        server.wait_for_line("rebuilt in ")
+        assert (
+            server.wait_for_line("steps, ") == "steps, one after another in this process "
+            "(wall clock):"
+        )
+        step = server.wait_for_line("  parse ")
+        assert LINE.fullmatch(step) and step.split()[:3] == ["parse", "1", "post"], step
+        assert LINE.fullmatch(server.wait_for_line("  total "))

@@ -179,6 +179,9 @@ def _add_serve(commands: Commands, site: argparse.ArgumentParser) -> None:
         "-q", "--quiet", action="store_true", help="print only the address, warnings and errors"
     )
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
+    serve_cmd.add_argument(
+        "--timings", action="store_true", help="print where each build's time went, step by step"
+    )
 
 
 def _add_check(commands: Commands, site: argparse.ArgumentParser) -> None:
@@ -273,6 +276,7 @@ def _serve(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         jobs=args.jobs,
         quiet=args.quiet,
+        timings=args.timings,
     )
     try:
         return serve(options)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from mathblog.build import BuildOptions, BuildReport, build, configure
+from mathblog.build import BuildOptions, BuildReport, build, configure, prepare_renderer
 from mathblog.config import SiteConfig
 from mathblog.content.discover import STATIC_DIR
 from mathblog.errors import BlogError
@@ -32,6 +32,7 @@ from mathblog.serve.session import ServeSession
 from mathblog.serve.watch import ChangeWatcher
 from mathblog.site.loading import prepare_parser
 from mathblog.util.text import counted
+from mathblog.util.timings import report_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class ServeOptions:
     base_url: str | None = None
     jobs: int | None = None  # worker processes of the first build; None: one per core
     quiet: bool = False  # no line per build: only the address, warnings and errors
+    timings: bool = False  # after each build, where its time went
 
     def output_folder(self) -> Path | None:
         """Where the site is rendered: `--output`; else, when drafts, future posts or another
@@ -157,6 +159,8 @@ class Rebuilder:
             # After the state: whoever reads the line finds the server as it says.
             if not self.options.quiet:
                 print(f"{verb} in {seconds:.2f} s: {_summary(report)}", flush=True)
+            if self.options.timings:
+                print("\n".join(report_lines(report.timings, report.seconds)), flush=True)
             self.session.finish()  # caches are written once the browser has its page
         except (KeyboardInterrupt, SystemExit):
             raise  # Ctrl-C during the first build, which runs in the main thread
@@ -187,7 +191,9 @@ class Rebuilder:
         # In the thread that builds (the engine's process lives as long as the thread that
         # started it); not under `building`: it writes nothing, and Ctrl-C need not wait for it.
         with contextlib.suppress(Exception):  # if it fails, the first edit is only slower
-            prepare_parser(configure(self.options.root, self.options.build_options()), self.session)
+            config = configure(self.options.root, self.options.build_options())
+            prepare_parser(config, self.session)
+            prepare_renderer(config, self.session)
         while not stop.is_set():
             changed = watcher.wait(timeout=0.5)
             with self.building:
