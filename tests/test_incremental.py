@@ -116,6 +116,41 @@ def test_editing_a_body_renders_only_the_pages_that_show_it(site: Path, tmp_path
     assert untouched.stat().st_mtime_ns == before
 
 
+def test_an_edit_below_the_excerpt_leaves_the_pages_of_the_posts_card_alone(
+    site: Path, tmp_path: Path
+) -> None:
+    """The theme shows a post's body only on its own page and in feeds: the listings, tag
+    pages, archive and neighbours show its card, and are not rendered again for the body."""
+    edit(site / "posts/p4.md", "## Part 4", "<!--more-->\n\n## Part 4")
+    incremental(site, tmp_path)
+    cards = ("posts/p3", "posts/p5", "page/2", "tags/common/page/2", "tags/t1", "archive")
+    before = {page: (site / "public" / page / "index.html").stat().st_mtime_ns for page in cards}
+    edit(site / "posts/p4.md", "print(4)", "print('only in the body')")
+    report = incremental(site, tmp_path)  # and the output is that of a clean build
+    assert "only in the body" in read(site / "public/posts/p4/index.html")
+    for feed in ("atom.xml", "tags/common/atom.xml", "tags/t1/atom.xml"):
+        assert "only in the body" in read(site / "public" / feed), feed
+    after = {page: (site / "public" / page / "index.html").stat().st_mtime_ns for page in cards}
+    assert after == before
+    # Its page, its three feeds and the search page (whose data holds every post's fingerprint).
+    assert report.pages_rendered == 5
+
+
+def test_with_a_template_of_the_sites_own_a_body_edit_reaches_every_page_showing_it(
+    site: Path, tmp_path: Path
+) -> None:
+    """A site template may show any post's body anywhere: then every page counts its posts in
+    full, as before."""
+    (site / "templates").mkdir()
+    (site / "templates/index.html").write_text(
+        "{% for post in pager.posts %}{{ post.content | safe }}{% endfor %}\n", encoding="utf-8"
+    )
+    incremental(site, tmp_path)
+    edit(site / "posts/p4.md", "print(4)", "print('only in the body')")
+    incremental(site, tmp_path)
+    assert "only in the body" in read(site / "public/page/2/index.html")
+
+
 def test_an_edit_reaches_the_search_index(site: Path, tmp_path: Path) -> None:
     docs = sorted((site / "public/search/docs").iterdir())
     before = {doc: doc.stat().st_mtime_ns for doc in docs}

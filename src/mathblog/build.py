@@ -190,7 +190,15 @@ def _build(
     ):
         search.make_shards_elsewhere(output.unchanged)
     timings.step("patch or start the search index")
-    plan = plan_site(config, loaded.posts, tags, search, loaded.fingerprints, pages=loaded.pages)
+    plan = plan_site(
+        config,
+        loaded.posts,
+        tags,
+        search,
+        loaded.fingerprints,
+        pages=loaded.pages,
+        card_fingerprints=loaded.card_fingerprints,
+    )
     timings.step(f"plan and key {counted(plan.pages, 'page')}")
 
     def renderer() -> PageRenderer:  # asked for only when some page is to be rendered

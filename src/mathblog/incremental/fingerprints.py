@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mathblog.config import SiteConfig
 from mathblog.content.discover import TEMPLATES_DIR, Boundary, find_visible, site_favicon
+from mathblog.model import Post
 from mathblog.util.digests import digest, installed_library
 
 PACKAGE_DIR = Path(__file__).parent.parent
@@ -84,6 +85,18 @@ def _stable(value: object) -> object:
 
 def post_fingerprint(config: SiteConfig) -> str:
     return digest("post", code_fingerprint(), _config_fields(config, POST_FIELDS))
+
+
+# What the theme's templates show of a post on another post's page, a listing or a tag's feed
+# (its card, a link to it): every field but its body and the counts only its own page shows.
+_NOT_ON_CARDS = frozenset({"body", "words", "cjk_chars"})
+
+
+def card_fingerprint(post: Post) -> str:
+    """A digest of what the theme shows of `post` away from its own page (`_NOT_ON_CARDS`
+    aside): a page that shows it only so is not rendered again when only its body changed."""
+    shown = [getattr(post, f.name) for f in dataclasses.fields(post) if f.name not in _NOT_ON_CARDS]
+    return digest("card", repr(shown))
 
 
 def template_files(config: SiteConfig) -> list[Path]:

@@ -34,7 +34,7 @@ from mathblog.util.atomic import write_atomically
 
 _INDEX = "posts.pickle"
 _BODIES = "bodies"
-_FORMAT = 3  # 3: search terms and fingerprints beside the post, not in it
+_FORMAT = 4  # 3: search terms and fingerprints beside the post, not in it; 4: card fingerprints
 MAX_PACKS = 64
 
 _ALLOWED = {
@@ -135,6 +135,7 @@ class CachedPost:
     post: Post
     warnings: tuple[Diagnostic, ...]
     search_terms: str = ""  # encoded by `search.tokens.encode_terms`
+    card_fingerprint: str = ""  # of what a card of it shows (`fingerprints.card_fingerprint`)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from mathblog.config import SiteConfig
 from mathblog.content.discover import find_pages, find_posts
 from mathblog.errors import BlogError, Diagnostic
 from mathblog.incremental.build_cache import BuildCache, DiskCache, hash_post
-from mathblog.incremental.fingerprints import post_fingerprint
+from mathblog.incremental.fingerprints import card_fingerprint, post_fingerprint
 from mathblog.incremental.post_cache import CachedPost, PostCache
 from mathblog.markdown.code_cache import CODE_FILE, CodeCache
 from mathblog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
@@ -59,6 +59,9 @@ class LoadedPosts:
     # they were (edited or deleted), by their old fingerprint: the search index is patched
     # by the differences.
     replaced_terms: Mapping[str, str] = field(default_factory=dict)
+    # Beside each post and page, the fingerprint of what a card of it shows: a listing is keyed
+    # by it, so that an edit to a post's body renders again only the pages that show the body.
+    card_fingerprints: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +207,8 @@ def _parse_chunk(worker: _Worker | BlogError, chunk: _Chunk) -> _ChunkResult:
             continue
         body = worker.cache.body_for(*loaded.post.body.load())
         post = dataclasses.replace(loaded.post, body=body)
-        entry = CachedPost(job.fingerprint, post, loaded.warnings, loaded.search_terms)
+        card = card_fingerprint(post)
+        entry = CachedPost(job.fingerprint, post, loaded.warnings, loaded.search_terms, card)
         parsed.append(_Parsed(source, entry, ()))
     worker.cache.flush()  # the main process and other workers read these bodies
     formulas = formula_cache.drain() if formula_cache else {}
@@ -458,6 +462,7 @@ def _loaded(entries: dict[str, CachedPost], rule: Shown, tally: _Tally, parsed: 
         tally.reused,
         tuple(sorted((p for p in everything if p.kind == "page"), key=lambda p: p.source)),
         held_back=len(written) - len(shown),
+        card_fingerprints={entry.post.source: entry.card_fingerprint for entry in shown},
     )
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from mathblog.config import SiteConfig
 from mathblog.content.discover import STATIC_DIR, THEME_DIR, Boundary, find_static
 from mathblog.errors import BlogError, Diagnostic
-from mathblog.incremental.fingerprints import code_fingerprint, page_fingerprint
+from mathblog.incremental.fingerprints import code_fingerprint, page_fingerprint, template_files
 from mathblog.model import (
     Post,
     Series,
@@ -424,10 +424,12 @@ def plan_site(
     generators: Sequence[Generator] = GENERATORS,
     *,
     pages: tuple[Post, ...] = (),
+    card_fingerprints: Mapping[str, str] | None = None,
 ) -> SitePlan:
     """Run the generators; drop the pages a static file of the same path replaces (robots.txt);
-    key the pages (`post_fingerprints`: each post's and page's, by its source file); refuse two
-    outputs of one path."""
+    key the pages (`post_fingerprints`: each post's and page's, by its source file; with
+    `card_fingerprints` and the theme's own templates, a post a page shows only as a card is
+    keyed by that); refuse two outputs of one path."""
     site = Site(config, posts, tags, search, pages, collect_series(posts))
     planned: list[Planned] = []
     for generate in generators:
@@ -439,7 +441,11 @@ def plan_site(
         if not (isinstance(item, PageJob) and item.replaceable and item.output in copied)
     ]
     jobs = [item for item in planned if isinstance(item, PageJob)]
-    keys = iter(page_keys(jobs, page_fingerprint(config), post_fingerprints))
+    # A site template (one of its own, or a hook) may show any post's body anywhere.
+    cards = (
+        card_fingerprints if card_fingerprints is not None and not template_files(config) else None
+    )
+    keys = iter(page_keys(jobs, page_fingerprint(config), post_fingerprints, cards))
     outputs = [
         OutputFile.rendered(item, next(keys)) if isinstance(item, PageJob) else item
         for item in planned
