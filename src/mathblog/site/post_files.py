@@ -54,7 +54,7 @@ def _files_of(
                 yield PostFile(f"{beside}/{inside}", f"{post.bundle}/{inside}", path)
     for ref in post.files:
         path = config.root / ref.source
-        if ref.output and _problem(config, boundary, post, ref) is None:
+        if ref.output and _problem(config, boundary, post, ref, hint=False) is None:
             yield PostFile(ref.output, ref.source, path)
 
 
@@ -92,12 +92,20 @@ def file_url(base_path: str, ref: FileRef, static_folder: str = STATIC_DIR) -> s
     return base_path + quote(address, safe="/")
 
 
-def _problem(config: SiteConfig, boundary: Boundary, post: Post, ref: FileRef) -> Diagnostic | None:
+def _problem(
+    config: SiteConfig, boundary: Boundary, post: Post, ref: FileRef, *, hint: bool = True
+) -> Diagnostic | None:
+    """Why `ref` is not published, if it is not; `hint=False` when only whether matters (a
+    missing file's hint reads folders: a second time for each on every build, otherwise)."""
     path = config.root / ref.source
     if not path.is_file():
         what = "image" if ref.image else "linked file"
-        hint = _in_static_beside_the_page(config, post, ref) or _near_miss(config.root, ref.source)
-        return Diagnostic(f"{what} not found: {ref.source}", post.source, ref.line, hint=hint)
+        if not hint:
+            return Diagnostic(f"{what} not found: {ref.source}", post.source, ref.line)
+        hint_text = _in_static_beside_the_page(config, post, ref) or _near_miss(
+            config.root, ref.source
+        )
+        return Diagnostic(f"{what} not found: {ref.source}", post.source, ref.line, hint=hint_text)
     if _inside_folder(os.path.realpath(path), boundary.output):
         return Diagnostic(
             f"{ref.source} is in the output folder: not published",
