@@ -9,6 +9,7 @@ import dataclasses
 import os
 import pickle
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sites import post, run_blog, tree_digest, write_site
 
 from mathblog.build import BuildOptions, BuildReport, build
 from mathblog.config import SiteConfig
+from mathblog.incremental.file_keys import RACY_NANOSECONDS
 from mathblog.incremental.fingerprints import PAGE_ONLY_FIELDS, POST_FIELDS
 from mathblog.render.templates import THEME_TEMPLATES
 from mathblog.serve.session import ServeSession
@@ -315,11 +317,34 @@ def test_a_damaged_or_deleted_cache_is_rebuilt(site: Path, tmp_path: Path) -> No
     report = incremental(site, tmp_path)
     assert report.posts_parsed == 6
 
-    (cache / "posts.pickle").write_bytes(b"\x80\x05garbage")
+    buckets = sorted((cache / "posts").iterdir())
+    assert 1 < len(buckets) <= 6  # the index in buckets of posts, by file name
+    buckets[0].write_bytes(b"\x80\x05garbage")  # only its own posts are parsed again
+    assert 0 < incremental(site, tmp_path).posts_parsed < 6
+    for bucket in buckets:
+        bucket.write_bytes(b"\x80\x05garbage")
     assert incremental(site, tmp_path).posts_parsed == 6
 
     shutil.rmtree(cache)
     assert incremental(site, tmp_path).posts_parsed == 6
+
+
+def test_an_edit_rewrites_only_the_bucket_of_the_index_its_post_is_in(
+    site: Path, tmp_path: Path
+) -> None:
+    posts = sorted((site / "posts").iterdir())
+    deadline = time.monotonic() + 60
+    while any(time.time_ns() - p.stat().st_ctime_ns <= RACY_NANOSECONDS for p in posts):
+        assert time.monotonic() < deadline  # until their keys are kept by their times
+        time.sleep(0.1)
+    incremental(site, tmp_path)
+    folder = site / ".blog-cache/posts"
+    before = {file.name: file.stat().st_ino for file in folder.iterdir()}
+    edit(site / "posts/p1.md", "Body 1", "Body one")
+    assert incremental(site, tmp_path).posts_parsed == 1
+    after = {file.name: file.stat().st_ino for file in folder.iterdir()}
+    assert before.keys() == after.keys() and len(before) > 1
+    assert sum(before[name] != after[name] for name in before) == 1  # replaced, so a new inode
 
 
 def test_body_packs_are_pruned_and_compacted(
@@ -345,7 +370,8 @@ def test_a_tampered_cache_cannot_run_code(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = site / ".blog-cache"
-    (cache / "posts.pickle").write_bytes(pickle.dumps({"format": 1, "posts": _Exploit()}))
+    for bucket in (cache / "posts").iterdir():
+        bucket.write_bytes(pickle.dumps({"format": 5, "posts": _Exploit()}))
     for body in (cache / "bodies").iterdir():
         body.write_bytes(pickle.dumps(_Exploit()))
     edit(site / "posts/p1.md", "Body 1", "Body one")

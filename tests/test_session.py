@@ -1,6 +1,6 @@
-"""A build session (what `blog serve` keeps between builds) trusts a post file by its size, times
-and inode only when it cannot have changed unseen, and its post index only while the file on disk
-is the one it wrote."""
+"""A post file is trusted by its size, times and inode only when it cannot have changed unseen; a
+build session (what `blog serve` keeps between builds) trusts its post index only while the files
+on disk are the ones it wrote."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sites import post, tree_digest, write_site
 from mathblog.build import BuildOptions, BuildReport, build, prepare_renderer
 from mathblog.config import load_config
 from mathblog.render.templates import THEME_TEMPLATES, PageRenderer
-from mathblog.serve.session import RACY_NANOSECONDS, ServeSession
+from mathblog.incremental.file_keys import RACY_NANOSECONDS, FileKeys
+from mathblog.serve.session import ServeSession
 from mathblog.site.loading import prepare_parser
 
 
@@ -29,19 +30,19 @@ def stat_result(size: int, ctime_ns: int, inode: int = 7) -> os.stat_result:
 
 
 def test_a_key_is_trusted_only_for_an_unchanged_file_not_changed_lately() -> None:
-    session = ServeSession()
+    keys = FileKeys()
     long_ago = time.time_ns() - 10 * RACY_NANOSECONDS
-    session.remember_key("p.md", stat_result(100, long_ago), "key")
-    assert session.known_key("p.md", stat_result(100, long_ago)) == "key"
-    assert session.known_key("p.md", stat_result(101, long_ago)) is None  # size
-    assert session.known_key("p.md", stat_result(100, long_ago + 1)) is None  # times
-    assert session.known_key("p.md", stat_result(100, long_ago, inode=8)) is None  # replaced
-    assert session.known_key("other.md", stat_result(100, long_ago)) is None
+    keys.remember("p.md", stat_result(100, long_ago), "key")
+    assert keys.key("p.md", stat_result(100, long_ago)) == "key"
+    assert keys.key("p.md", stat_result(101, long_ago)) is None  # size
+    assert keys.key("p.md", stat_result(100, long_ago + 1)) is None  # times
+    assert keys.key("p.md", stat_result(100, long_ago, inode=8)) is None  # replaced
+    assert keys.key("other.md", stat_result(100, long_ago)) is None
 
     # Changed a moment ago: another write within the clock's resolution could leave the times as
     # they are, so the file is read again next time.
-    session.remember_key("p.md", stat_result(100, time.time_ns()), "newer")
-    assert session.known_key("p.md", stat_result(100, time.time_ns())) is None
+    keys.remember("p.md", stat_result(100, time.time_ns()), "newer")
+    assert keys.key("p.md", stat_result(100, time.time_ns())) is None
 
 
 def session_build(root: Path, session: ServeSession) -> BuildReport:

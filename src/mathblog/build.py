@@ -75,6 +75,7 @@ class BuildReport:
     formulas_converted: int = 0
     formulas_reused: int = 0
     posts_parsed: int = 0
+    posts_read: int = 0  # post files read and hashed; the rest were known unchanged by their stat
     pages_rendered: int = 0
     held_back: int = 0  # posts left out because their date is still to come
     timings: Timings = NO_TIMINGS  # where the time went (`blog build --timings`)
@@ -226,6 +227,7 @@ def _build(
         formulas_converted=loaded.formulas_converted,
         formulas_reused=loaded.formulas_reused,
         posts_parsed=loaded.parsed,
+        posts_read=loaded.read,
         pages_rendered=written.rendered,
         held_back=loaded.held_back,
         timings=timings.finished(),

@@ -1,15 +1,17 @@
 """What a build asks of the caches it keeps between builds: one object, handed to `build()`.
 
-A build asks its cache for the post index of the last build, for each post file's key, to write
-the caches back, for the search postings of the last build to update, and to forget everything
-when the cache on disk turns out damaged. A one-off `blog build` uses `DiskCache`: the index from
-`.blog-cache/`, every post file read and hashed, the caches written at once, the search index made
-afresh. `blog serve` hands each build the session it keeps (`serve.session`), which trusts what it
-saw in earlier builds where it can. The stages below `build` know only this protocol.
+A build asks its cache for the post index of the last build, to write the caches back, for the
+search postings of the last build to update, and to forget everything when the cache on disk turns
+out damaged. A one-off `blog build` uses `DiskCache`: the index from `.blog-cache/`, the caches
+written at once, the search index made afresh. `blog serve` hands each build the session it keeps
+(`serve.session`), which keeps the index in memory where it can. Either way a post file is read
+and hashed only when the index does not know its key by its size, times and inode
+(`post_file_key`). The stages below `build` know only this protocol.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,18 @@ def hash_post(file: str, source: str, fingerprint: str) -> tuple[str, bytes]:
     return digest(fingerprint, source, raw), raw
 
 
+def post_file_key(index: PostCache, file: str, source: str, fingerprint: str) -> PostFile:
+    """The key of the post file `file` (`source` is its name in the site): known to `index` by
+    the file's stat, else read and hashed (and then known next time)."""
+    info = os.stat(file)  # before reading: a change after it is seen next build
+    known = index.keys.key(source, info)
+    if known is not None:
+        return PostFile(known)
+    key, raw = hash_post(file, source, fingerprint)
+    index.keys.remember(source, info, key)
+    return PostFile(key, raw)
+
+
 class BuildCache(Protocol):
     """`read=False` (`--no-cache`, or a build again after `forget`): use nothing kept so far."""
 
@@ -60,10 +74,6 @@ class BuildCache(Protocol):
 
     def post_index(self, root: Path, fingerprint: str, *, read: bool) -> PostCache:
         """The post cache of the last build, for this post fingerprint."""
-        ...
-
-    def post_key(self, file: str, source: str, fingerprint: str, *, read: bool) -> PostFile:
-        """The key of the post file `file` (`source` is its name in the site)."""
         ...
 
     def save(self, root: Path, index: PostCache, write: Callable[[], None]) -> None:
@@ -98,10 +108,6 @@ class DiskCache:
 
     def post_index(self, root: Path, fingerprint: str, *, read: bool) -> PostCache:
         return PostCache.open(root, fingerprint, read=read)
-
-    def post_key(self, file: str, source: str, fingerprint: str, *, read: bool) -> PostFile:
-        key, raw = hash_post(file, source, fingerprint)
-        return PostFile(key, raw)
 
     def save(self, root: Path, index: PostCache, write: Callable[[], None]) -> None:
         write()

@@ -1,11 +1,13 @@
 """The persistent post cache in `.blog-cache/`: a post whose file and `post_fingerprint` did not
 change is not parsed again.
 
-`posts.pickle` maps each post file to its fingerprint, its `Post` (metadata and excerpt), its
-search terms and its warnings. Each post's rendered HTML and TOC is appended to a pack file in
-`bodies/` (one per worker and build, since creating a file per post is slow on many disks) and
-read only when a page shows it. Packs no post uses are deleted; when they pile up, the bodies
-still used are copied into one. Deleting `.blog-cache/` is always safe.
+The index in `posts/` maps each post file to its fingerprint, its `Post` (metadata and excerpt),
+its search terms and its warnings, and to its key by its size, times and inode (`FileKeys`). It is
+kept in buckets by the file's name, each written only when one of its posts changed: an edit
+rewrites a thirty-second of the index, not all of it. Each post's rendered HTML and TOC is
+appended to a pack file in `bodies/` (one per worker and build, since creating a file per post
+is slow on many disks) and read only when a page shows it. Packs no post uses are deleted; when
+they pile up, the bodies still used are copied into one. Deleting `.blog-cache/` is always safe.
 
 The files are pickles read with an unpickler that only builds our own data classes and dates, so a
 tampered cache can fail a load (and is then ignored) but can never run code.
@@ -21,6 +23,7 @@ import os
 import pickle
 import secrets
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +31,18 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from mathblog.errors import Diagnostic
+from mathblog.incremental.file_keys import FileKeys, Signature, signature
 from mathblog.math.cache import CACHE_DIR
 from mathblog.model import Body, InMemoryBody, Post, TocEntry
 from mathblog.util.atomic import write_atomically
 
-_INDEX = "posts.pickle"
+_INDEX = "posts"  # the index's buckets: `00.pickle` to `31.pickle`
+_OLD_INDEX = "posts.pickle"  # format 4 and before: one file
+_BUCKETS = 32
 _BODIES = "bodies"
-_FORMAT = 4  # 3: search terms and fingerprints beside the post, not in it; 4: card fingerprints
+# 3: search terms and fingerprints beside the post, not in it; 4: card fingerprints; 5: in
+# buckets, with the files' keys.
+_FORMAT = 5
 MAX_PACKS = 64
 
 _ALLOWED = {
@@ -93,6 +101,49 @@ def _fingerprints(posts: dict[str, CachedPost]) -> dict[str, str]:
     return {source: entry.fingerprint for source, entry in posts.items()}
 
 
+_Known = tuple[Signature, str]  # a file's signature and key (`FileKeys`)
+# A bucket's posts, each by its fingerprint and where its body is, and its keys.
+_Summary = tuple[dict[str, tuple[str, Body]], dict[str, _Known]]
+
+
+def _bucket_of(source: str) -> int:
+    return zlib.crc32(source.encode("utf-8", "surrogatepass")) % _BUCKETS
+
+
+def _bucket_file(number: int) -> str:
+    return f"{number:02d}.pickle"
+
+
+def _summary(posts: dict[str, CachedPost], keys: dict[str, _Known]) -> _Summary:
+    # A post parsed again to the same fingerprint may have its body in another pack.
+    return {source: (e.fingerprint, e.post.body) for source, e in posts.items()}, keys
+
+
+def _read_bucket(
+    file: Path, post_fingerprint: str
+) -> tuple[dict[str, CachedPost], dict[str, _Known]] | None:
+    """A bucket's posts and keys; None if it is damaged, from another version or for other
+    settings (its posts are then parsed again)."""
+    try:
+        stored = _load(file.read_bytes())
+    except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError):
+        return None
+    if not (
+        isinstance(stored, dict)
+        and stored.get("format") == _FORMAT
+        and stored.get("post_fingerprint") == post_fingerprint
+        and isinstance(posts := stored.get("posts"), dict)
+        and isinstance(keys := stored.get("keys"), dict)
+    ):
+        return None
+    known = {
+        source: found
+        for source, found in keys.items()
+        if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], str)
+    }
+    return posts, known
+
+
 class CacheDamaged(OSError):
     """A body file that the index names is gone or unreadable (someone deleted the cache). An
     `OSError`, so that rendering lets it through, as the disk's error, to the build, which then
@@ -144,7 +195,10 @@ class PostCache:
 
     folder: Path
     post_fingerprint: str
+    keys: FileKeys = field(default_factory=FileKeys)  # each post file's key, by its source
     _stored: dict[str, CachedPost] = field(default_factory=dict)
+    # What each bucket file on disk holds; None: not known (not read), so every one is written.
+    _on_disk: dict[int, _Summary] | None = None
     _packs: set[str] | None = None  # names in bodies/, listed once
     _pack: BinaryIO | None = None  # the pack this process appends to
 
@@ -154,22 +208,29 @@ class PostCache:
         cache = cls(folder, post_fingerprint)
         if not read:
             return cache
+        cache._on_disk = {}
         try:
-            stored = _load((folder / _INDEX).read_bytes())
-        except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError):
-            return cache  # none yet, or damaged or from another version: start afresh
-        if (
-            isinstance(stored, dict)
-            and stored.get("format") == _FORMAT
-            and stored.get("post_fingerprint") == post_fingerprint
-            and isinstance(stored.get("posts"), dict)
-        ):
-            cache._stored = stored["posts"]
+            names = set(os.listdir(folder / _INDEX))
+        except OSError:
+            return cache  # none yet
+        for number in range(_BUCKETS):
+            name = _bucket_file(number)
+            if name in names and (found := _read_bucket(folder / _INDEX / name, post_fingerprint)):
+                posts, keys = found
+                cache._stored.update(posts)
+                cache.keys.known.update(keys)
+                cache._on_disk[number] = _summary(posts, keys)
         return cache
 
-    @property
-    def index_file(self) -> Path:
-        return self.folder / _INDEX
+    def stamp(self) -> tuple[tuple[str, Signature], ...]:
+        """The index's files on disk as they are now: writing any of them (this process or
+        another) changes it, as each is replaced by a new file."""
+        folder = self.folder / _INDEX
+        try:
+            names = sorted(os.listdir(folder))
+            return tuple((name, signature(os.stat(folder / name))) for name in names)
+        except OSError:
+            return ()
 
     @staticmethod
     def written_at(root: Path) -> int | None:
@@ -237,22 +298,51 @@ class PostCache:
         """Keep exactly these posts; remove body files no post names. Failures are ignored: a
         cache that cannot be written only makes the next build slower."""
         posts = dict(entries)
+        keys = {source: known for source, known in self.keys.known.items() if source in posts}
         try:
             self.folder.mkdir(exist_ok=True)
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n", encoding="utf-8")
-            if _fingerprints(posts) != _fingerprints(self._stored):
-                index = {
-                    "format": _FORMAT,
-                    "post_fingerprint": self.post_fingerprint,
-                    "posts": posts,
-                }
-                write_atomically(self.folder / _INDEX, _dump(index))
+            if self._write_index(posts, keys) and _fingerprints(posts) != _fingerprints(
+                self._stored
+            ):
                 self._prune(posts)
         except OSError:
             return
         self._stored = posts
+        self.keys.known = keys
+
+    def _write_index(self, posts: dict[str, CachedPost], keys: dict[str, _Known]) -> bool:
+        """Write the buckets whose posts or keys are not as on disk; whether any was."""
+        buckets: dict[int, tuple[dict[str, CachedPost], dict[str, _Known]]] = {}
+        for source, entry in posts.items():
+            buckets.setdefault(_bucket_of(source), ({}, {}))[0][source] = entry
+        for source, known in keys.items():
+            buckets[_bucket_of(source)][1][source] = known
+        folder = self.folder / _INDEX
+        folder.mkdir(exist_ok=True)
+        on_disk = self._on_disk
+        self._on_disk = {}  # what is there now, as far as it is known
+        wrote = False
+        for number in range(_BUCKETS):
+            bucket = buckets.get(number)
+            summary = None if bucket is None else _summary(*bucket)
+            if on_disk is not None and summary == on_disk.get(number):
+                if summary is not None:
+                    self._on_disk[number] = summary
+                continue
+            file = folder / _bucket_file(number)
+            wrote = True
+            if bucket is None or summary is None:
+                file.unlink(missing_ok=True)
+                continue
+            stored = {"format": _FORMAT, "post_fingerprint": self.post_fingerprint}
+            write_atomically(file, _dump({**stored, "posts": bucket[0], "keys": bucket[1]}))
+            self._on_disk[number] = summary
+        if wrote:
+            (self.folder / _OLD_INDEX).unlink(missing_ok=True)
+        return wrote
 
     def _prune(self, posts: dict[str, CachedPost]) -> None:
         """Delete packs no post uses; when too many are left, copy the bodies into one."""
@@ -275,8 +365,8 @@ class PostCache:
                 entry, post=dataclasses.replace(entry.post, body=body)
             )
         self.flush()
-        index = {"format": _FORMAT, "post_fingerprint": self.post_fingerprint, "posts": moved}
-        write_atomically(self.folder / _INDEX, _dump(index))
+        self._on_disk = None
+        self._write_index(moved, {s: k for s, k in self.keys.known.items() if s in moved})
         for file in old:
             file.unlink(missing_ok=True)
         posts.update(moved)

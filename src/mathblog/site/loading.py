@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mathblog.config import SiteConfig
 from mathblog.content.discover import find_pages, find_posts
 from mathblog.errors import BlogError, Diagnostic
-from mathblog.incremental.build_cache import BuildCache, DiskCache, hash_post
+from mathblog.incremental.build_cache import BuildCache, DiskCache, hash_post, post_file_key
 from mathblog.incremental.fingerprints import card_fingerprint, post_fingerprint
 from mathblog.incremental.post_cache import CachedPost, PostCache
 from mathblog.markdown.code_cache import CODE_FILE, CodeCache
@@ -59,6 +59,7 @@ class LoadedPosts:
     # they were (edited or deleted), by their old fingerprint: the search index is patched
     # by the differences.
     replaced_terms: Mapping[str, str] = field(default_factory=dict)
+    read: int = 0  # post and page files read and hashed: the others were known by their stat
     # Beside each post and page, the fingerprint of what a card of it shows: a listing is keyed
     # by it, so that an edit to a post's body renders again only the pages that show the body.
     card_fingerprints: Mapping[str, str] = field(default_factory=dict)
@@ -262,10 +263,10 @@ def load_posts(
     timings.step("start the parsing workers")
     try:
         index = cache.post_index(config.root, fingerprint, read=read_cache)
-        entries, todo = _look_up(config, paths, index, cache, fingerprint, read_cache)
+        entries, todo, read = _look_up(config, paths, index, fingerprint)
         formula_cache = _formula_cache_for(config, len(todo), read_cache)
         code_cache = _code_cache_for(config, len(todo), read_cache)
-        timings.step("read the caches, hash the posts")
+        timings.step(f"read the caches, read and hash {counted(read, 'post file')}")
     except BaseException:  # a post that cannot be read, or Ctrl-C: its workers are not wanted
         if pool is not None:
             pool.stop()
@@ -296,7 +297,7 @@ def load_posts(
     cache.save(config.root, index, lambda: _save(index, entries, kept, prune=prune))
     timings.step("write the post cache")
     loaded = _loaded(entries, Shown(drafts, future, now), tally, len(todo))
-    return dataclasses.replace(loaded, replaced_terms=replaced)
+    return dataclasses.replace(loaded, replaced_terms=replaced, read=read)
 
 
 def _kept_worker(cache: BuildCache, setup: _Setup) -> _Worker | BlogError:
@@ -337,21 +338,19 @@ def _early_pool(
 
 
 def _look_up(
-    config: SiteConfig,
-    paths: Sequence[Path],
-    index: PostCache,
-    cache: BuildCache,
-    fingerprint: str,
-    read_cache: bool,
-) -> tuple[dict[str, CachedPost], list[_Job]]:
-    """The posts the index has for their files as they are now, and the files to parse."""
+    config: SiteConfig, paths: Sequence[Path], index: PostCache, fingerprint: str
+) -> tuple[dict[str, CachedPost], list[_Job], int]:
+    """The posts the index has for their files as they are now, the files to parse, and how
+    many files were read to find out."""
     entries: dict[str, CachedPost] = {}
     todo: list[_Job] = []
+    read = 0
     prefix = len(os.path.join(config.root, ""))
     for path in paths:
         name = str(path)
         source = name[prefix:].replace(os.sep, "/")
-        found = cache.post_key(name, source, fingerprint, read=read_cache)
+        found = post_file_key(index, name, source, fingerprint)
+        read += found.raw is not None
         hit = index.get(source, found.key)
         if hit is not None:
             entries[source] = hit
@@ -360,7 +359,8 @@ def _look_up(
         else:  # its key was known without reading it, and the index lacks that post
             key, raw = hash_post(name, source, fingerprint)
             todo.append(_Job(path, raw, key))
-    return entries, todo
+            read += 1
+    return entries, todo, read
 
 
 def _formula_cache_for(config: SiteConfig, todo: int, read_cache: bool) -> FormulaCache | None:
