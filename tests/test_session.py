@@ -12,8 +12,8 @@ from sites import post, tree_digest, write_site
 
 from mathblog.build import BuildOptions, BuildReport, build, prepare_renderer
 from mathblog.config import load_config
-from mathblog.render.templates import THEME_TEMPLATES, PageRenderer
 from mathblog.incremental.file_keys import RACY_NANOSECONDS, FileKeys
+from mathblog.render.templates import THEME_TEMPLATES, PageRenderer
 from mathblog.serve.session import ServeSession
 from mathblog.site.loading import prepare_parser
 
