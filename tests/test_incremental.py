@@ -6,6 +6,7 @@ touches is parsed or rendered again. Every test of a `site` runs twice: with one
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pickle
 import shutil
@@ -116,6 +117,21 @@ def test_editing_a_body_renders_only_the_pages_that_show_it(site: Path, tmp_path
     assert 0 < report.pages_rendered < report.pages
     assert "Rewritten body 4" in read(site / "public/posts/p4/index.html")
     assert untouched.stat().st_mtime_ns == before
+
+
+def test_the_manifest_describes_every_output_file_as_it_is_after_an_edit(
+    site: Path, tmp_path: Path
+) -> None:
+    """Files carried over unchanged are recorded from the last manifest rather than looked at
+    again: the record must still be each file's size, mtime and inode as they are."""
+    edit(site / "posts/p4.md", "Body 4", "Rewritten body 4")
+    incremental(site, tmp_path)
+    (manifest,) = (site / ".blog-cache").glob("output-*/manifest.json")
+    entries = json.loads(manifest.read_text(encoding="utf-8"))
+    assert len(entries) > 20
+    for relative, (_key, size, mtime, inode) in entries.items():
+        info = (site / "public" / relative).lstat()
+        assert (info.st_size, info.st_mtime_ns, info.st_ino) == (size, mtime, inode), relative
 
 
 def test_an_edit_below_the_excerpt_leaves_the_pages_of_the_posts_card_alone(

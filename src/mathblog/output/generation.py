@@ -234,9 +234,12 @@ class Output:
         folder = tempfile.mkdtemp(prefix=self._staging_prefix, dir=self.out.parent)
         return Stage(StagingFolder(Path(folder), self.out), is_spare=False)
 
-    def commit(self, stage: Stage, keys: Mapping[str, str | None]) -> None:
+    def commit(
+        self, stage: Stage, keys: Mapping[str, str | None], carried: Collection[str] = ()
+    ) -> None:
         """Make `stage` the live output with exactly the files in `keys` and the kept ones, and
-        record them."""
+        record them; `carried`: those `keep` carried over (the same files as live, so their
+        sizes, mtimes and inodes are known)."""
         stage.files.put_bytes(MARKER, MARKER_TEXT.encode("utf-8"))
         os.chmod(stage.folder, 0o755)  # mkdtemp makes it private; a site is world-readable
         stamp = self._file_system_time()
@@ -246,7 +249,7 @@ class Output:
                 self._keep_as_spare(previous)
             else:
                 self._throw_away(previous)
-        self._record(keys, stage.kept.names, stamp)
+        self._record(keys, stage.kept.names, stamp, carried)
         spare = self.state / SPARE
         if previous is None and self.spare_ok and not spare.exists():
             # A first build has no generation to keep: make the spare the next build needs
@@ -334,10 +337,18 @@ class Output:
                 os.unlink(name)
 
     def _record(
-        self, keys: Mapping[str, str | None], kept: Iterable[str], stamp: int | None
+        self,
+        keys: Mapping[str, str | None],
+        kept: Iterable[str],
+        stamp: int | None,
+        carried: Collection[str],
     ) -> None:
         entries: dict[str, list[object]] = {}
         for relative, key in keys.items():
+            live = self.live.get(relative) if relative in carried else None
+            if live is not None and live[0] == key:
+                entries[relative] = [*live]  # the same file: no lstat for each of thousands
+                continue
             try:
                 info = os.lstat(os.path.join(self.out, relative))
             except OSError:

@@ -65,6 +65,7 @@ def write_site(
     stage = output.begin({*wanted, MARKER})
     try:
         unchanged = 0
+        carried: set[str] = set()
         to_render: list[PageJob] = []
         to_produce: list[OutputFile] = []
         for item in outputs:
@@ -72,6 +73,7 @@ def write_site(
                 unchanged += stage.files.put_copy(item.path, item.copy_from)
             elif item.path not in stale and output.keep(stage, item.path):
                 unchanged += 1
+                carried.add(item.path)
             elif item.page is not None:  # changed, or gone since we looked
                 to_render.append(item.page)
             elif item.produce is not None:
@@ -102,7 +104,7 @@ def write_site(
         else:
             produce_the_rest()
         unchanged += same  # after the call: `produce_the_rest` adds to it meanwhile
-        output.commit(stage, wanted)
+        output.commit(stage, wanted, carried)
         timings.step("swap the output in")
     except BaseException:
         output.abandon(stage)

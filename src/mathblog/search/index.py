@@ -113,6 +113,7 @@ class SearchIndex:
         self.postings: Postings | None = None  # once the shards are made here
         self._elsewhere: Iterator[MadeElsewhere] | None = None
         self._patched: Patched | None = None
+        self._document_files: list[IndexFile] | None = None  # made once: a digest each
         # Output keys may use fingerprints (which also cover the site's folder); what goes into
         # a file must depend on the content alone.
         self.key = digest("search", str(self.shards), *self.fingerprints)
@@ -133,19 +134,25 @@ class SearchIndex:
         }
 
     def files(self) -> Iterator[IndexFile]:
+        yield from self._shard_index_files()
+        if self._document_files is None:
+            self._document_files = [
+                IndexFile(*self._document_file(number, fingerprint))
+                for number, fingerprint in enumerate(self.fingerprints)
+            ]
+        yield from self._document_files
+
+    def _shard_index_files(self) -> Iterator[IndexFile]:
         patched = self._patched
         for folder in (SHARDS, PREFIXES):
             for number in range(self.shards):
                 path = f"{folder}{number}.json"
                 key = patched.keys[path] if patched is not None else digest(self.key, path)
                 yield IndexFile(path, key)
-        for number, fingerprint in enumerate(self.fingerprints):
-            yield IndexFile(*self._document_file(number, fingerprint))
 
     def shards_stale(self, unchanged: Callable[[str, str], bool]) -> bool:
         """Whether a shard file must be written; `unchanged(path, key)` asks the output."""
-        shard_files = (f for f in self.files() if not f.path.startswith(f"{FOLDER}/docs/"))
-        return any(not unchanged(f.path, f.key) for f in shard_files)
+        return any(not unchanged(f.path, f.key) for f in self._shard_index_files())
 
     def patch(
         self,
@@ -166,7 +173,7 @@ class SearchIndex:
 
     def record(self) -> SearchRecord:
         """What the next build needs to patch this build's shards."""
-        keys = {f.path: f.key for f in self.files() if not f.path.startswith(f"{FOLDER}/docs/")}
+        keys = {f.path: f.key for f in self._shard_index_files()}
         return SearchRecord(self.shards, tuple(self.fingerprints), keys)
 
     def _shard_paths(self, term: str) -> tuple[str, ...]:
