@@ -6,8 +6,11 @@ close together (50 saves in 100 ms) are gathered until the files have been quiet
 so one save gives one rebuild.
 
 The moment is `QUIET_SECONDS`. An editor's save takes a few milliseconds, which a busy machine
-can stretch tenfold; 30 ms was short enough for a save to be read half-written there. Changes
-that come while a rebuild runs are gathered for the next one, however long it takes.
+can stretch tenfold; 30 ms was short enough for a save to be read half-written there. A file
+whose last event says it is whole (closed after writing, or renamed into place: the two ways
+editors end a save) waits only `SETTLED_SECONDS`, for the rest of its burst; a creation, a write
+or a deletion (the first half of a save that renames the old file away) waits the whole moment.
+Changes that come while a rebuild runs are gathered for the next one, however long it takes.
 
 The events of a burst can also reach us later than the files changed: watchdog's threads pass
 them on, and a busy machine may not run them for a while (a fifth of a second, measured on two
@@ -41,12 +44,14 @@ from mathblog.content.discover import (
 
 WATCHED_FOLDERS = (POSTS_DIR, PAGES_DIR, TEMPLATES_DIR, STATIC_DIR)
 QUIET_SECONDS = 0.1  # how long the files must be still before a rebuild starts
+SETTLED_SECONDS = 0.02  # the same, when every changed file's last event says it is whole
 
 
 class ChangeWatcher(FileSystemEventHandler):
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._changed: set[Path] = set()
+        self._whole: set[Path] = set()  # of those, the ones whose last event says they are whole
         self._last_event = 0.0
         self._wake = threading.Condition()
         self._observer = Observer()
@@ -81,6 +86,7 @@ class ChangeWatcher(FileSystemEventHandler):
         """Count `path` as changed, as if the files had said so (the output folder deleted)."""
         with self._wake:
             self._changed.add(path)
+            self._whole.discard(path)
             self._last_event = time.monotonic()
             self._wake.notify_all()
 
@@ -99,12 +105,17 @@ class ChangeWatcher(FileSystemEventHandler):
         return parts == (CONFIG_FILE,) or (len(parts) > 1 and parts[0] in WATCHED_FOLDERS)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write", "closed"):
+        if event.event_type in ("opened", "closed_no_write"):
             return
         if event.is_directory and event.event_type == "modified":
             return  # a file inside changed; its own event says which
         paths = [event.src_path, getattr(event, "dest_path", "") or ""]
         changed = {Path(str(p)) for p in paths if p and self.relevant(Path(str(p)))}
+        whole = set()
+        if not event.is_directory and event.event_type == "closed":  # closed after writing
+            whole = {Path(str(event.src_path))} & changed
+        elif not event.is_directory and event.event_type == "moved":  # renamed into place
+            whole = {Path(str(event.dest_path))} & changed
         for path in paths:
             folder = Path(str(path)) if path else None
             if folder is not None and folder.parent == self.root and folder.name in WATCHED_FOLDERS:
@@ -115,6 +126,8 @@ class ChangeWatcher(FileSystemEventHandler):
         if changed:
             with self._wake:
                 self._changed |= changed
+                self._whole.difference_update(changed - whole)
+                self._whole |= whole
                 self._last_event = time.monotonic()
                 self._wake.notify_all()
 
@@ -128,14 +141,19 @@ class ChangeWatcher(FileSystemEventHandler):
                 if remaining is not None and remaining <= 0:
                     return set()
                 self._wake.wait(remaining)
-            while (
-                not self._closed and (quiet := time.monotonic() - self._last_event) < QUIET_SECONDS
+            while not self._closed and (
+                (quiet := time.monotonic() - self._last_event) < self.quiet_needed()
             ):
-                self._wake.wait(QUIET_SECONDS - quiet)
+                self._wake.wait(self.quiet_needed() - quiet)
             if self._closed:
                 return set()
             changed, self._changed = self._changed, set()
+            self._whole.clear()
             return changed
+
+    def quiet_needed(self) -> float:
+        """How long the files must be still before the changes so far are handed over."""
+        return SETTLED_SECONDS if self._changed <= self._whole else QUIET_SECONDS
 
 
 # Where watchdog keeps how long it holds a rename's first half back: 7.x, then 4.x to 6.x.
