@@ -4,6 +4,7 @@ published, and a warning at the line of each one whose file is missing."""
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import shutil
 import time
@@ -11,8 +12,12 @@ from pathlib import Path
 
 import pytest
 from fixtures import UPDATE
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from serving import DEADLINE, Server, serving
 from sites import REPO, post, run_blog, tree_digest, without_progress, write_site
+
+from mathblog.site.post_files import _relative
 
 BUNDLES = REPO / "tests/sites/bundles"
 EXPECTED = BUNDLES / "expected"
@@ -288,3 +293,15 @@ def test_a_file_in_the_output_folder_is_not_published(tmp_path: Path) -> None:
     (site / "public/old.png").write_bytes(b"PNG")  # kept by every build, never a source
     _, found = build_quietly(site)
     assert "posts/a.md:5: public/old.png is in the output folder: not published" in found
+
+
+_PARTS = st.sampled_from(["a", "b", "posts", "assets", "..", ".", "图"])
+
+
+@given(st.lists(_PARTS, min_size=1, max_size=4), st.lists(_PARTS, max_size=3))
+def test_the_hints_relative_path_is_relpaths(path: list[str], start: list[str]) -> None:
+    """The hint for a file left in static/ writes the link as the post would have: the same as
+    `posixpath.relpath` for a file and a post's folder in the site (never above it)."""
+    joined, base = "/".join(path), "/".join(start) or "."
+    assume(not any(posixpath.normpath(p).startswith("..") for p in (joined, base)))
+    assert _relative(joined, base) == posixpath.relpath(joined, base)

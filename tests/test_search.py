@@ -309,3 +309,30 @@ def test_document_files_made_by_a_worker_are_those_of_a_serial_build(tmp_path: P
     docs = [json.loads(p.read_bytes()) for p in (parallel / "public/search/docs").iterdir()]
     bodies = {doc["body"] for doc in docs}
     assert "edited3 $\\alpha_3$" in bodies and "word3 $\\alpha_3$" not in bodies, bodies
+
+
+def _index_version(root: Path, *, kept_digests: bool = True) -> str:
+    from mathblog.config import load_config
+    from mathblog.search.index import SearchIndex
+    from mathblog.site.loading import load_posts
+
+    loaded = load_posts(load_config(root), drafts=False)
+    digests = loaded.search_digests if kept_digests else None
+    return SearchIndex(
+        loaded.posts, loaded.search_terms, loaded.fingerprints, None, digests
+    ).version
+
+
+def test_the_index_version_follows_what_the_index_holds_and_nothing_else(tmp_path: Path) -> None:
+    """The search page names the index's version in its URLs: a browser never mixes files of
+    two builds. It is made from each post's digest kept in the post cache, or made afresh:
+    the same either way, the same for the site in another folder, new for a new title."""
+    posts = {f"p{n}.md": post(f"Post {n}", date=f"2024-0{n}-01", body=f"扩散 {n}") for n in (1, 2)}
+    root = write_site(tmp_path / "site", posts, 'title = "T"\n')
+    version = _index_version(root)
+    assert _index_version(root, kept_digests=False) == version
+    assert _index_version(root) == version  # the second time from the post cache
+    elsewhere = write_site(tmp_path / "elsewhere", posts, 'title = "T"\n')
+    assert _index_version(elsewhere) == version
+    (root / "posts/p1.md").write_text(post("Renamed", date="2024-01-01", body="扩散 1"), "utf-8")
+    assert _index_version(root) != version

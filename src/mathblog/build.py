@@ -176,7 +176,11 @@ def _build(
     timings.step("check the posts")
     tags = collect_tags(loaded.posts)
     search = SearchIndex(
-        loaded.posts, loaded.search_terms, loaded.fingerprints, cache.search_postings()
+        loaded.posts,
+        loaded.search_terms,
+        loaded.fingerprints,
+        cache.search_postings(),
+        loaded.search_digests,
     )
     output = Output.open(config.root, config.output_path, read=options.cache)
     record_file = output.state / RECORD_FILE

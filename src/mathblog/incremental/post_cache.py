@@ -41,8 +41,8 @@ _OLD_INDEX = "posts.pickle"  # format 4 and before: one file
 _BUCKETS = 32
 _BODIES = "bodies"
 # 3: search terms and fingerprints beside the post, not in it; 4: card fingerprints; 5: in
-# buckets, with the files' keys.
-_FORMAT = 5
+# buckets, with the files' keys; 6: search digests.
+_FORMAT = 6
 MAX_PACKS = 64
 
 _ALLOWED = {
@@ -187,6 +187,7 @@ class CachedPost:
     warnings: tuple[Diagnostic, ...]
     search_terms: str = ""  # encoded by `search.tokens.encode_terms`
     card_fingerprint: str = ""  # of what a card of it shows (`fingerprints.card_fingerprint`)
+    search_digest: str = ""  # of what the search index holds of it (`index.document_digest`)
 
 
 @dataclass(slots=True)

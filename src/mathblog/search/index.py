@@ -52,6 +52,15 @@ def shard_of(term: str, shards: int) -> int:
     return zlib.crc32(term.encode("utf-8")) & (shards - 1)
 
 
+def document_digest(post: Post, encoded_terms: str) -> str:
+    """A digest of everything of `post` that the index files hold."""
+    content = hashlib.blake2b(digest_size=16)
+    for text in (encoded_terms, post.url, post.title_text, post.description):
+        content.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    content.update(f"{post.date:%Y-%m-%d}\0{[t.name for t in post.tags]!r}\0".encode())
+    return content.hexdigest()
+
+
 def shard_count(terms: Sequence[str]) -> int:
     """`terms`: each document's encoded terms."""
     size = sum(map(len, terms))
@@ -102,9 +111,12 @@ class SearchIndex:
         terms: Mapping[str, str],
         fingerprints: Mapping[str, str],
         previous: Postings | None = None,
+        digests: Mapping[str, str] | None = None,
     ) -> None:
         """`terms` and `fingerprints`: each post's encoded terms and fingerprint, by its source;
-        `previous`: the postings of an earlier build in this process, to update."""
+        `previous`: the postings of an earlier build in this process, to update; `digests`:
+        each post's `document_digest`, if known (kept with the post, rather than hashing every
+        post's terms again each build)."""
         self.documents = tuple(reversed(posts))
         self.terms = [terms[post.source] for post in self.documents]
         self.fingerprints = [fingerprints[post.source] for post in self.documents]
@@ -119,9 +131,8 @@ class SearchIndex:
         self.key = digest("search", str(self.shards), *self.fingerprints)
         content = hashlib.blake2b(str(self.shards).encode(), digest_size=16)
         for post, encoded in zip(self.documents, self.terms, strict=True):
-            for text in (encoded, post.url, post.title_text, post.description):
-                content.update(text.encode("utf-8", "surrogatepass") + b"\0")
-            content.update(f"{post.date:%Y-%m-%d}\0{[t.name for t in post.tags]!r}\0".encode())
+            known = digests.get(post.source) if digests is not None else None
+            content.update((known or document_digest(post, encoded)).encode())
         self.version = content.hexdigest()
 
     def page_data(self) -> dict[str, object]:

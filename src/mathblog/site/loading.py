@@ -21,6 +21,7 @@ from mathblog.incremental.post_cache import CachedPost, PostCache
 from mathblog.markdown.code_cache import CODE_FILE, CodeCache
 from mathblog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
 from mathblog.model import Post, sort_posts
+from mathblog.search.index import document_digest
 from mathblog.util import timings
 from mathblog.util.kept_results import KeptResults
 from mathblog.util.parallel import Pool, chunked, run_chunks
@@ -63,6 +64,7 @@ class LoadedPosts:
     # Beside each post and page, the fingerprint of what a card of it shows: a listing is keyed
     # by it, so that an edit to a post's body renders again only the pages that show the body.
     card_fingerprints: Mapping[str, str] = field(default_factory=dict)
+    search_digests: Mapping[str, str] = field(default_factory=dict)  # `index.document_digest`
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +211,9 @@ def _parse_chunk(worker: _Worker | BlogError, chunk: _Chunk) -> _ChunkResult:
         body = worker.cache.body_for(*loaded.post.body.load())
         post = dataclasses.replace(loaded.post, body=body)
         card = card_fingerprint(post)
-        entry = CachedPost(job.fingerprint, post, loaded.warnings, loaded.search_terms, card)
+        terms = loaded.search_terms
+        searched = document_digest(post, terms) if post.kind == "post" else ""
+        entry = CachedPost(job.fingerprint, post, loaded.warnings, terms, card, searched)
         parsed.append(_Parsed(source, entry, ()))
     worker.cache.flush()  # the main process and other workers read these bodies
     formulas = formula_cache.drain() if formula_cache else {}
@@ -463,6 +467,7 @@ def _loaded(entries: dict[str, CachedPost], rule: Shown, tally: _Tally, parsed: 
         tuple(sorted((p for p in everything if p.kind == "page"), key=lambda p: p.source)),
         held_back=len(written) - len(shown),
         card_fingerprints={entry.post.source: entry.card_fingerprint for entry in shown},
+        search_digests={entry.post.source: entry.search_digest for entry in shown},
     )
 
 

@@ -54,7 +54,7 @@ def _files_of(
                 yield PostFile(f"{beside}/{inside}", f"{post.bundle}/{inside}", path)
     for ref in post.files:
         path = config.root / ref.source
-        if ref.output and _problem(config, boundary, post, ref, hint=False) is None:
+        if ref.output and _problem(config, boundary, post, ref) is None:
             yield PostFile(ref.output, ref.source, path)
 
 
@@ -79,9 +79,10 @@ def unpublished_refs(
 ) -> Iterator[tuple[Post, FileRef, Diagnostic]]:
     """Each relative link or image of `posts` whose file is not published, and why."""
     boundary = Boundary.of(config)
+    listed = _Listings(config.root)
     for post in posts:
         for ref in post.files:
-            problem = _problem(config, boundary, post, ref)
+            problem = _problem(config, boundary, post, ref, listed)
             if problem is not None:
                 yield post, ref, problem
 
@@ -92,18 +93,41 @@ def file_url(base_path: str, ref: FileRef, static_folder: str = STATIC_DIR) -> s
     return base_path + quote(address, safe="/")
 
 
+class _Listings:
+    """The names in each folder of the site, listed once a check: many links name one folder
+    (a post's `assets/`), and a site moving in may have thousands of them missing."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = str(root)
+        self._names: dict[str, list[str] | None] = {}
+
+    def names(self, folder: str) -> list[str] | None:
+        """What `folder` (relative to the site, "" for the site itself) holds; None if it is
+        not a folder."""
+        if folder not in self._names:
+            try:
+                self._names[folder] = os.listdir(os.path.join(self._root, folder))
+            except OSError:
+                self._names[folder] = None
+        return self._names[folder]
+
+
 def _problem(
-    config: SiteConfig, boundary: Boundary, post: Post, ref: FileRef, *, hint: bool = True
+    config: SiteConfig,
+    boundary: Boundary,
+    post: Post,
+    ref: FileRef,
+    listed: _Listings | None = None,
 ) -> Diagnostic | None:
-    """Why `ref` is not published, if it is not; `hint=False` when only whether matters (a
-    missing file's hint reads folders: a second time for each on every build, otherwise)."""
-    path = config.root / ref.source
-    if not path.is_file():
+    """Why `ref` is not published, if it is not; with no `listed`, a missing file has no hint
+    (when only whether matters: the hint reads folders)."""
+    path = os.path.join(config.root, ref.source)
+    if not os.path.isfile(path):
         what = "image" if ref.image else "linked file"
-        if not hint:
+        if listed is None:
             return Diagnostic(f"{what} not found: {ref.source}", post.source, ref.line)
         hint_text = _in_static_beside_the_page(config, post, ref) or _near_miss(
-            config.root, ref.source
+            listed, ref.source
         )
         return Diagnostic(f"{what} not found: {ref.source}", post.source, ref.line, hint=hint_text)
     if _inside_folder(os.path.realpath(path), boundary.output):
@@ -121,6 +145,17 @@ def _problem(
     return None
 
 
+def _relative(path: str, start: str) -> str:
+    """`posixpath.relpath` of two paths relative to one folder, without asking for the working
+    folder twice (as `relpath` does, for every missing file)."""
+    parts = [part for part in posixpath.normpath(path).split("/") if part not in ("", ".")]
+    base = [part for part in posixpath.normpath(start).split("/") if part not in ("", ".")]
+    common = 0
+    while common < min(len(parts), len(base)) and parts[common] == base[common]:
+        common += 1
+    return "/".join([".."] * (len(base) - common) + parts[common:]) or "."
+
+
 def _inside_folder(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
@@ -128,10 +163,12 @@ def _inside_folder(path: str, folder: str) -> bool:
 def _in_static_beside_the_page(config: SiteConfig, post: Post, ref: FileRef) -> str:
     """A hint for a file kept where a relative link found it before links were read from the
     post's folder: in static/, under the page's URL (`static/posts/x/fig.png`)."""
-    written = posixpath.relpath(ref.source, posixpath.dirname(post.source))
+    written = _relative(ref.source, posixpath.dirname(post.source))
     page_folder = posixpath.dirname(post.output_file)
     old_place = posixpath.normpath(f"{STATIC_DIR}/{page_folder}/{written}")
-    if not old_place.startswith(f"{STATIC_DIR}/") or not (config.root / old_place).is_file():
+    if not old_place.startswith(f"{STATIC_DIR}/") or not os.path.isfile(
+        os.path.join(config.root, old_place)
+    ):
         return ""
     return (
         f"it is in {old_place}: a relative path is read from the post's own folder; move the "
@@ -139,12 +176,11 @@ def _in_static_beside_the_page(config: SiteConfig, post: Post, ref: FileRef) -> 
     )
 
 
-def _near_miss(root: Path, source: str) -> str:
+def _near_miss(listed: _Listings, source: str) -> str:
     """A hint for a missing `source`: the name it nearly is, or what is missing."""
     folder, name = posixpath.split(source)
-    try:
-        names = os.listdir(root / folder) if folder else os.listdir(root)
-    except OSError:
+    names = listed.names(folder)
+    if names is None:
         return f"there is no folder {folder}/; paths are relative to the post's own folder"
     same = _first(n for n in names if n.lower() == name.lower())
     if same is not None:
