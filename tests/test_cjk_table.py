@@ -6,6 +6,9 @@ import itertools
 import re
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 import mathblog
 from mathblog.search.tokens import all_terms
 from mathblog.util.text import CJK_TABLE, Cjk, cjk_ranges, count_units, is_cjk
@@ -52,3 +55,22 @@ def test_each_user_reads_its_subset() -> None:
     assert is_cjk("，") and is_cjk("ア") and is_cjk("한") and not is_cjk("a")
     # Search: Hangul and kana are split like Han; full-width letters are a word after NFKC.
     assert all_terms("한국 カナ ＲｏＰＥ") == ["한", "국", "한국", "カ", "ナ", "カナ", "rope"]
+
+
+_PIECES = st.sampled_from(
+    [*"ab1_-. \n\t$", "，", "。", "扩", "散", "é", "２", "Ａ", "\u3000", "ß", "٣", "\U00020001"]
+)
+
+
+@given(st.lists(_PIECES, max_size=30))
+def test_a_latin_word_is_a_run_of_neither_space_nor_cjk_with_a_letter_or_digit(
+    pieces: list[str],
+) -> None:
+    text = "".join(pieces)
+    runs = re.findall(f"[^\\s{cjk_ranges(Cjk.READING)}]+", text)
+    assert count_units(text)[1] == sum(any(c.isalnum() for c in run) for run in runs)
+
+
+def test_a_long_run_without_a_word_is_read_once() -> None:
+    """No input may hang the build: the word pattern starts only where a run starts."""
+    assert count_units("-" * 1_000_000 + "扩") == (1, 0)

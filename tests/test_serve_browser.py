@@ -139,7 +139,7 @@ def test_a_broken_template_shows_over_the_page_until_fixed(
         post("Hello", date="2024-05-01", body=new_text), encoding="utf-8"
     )
     page.wait_for_function(
-        "text => document.body.innerText.includes(text) && "
+        "text => document.body !== null && document.body.innerText.includes(text) && "
         "!document.getElementById('blog-error-overlay')",
         arg=new_text,
         timeout=UPDATE_SECONDS * 1000,
@@ -155,7 +155,9 @@ def test_a_live_update_keeps_the_readers_scheme_and_sets_the_themes_scripts_up_a
     )
     url = f"http://127.0.0.1:{server.port}{server.base}posts/{SLUG}/"
     open_with_live_reload(page, url)
-    page.wait_for_function("document.body.innerText.includes('print(1)')")
+    # (The rebuild for the write above may come after the page opened: while it reloads, the
+    # page has no body for a moment.)
+    page.wait_for_function("document.body !== null && document.body.innerText.includes('print(1)')")
     page.locator("button.theme-toggle").click()  # the reader chooses a scheme
     page.wait_for_function("document.documentElement.getAttribute('data-theme') !== null")
     chosen = page.evaluate("document.documentElement.getAttribute('data-theme')")
@@ -166,7 +168,7 @@ def test_a_live_update_keeps_the_readers_scheme_and_sets_the_themes_scripts_up_a
         post("Hello", date="2024-05-01", body=f"{new_text}\n\n{code}"), encoding="utf-8"
     )
     page.wait_for_function(
-        "text => document.body.innerText.includes(text)",
+        "text => document.body !== null && document.body.innerText.includes(text)",
         arg=new_text,
         timeout=UPDATE_SECONDS * 1000,
     )

@@ -126,9 +126,7 @@ def _problem(
         what = "image" if ref.image else "linked file"
         if listed is None:
             return Diagnostic(f"{what} not found: {ref.source}", post.source, ref.line)
-        hint_text = _in_static_beside_the_page(config, post, ref) or _near_miss(
-            listed, ref.source
-        )
+        hint_text = _in_static_beside_the_page(config, post, ref) or _near_miss(listed, ref.source)
         return Diagnostic(f"{what} not found: {ref.source}", post.source, ref.line, hint=hint_text)
     if _inside_folder(os.path.realpath(path), boundary.output):
         return Diagnostic(

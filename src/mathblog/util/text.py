@@ -60,8 +60,13 @@ def cjk_ranges(kinds: Cjk) -> str:
 CJK_RANGES = cjk_ranges(Cjk.READING)
 CJK_CHAR = LazyPattern(f"[{CJK_RANGES}]")
 _CJK_PUNCT = LazyPattern(f"[{cjk_ranges(Cjk.PUNCTUATION)}]")
-_LATIN_WORD = LazyPattern(f"[^\\s{CJK_RANGES}]+")
-# An ASCII run of non-spaces with a letter or digit in it: a word, as `_LATIN_WORD` + isalnum.
+# A run of characters neither space nor CJK with a letter or digit in it (`[^\W_]` is exactly
+# `str.isalnum`): a Latin word. It starts only where such a run starts (the lookbehind), so each
+# run is read once, however long.
+_LATIN_WORD = LazyPattern(
+    f"(?<![^\\s{CJK_RANGES}])[^\\s{CJK_RANGES}]*?(?![{CJK_RANGES}])[^\\W_][^\\s{CJK_RANGES}]*"
+)
+# The same for ASCII text.
 _ASCII_WORD = re.compile(r"(?<!\S)\S*?[A-Za-z0-9]\S*")
 
 CJK_PER_MINUTE = 400
@@ -77,7 +82,7 @@ def count_units(text: str) -> tuple[int, int]:
     if text.isascii():  # most pieces of a mixed note; skip the CJK passes
         return 0, len(_ASCII_WORD.findall(text))
     cjk = len(CJK_CHAR.findall(text)) - len(_CJK_PUNCT.findall(text))
-    words = sum(1 for w in _LATIN_WORD.findall(text) if any(c.isalnum() for c in w))
+    words = len(_LATIN_WORD.findall(text))
     return cjk, words
 
 
