@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import gc
 import io
 import os
 import pickle
@@ -94,7 +95,15 @@ def _dump(value: object) -> bytes:
 
 
 def _load(data: bytes) -> Any:
-    return _DataOnly(io.BytesIO(data)).load()
+    # Loading makes tens of thousands of objects, none of them garbage: a collection while it
+    # runs (every 700 new objects) would only walk them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _DataOnly(io.BytesIO(data)).load()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _fingerprints(posts: dict[str, CachedPost]) -> dict[str, str]:
