@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -200,3 +201,38 @@ def test_a_pool_dropped_unstopped_is_still_stopped_by_the_command() -> None:
     stop_pools()
     assert multiprocessing.active_children() == []
     assert not [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]
+
+
+# Run as a process of its own: it becomes the "subreaper" of what it starts, so a process the
+# build leaves for the system to reap becomes its child instead of init's (which may be a
+# container's, reaping nothing), and is counted.
+_COUNT_LEFT_TO_REAP = """
+import ctypes, os, subprocess, sys
+PR_SET_CHILD_SUBREAPER = 36
+assert ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+build = subprocess.run([sys.executable, "-m", "mathblog", *sys.argv[1:]], capture_output=True)
+assert build.returncode == 0, build.stderr
+left = 0
+while True:  # each one the build orphaned is ours now, dead or about to be (killed with it)
+    try:
+        os.waitpid(-1, 0)
+    except ChildProcessError:
+        break
+    left += 1
+print(left)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_CHILD_SUBREAPER")
+def test_a_build_reaps_every_process_it_starts(tmp_path: Path) -> None:
+    """The parsing workers each start a math engine process; each worker stops and waits for
+    its own as it ends, so none is left for the system to reap (a zombie, where nobody does)."""
+    root = big_site(tmp_path / "site", 40)
+    counted = subprocess.run(
+        [sys.executable, "-c", _COUNT_LEFT_TO_REAP, "build", "-q", "-j", "2", "-s", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.split() == ["0"]

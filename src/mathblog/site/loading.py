@@ -157,6 +157,10 @@ class _Worker:
         self.code_cache: CodeCache | None = None
         self.renderers = create_renderers(config, None)
 
+    def close(self) -> None:
+        """Stop the math engine's process (a worker calls this as it ends)."""
+        self.renderers.engine.close()
+
     def attach_formula_cache(self) -> FormulaCache:
         if self.formula_cache is None:
             self.formula_cache = _formula_cache(self.config, read=self.read_cache)

@@ -195,6 +195,14 @@ def _start_worker(parent: int, setup: Callable[..., object], setup_args: tuple[A
     die_with_parent(parent)
     timings.taken()  # forked: what the parent had timed so far is the parent's
     _worker_context = setup(*setup_args)
+    close = getattr(_worker_context, "close", None)
+    if callable(close):
+        # A worker ends through multiprocessing, which runs its own finalizers but not `atexit`:
+        # what the context started (the math engine's process) is stopped and waited for here,
+        # not left for the system to reap once the kernel has killed it.
+        import multiprocessing.util
+
+        multiprocessing.util.Finalize(None, close, exitpriority=0)
 
 
 def _run_task(
