@@ -151,8 +151,9 @@ TAGS_LINE = re.compile(r"^tags: \[(.*)\]$", re.MULTILINE)
 @dataclass(frozen=True)
 class Build:
     seconds: float
-    peak_mb: float
+    peak_mb: float  # RSS summed over the processes
     stderr: str
+    peak_pss_mb: float = 0.0  # PSS summed: a page shared by several processes counts once
 
 
 def _rss_kb(pid: int) -> int:
@@ -162,6 +163,16 @@ def _rss_kb(pid: int) -> int:
     except OSError:
         return 0
     found = re.search(r"^VmRSS:\s+(\d+) kB$", status, re.MULTILINE)
+    return int(found[1]) if found else 0
+
+
+def _pss_kb(pid: int) -> int:
+    """Pss of one process: each page it shares with n others counts 1/n. 0 once it has exited."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^Pss:\s+(\d+) kB$", rollup, re.MULTILINE)
     return int(found[1]) if found else 0
 
 
@@ -180,29 +191,32 @@ def _children(pid: int) -> list[int]:
     return pids
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS summed over a process and its descendants. Pages a worker shares with its parent after
-    fork count once per process, so this is an upper bound on the memory really used."""
-    total, pending = 0, [pid]
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """RSS and PSS summed over a process and its descendants. In the RSS, pages a worker shares
+    with its parent after fork count once per process (an upper bound on the memory really
+    used); in the PSS they are shared out, so they count once in all."""
+    rss, pss, pending = 0, 0, [pid]
     while pending:
         current = pending.pop()
-        total += _rss_kb(current)
+        rss += _rss_kb(current)
+        pss += _pss_kb(current)
         pending.extend(_children(current))
-    return total * 1024 / 1e6
+    return rss * 1024 / 1e6, pss * 1024 / 1e6
 
 
 def run_build(command: list[str]) -> Build:
     """Run one build, timing `wait` exactly while a thread samples the process tree's memory."""
-    peak = 0.0
+    peak = peak_pss = 0.0
     done = threading.Event()
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: nobody reads it until the end
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_pss
             while not done.is_set():
-                peak = max(peak, tree_rss_mb(process.pid))
+                rss, pss = tree_memory_mb(process.pid)
+                peak, peak_pss = max(peak, rss), max(peak_pss, pss)
                 done.wait(SAMPLE_SECONDS)
 
         sampler = threading.Thread(target=sample)
@@ -215,7 +229,7 @@ def run_build(command: list[str]) -> Build:
         stderr = errors.read().decode(errors="replace")
     if code:
         sys.exit(f"{' '.join(command)} exited with {code}:\n{stderr[-4000:]}")
-    return Build(seconds, peak, stderr)
+    return Build(seconds, peak, stderr, peak_pss)
 
 
 @dataclass
@@ -529,6 +543,10 @@ def peak(builds: list[Build]) -> str:
     return f"{max(build.peak_mb for build in builds):.0f} MB"
 
 
+def peak_pss(builds: list[Build]) -> str:
+    return f"{max(build.peak_pss_mb for build in builds):.0f} MB"
+
+
 def ratio(blog: Series, hugo: Series) -> str:
     def median(builds: list[Build]) -> float:
         return statistics.median(build.seconds for build in builds)
@@ -551,6 +569,7 @@ def print_result(result: Result) -> None:
         ("no-op rebuild", timing(blog.noop), timing(hugo.noop) if hugo else ""),
         ("one post edited", timing(blog.edit), timing(hugo.edit) if hugo else ""),
         ("peak RSS, cold", peak(blog.cold), peak(hugo.cold) if hugo else ""),
+        ("peak PSS, cold", peak_pss(blog.cold), peak_pss(hugo.cold) if hugo else ""),
     ]
     if hugo:
         rows.append(("blog/Hugo, cold", ratio(blog, hugo), ""))
@@ -562,8 +581,8 @@ def print_result(result: Result) -> None:
 def markdown_table(results: list[Result]) -> str:
     lines = [
         "| posts | Markdown | cold build | no-op rebuild | one post edited | peak RSS, cold "
-        "| Hugo cold | Hugo peak RSS | blog/Hugo, cold |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| peak PSS, cold | Hugo cold | Hugo peak RSS | blog/Hugo, cold |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         blog, hugo = result.blog, result.hugo
@@ -574,6 +593,7 @@ def markdown_table(results: list[Result]) -> str:
             timing(blog.noop),
             timing(blog.edit),
             peak(blog.cold),
+            peak_pss(blog.cold),
             timing(hugo.cold) if hugo else "–",
             peak(hugo.cold) if hugo else "–",
             ratio(blog, hugo) if hugo else "–",
