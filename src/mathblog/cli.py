@@ -7,7 +7,6 @@ import argparse
 import os
 import shlex
 import signal
-import subprocess
 import sys
 import textwrap
 import threading
@@ -384,6 +383,8 @@ def _open_in_editor(path: Path) -> int:
             f"cannot open {_shown(path)}: neither $VISUAL nor $EDITOR is set (the post is written)",
             hint="e.g. export EDITOR=vim, or open the file yourself",
         )
+    import subprocess  # only here: every other command starts without it
+
     try:
         done = subprocess.run([*shlex.split(editor), str(path)], check=False)
     except OSError as exc:

@@ -22,7 +22,6 @@ import gc
 import io
 import os
 import pickle
-import secrets
 import time
 import zlib
 from collections.abc import Iterable, Mapping
@@ -289,7 +288,7 @@ class PostCache:
             if self._pack is None:
                 folder = self.folder / _BODIES
                 folder.mkdir(parents=True, exist_ok=True)
-                name = f"{os.getpid()}-{time.time_ns()}-{secrets.token_hex(4)}.pack"
+                name = f"{os.getpid()}-{time.time_ns()}-{os.urandom(4).hex()}.pack"
                 self._pack = open(folder / name, "ab")  # noqa: SIM115 - open across chunks
                 if self._packs is not None:  # a cache kept across builds lists it
                     self._packs.add(name)
