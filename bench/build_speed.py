@@ -156,23 +156,14 @@ class Build:
     peak_pss_mb: float = 0.0  # PSS summed: a page shared by several processes counts once
 
 
-def _rss_kb(pid: int) -> int:
-    """VmRSS of one process; 0 once it has exited (a zombie has no VmRSS line)."""
+def _kilobytes(pid: int, file: str, field: str) -> int:
+    """A `field: N kB` line of one of a process's files in /proc; 0 once it has exited (a
+    zombie has none)."""
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        text = Path(f"/proc/{pid}/{file}").read_text()
     except OSError:
         return 0
-    found = re.search(r"^VmRSS:\s+(\d+) kB$", status, re.MULTILINE)
-    return int(found[1]) if found else 0
-
-
-def _pss_kb(pid: int) -> int:
-    """Pss of one process: each page it shares with n others counts 1/n. 0 once it has exited."""
-    try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0
-    found = re.search(r"^Pss:\s+(\d+) kB$", rollup, re.MULTILINE)
+    found = re.search(rf"^{field}:\s+(\d+) kB$", text, re.MULTILINE)
     return int(found[1]) if found else 0
 
 
@@ -198,8 +189,8 @@ def tree_memory_mb(pid: int) -> tuple[float, float]:
     rss, pss, pending = 0, 0, [pid]
     while pending:
         current = pending.pop()
-        rss += _rss_kb(current)
-        pss += _pss_kb(current)
+        rss += _kilobytes(current, "status", "VmRSS")
+        pss += _kilobytes(current, "smaps_rollup", "Pss")  # a page shared by n counts 1/n
         pending.extend(_children(current))
     return rss * 1024 / 1e6, pss * 1024 / 1e6
 
