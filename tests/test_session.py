@@ -43,6 +43,11 @@ def test_a_key_is_trusted_only_for_an_unchanged_file_not_changed_lately() -> Non
     # they are, so the file is read again next time.
     keys.remember("p.md", stat_result(100, time.time_ns()), "newer")
     assert keys.key("p.md", stat_result(100, time.time_ns())) is None
+    # Old by this machine's clock, new by the clock of the disk it is on (a network disk's).
+    keys.remember("q.md", stat_result(100, long_ago), "key", now=long_ago + 1_000_000)
+    assert keys.key("q.md", stat_result(100, long_ago)) is None
+    keys.remember("q.md", stat_result(100, long_ago), "key", now=long_ago + 3 * RACY_NANOSECONDS)
+    assert keys.key("q.md", stat_result(100, long_ago)) == "key"
 
 
 def session_build(root: Path, session: ServeSession) -> BuildReport:

@@ -39,15 +39,18 @@ def hash_post(file: str, source: str, fingerprint: str) -> tuple[str, bytes]:
     return digest(fingerprint, source, raw), raw
 
 
-def post_file_key(index: PostCache, file: str, source: str, fingerprint: str) -> PostFile:
+def post_file_key(
+    index: PostCache, file: str, source: str, fingerprint: str, now: int | None = None
+) -> PostFile:
     """The key of the post file `file` (`source` is its name in the site): known to `index` by
-    the file's stat, else read and hashed (and then known next time)."""
+    the file's stat, else read and hashed (and then known next time). `now`: the time by the
+    clock of the file system the posts are on (`util.fs_clock`), if known."""
     info = os.stat(file)  # before reading: a change after it is seen next build
     known = index.keys.key(source, info)
     if known is not None:
         return PostFile(known)
     key, raw = hash_post(file, source, fingerprint)
-    index.keys.remember(source, info, key)
+    index.keys.remember(source, info, key, now)
     return PostFile(key, raw)
 
 

@@ -32,9 +32,11 @@ class FileKeys:
             return None
         return known[1]
 
-    def remember(self, name: str, info: os.stat_result, key: str) -> None:
-        """`info` is the file's stat from before it was read for `key`."""
-        if time.time_ns() - info.st_ctime_ns > RACY_NANOSECONDS:
+    def remember(self, name: str, info: os.stat_result, key: str, now: int | None = None) -> None:
+        """`info` is the file's stat from before it was read for `key`; `now`, the time by the
+        clock of the file system it is on, if known (a network disk's may be seconds off
+        this machine's: judged by this one, a file changed a moment ago could look old)."""
+        if (time.time_ns() if now is None else now) - info.st_ctime_ns > RACY_NANOSECONDS:
             self.known[name] = (signature(info), key)
         else:
             self.known.pop(name, None)

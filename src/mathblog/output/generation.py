@@ -50,6 +50,7 @@ from mathblog.output.files import (
 )
 from mathblog.util.atomic import write_atomically
 from mathblog.util.digests import digest
+from mathblog.util.fs_clock import file_system_time
 
 # (key or None for copies, size, mtime_ns, inode)
 Entry = tuple[str | None, int, int, int]
@@ -323,18 +324,9 @@ class Output:
                 self._throw_away(folder / name)
 
     def _file_system_time(self) -> int | None:
-        """The output's file system's time now: the mtime of a file made for the purpose. A
-        folder changed later has an mtime at least this."""
-        try:
-            handle, name = tempfile.mkstemp(prefix=self._staging_prefix, dir=self.out.parent)
-        except OSError:
-            return None
-        try:
-            return os.fstat(handle).st_mtime_ns
-        finally:
-            os.close(handle)
-            with contextlib.suppress(OSError):
-                os.unlink(name)
+        """The output's file system's time now. A folder changed later has an mtime at least
+        this."""
+        return file_system_time(self.out.parent, self._staging_prefix)
 
     def _record(
         self,

@@ -23,6 +23,7 @@ from mathblog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
 from mathblog.model import Post, sort_posts
 from mathblog.search.index import document_digest
 from mathblog.util import timings
+from mathblog.util.fs_clock import file_system_time
 from mathblog.util.kept_results import KeptResults
 from mathblog.util.parallel import Pool, chunked, run_chunks
 from mathblog.util.text import counted
@@ -354,10 +355,12 @@ def _look_up(
     todo: list[_Job] = []
     read = 0
     prefix = len(os.path.join(config.root, ""))
+    # The cache folder is on the site's disk, as the posts are (made by any build before).
+    now = file_system_time(config.root / CACHE_DIR)
     for path in paths:
         name = str(path)
         source = name[prefix:].replace(os.sep, "/")
-        found = post_file_key(index, name, source, fingerprint)
+        found = post_file_key(index, name, source, fingerprint, now)
         read += found.raw is not None
         hit = index.get(source, found.key)
         if hit is not None:
