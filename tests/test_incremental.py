@@ -396,7 +396,12 @@ def test_a_tampered_cache_cannot_run_code(
     assert not (site / "PWNED").exists()
 
 
-def test_parallel_output_is_identical_to_serial(tmp_path: Path) -> None:
+@pytest.mark.parametrize("documents_per_task", [250, 7])
+def test_parallel_output_is_identical_to_serial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, documents_per_task: int
+) -> None:
+    # The search documents come back from the worker that makes them in tasks of this many.
+    monkeypatch.setattr("mathblog.search.index.DOCUMENTS_PER_TASK", documents_per_task)
     posts = {
         f"n{n:02d}.md": post(
             f"Note {n}",

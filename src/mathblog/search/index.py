@@ -124,6 +124,9 @@ class SearchIndex:
         self._previous = previous
         self.postings: Postings | None = None  # once the shards are made here
         self._elsewhere: Iterator[MadeElsewhere] | None = None
+        self._tasks_left = 0  # the worker's results not read yet
+        self._documents_made: dict[int, bytes] = {}  # the last documents it sent, not yet used
+        self._last_made = -1  # the highest document number it has sent
         self._patched: Patched | None = None
         self._document_files: list[IndexFile] | None = None  # made once: a digest each
         # Output keys may use fingerprints (which also cover the site's folder); what goes into
@@ -197,15 +200,43 @@ class SearchIndex:
         """Start making the shard files, and the document files to be written (`unchanged`
         asks the output), in a forked worker, which has the posts already, while this process
         renders the pages (the few hundred thousand terms of 1,000 posts take about as long as
-        the rest of a build after an edit, and a document's text is cut from its HTML)."""
+        the rest of a build after an edit, and a document's text is cut from its HTML). The
+        documents come back `DOCUMENTS_PER_TASK` at a time, as they are written: all 10,000 of
+        a large site at once were a few hundred MB held in both processes."""
         from mathblog.util.parallel import Pool
 
-        stale = tuple(
+        stale = [
             number
             for number, fingerprint in enumerate(self.fingerprints)
             if not unchanged(*self._document_file(number, fingerprint))
-        )
-        self._elsewhere = Pool(1, _same, (self,)).map(_make_shard_files, [stale])
+        ]
+        step = DOCUMENTS_PER_TASK
+        tasks = [None, *(tuple(stale[i : i + step]) for i in range(0, len(stale), step))]
+        self._tasks_left = len(tasks)
+        self._elsewhere = Pool(1, _same, (self,)).map(_make_in_worker, tasks)
+
+    def _next_made(self) -> MadeElsewhere:
+        """The next result of the worker; after the last, the worker is let go."""
+        assert self._elsewhere is not None
+        made = next(self._elsewhere)
+        self._tasks_left -= 1
+        if not self._tasks_left:
+            for _ in self._elsewhere:  # none: this ends the worker's pool
+                pass
+        return made
+
+    def _made_document(self, number: int) -> bytes | None:
+        """Document `number`'s file, if the worker made it (documents are asked for in order;
+        one asked for again, or out of order, is made here)."""
+        if self._elsewhere is None:
+            return None
+        _ = self._shard_files  # first: the worker sends the shards before any document
+        while number not in self._documents_made:
+            if number <= self._last_made or not self._tasks_left:
+                return None
+            self._documents_made = self._next_made()[1]
+            self._last_made = max(self._documents_made, default=self._last_made)
+        return self._documents_made.pop(number)
 
     def _document_file(self, number: int, fingerprint: str) -> tuple[str, str]:
         path = f"{FOLDER}/docs/{number}.json"
@@ -215,8 +246,7 @@ class SearchIndex:
         kind, name = path.removeprefix(FOLDER + "/").split("/")
         number = int(name.removesuffix(".json"))
         if kind == "docs":
-            made = self._made_elsewhere[1] if self._elsewhere is not None else {}
-            return made.get(number) or document_file(self.documents[number])
+            return self._made_document(number) or document_file(self.documents[number])
         if self._patched is not None and path in self._patched.files:
             return self._patched.files[path]
         if kind == "prefixes":
@@ -224,15 +254,9 @@ class SearchIndex:
         return self._shard_files[number]  # a shard a patch left alone, gone since we looked
 
     @cached_property
-    def _made_elsewhere(self) -> MadeElsewhere:
-        assert self._elsewhere is not None
-        (made,) = self._elsewhere
-        return made
-
-    @cached_property
     def _shard_files(self) -> list[bytes]:
         if self._elsewhere is not None:
-            return self._made_elsewhere[0]
+            return self._next_made()[0]
         terms = self.terms
         previous = self._previous
         if previous is not None and previous.shards == self.shards:
@@ -248,14 +272,17 @@ def _same(index: SearchIndex) -> SearchIndex:
     return index
 
 
-# The shard files, and the files of the documents asked for, by number.
+# The shard files, or the files of some documents, by number.
 MadeElsewhere = tuple[list[bytes], dict[int, bytes]]
+DOCUMENTS_PER_TASK = 250
 
 
 @timings.timed("search shards, in a worker")
-def _make_shard_files(index: SearchIndex, documents: tuple[int, ...]) -> MadeElsewhere:
-    made = {number: document_file(index.documents[number]) for number in documents}
-    return Postings(index.shards, index.terms).files, made
+def _make_in_worker(index: SearchIndex, documents: tuple[int, ...] | None) -> MadeElsewhere:
+    """The shard files (`documents` None: the first task), or these documents' files."""
+    if documents is None:
+        return Postings(index.shards, index.terms).files, {}
+    return [], {number: document_file(index.documents[number]) for number in documents}
 
 
 # A term's documents, in ascending order, and its weight in each (as stored).
