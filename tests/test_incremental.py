@@ -387,7 +387,7 @@ def test_a_tampered_cache_cannot_run_code(
 ) -> None:
     cache = site / ".blog-cache"
     for bucket in (cache / "posts").iterdir():
-        bucket.write_bytes(pickle.dumps({"format": 5, "posts": _Exploit()}))
+        bucket.write_bytes(pickle.dumps({"format": 7, "posts": _Exploit()}))
     for body in (cache / "bodies").iterdir():
         body.write_bytes(pickle.dumps(_Exploit()))
     edit(site / "posts/p1.md", "Body 1", "Body one")
