@@ -134,11 +134,17 @@ def test_the_manifest_describes_every_output_file_as_it_is_after_an_edit(
         assert (info.st_size, info.st_mtime_ns, info.st_ino) == (size, mtime, inode), relative
 
 
+@pytest.mark.parametrize("templates", [{}, {"README.md": "What `blog init` writes here.\n"}])
 def test_an_edit_below_the_excerpt_leaves_the_pages_of_the_posts_card_alone(
-    site: Path, tmp_path: Path
+    site: Path, tmp_path: Path, templates: dict[str, str]
 ) -> None:
     """The theme shows a post's body only on its own page and in feeds: the listings, tag
-    pages, archive and neighbours show its card, and are not rendered again for the body."""
+    pages, archive and neighbours show its card, and are not rendered again for the body. A
+    file in templates/ that replaces no theme template (the README of `blog init`) changes
+    nothing of that."""
+    for name, text in templates.items():
+        (site / "templates").mkdir(exist_ok=True)
+        (site / "templates" / name).write_text(text, encoding="utf-8")
     edit(site / "posts/p4.md", "## Part 4", "<!--more-->\n\n## Part 4")
     incremental(site, tmp_path)
     cards = ("posts/p3", "posts/p5", "page/2", "tags/common/page/2", "tags/t1", "archive")

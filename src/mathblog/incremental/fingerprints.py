@@ -14,7 +14,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from mathblog.config import SiteConfig
-from mathblog.content.discover import TEMPLATES_DIR, Boundary, find_visible, site_favicon
+from mathblog.content.discover import (
+    TEMPLATES_DIR,
+    THEME_DIR,
+    Boundary,
+    find_visible,
+    site_favicon,
+)
 from mathblog.model import Post
 from mathblog.util.digests import digest, installed_library
 
@@ -104,11 +110,21 @@ def template_files(config: SiteConfig) -> list[Path]:
     return find_visible(config.root / TEMPLATES_DIR, boundary=Boundary.of(config))
 
 
-def page_fingerprint(config: SiteConfig) -> str:
-    """Every setting (templates see all of `site`), every template, and the code."""
+def shadows_theme(config: SiteConfig, templates: list[Path]) -> bool:
+    """Whether one of the site's `templates` takes the place of a theme template (a hook is
+    one too): only then can a page show anything the theme's templates do not. Any other file
+    there (the README `blog init` writes, a partial) is read only by such a template."""
+    folder = config.root / TEMPLATES_DIR
+    theme = THEME_DIR / "templates"
+    return any((theme / path.relative_to(folder)).is_file() for path in templates)
+
+
+def page_fingerprint(config: SiteConfig, templates: list[Path] | None = None) -> str:
+    """Every setting (templates see all of `site`), every template, and the code; `templates`:
+    `template_files(config)`, if the caller has them already."""
     every = frozenset(f.name for f in dataclasses.fields(config))
     parts: list[str | bytes] = ["page", code_fingerprint(), _config_fields(config, every)]
     parts += site_favicon(config)  # every page links to the site's icon
-    for path in template_files(config):
+    for path in template_files(config) if templates is None else templates:
         parts += [str(path), path.read_bytes()]
     return digest(*parts)

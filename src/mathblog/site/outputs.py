@@ -26,7 +26,12 @@ from typing import Any
 from mathblog.config import SiteConfig
 from mathblog.content.discover import STATIC_DIR, THEME_DIR, Boundary, find_static
 from mathblog.errors import BlogError, Diagnostic
-from mathblog.incremental.fingerprints import code_fingerprint, page_fingerprint, template_files
+from mathblog.incremental.fingerprints import (
+    code_fingerprint,
+    page_fingerprint,
+    shadows_theme,
+    template_files,
+)
 from mathblog.model import (
     Post,
     Series,
@@ -441,11 +446,10 @@ def plan_site(
         if not (isinstance(item, PageJob) and item.replaceable and item.output in copied)
     ]
     jobs = [item for item in planned if isinstance(item, PageJob)]
-    # A site template (one of its own, or a hook) may show any post's body anywhere.
-    cards = (
-        card_fingerprints if card_fingerprints is not None and not template_files(config) else None
-    )
-    keys = iter(page_keys(jobs, page_fingerprint(config), post_fingerprints, cards))
+    # A site template in place of a theme one (or a hook) may show any post's body anywhere.
+    templates = template_files(config)
+    cards = None if shadows_theme(config, templates) else card_fingerprints
+    keys = iter(page_keys(jobs, page_fingerprint(config, templates), post_fingerprints, cards))
     outputs = [
         OutputFile.rendered(item, next(keys)) if isinstance(item, PageJob) else item
         for item in planned
