@@ -5,7 +5,6 @@ chains them."""
 from __future__ import annotations
 
 import dataclasses
-import gc
 import os
 import time
 from collections.abc import Callable
@@ -167,10 +166,6 @@ def _build(
         progress=options.progress,
         while_parsing=lambda: prepared.append(_prepare_rendering(config, cache)),
     )
-    if not cache.keeps_parser:
-        # A process that builds once: what it holds now stays to the end, and each of the
-        # garbage collector's full passes would walk it all again (tens of ms at 1,000 posts).
-        gc.freeze()
     # A missing file is asked about on every build: adding it clears the warning.
     found = (*loaded.warnings, *file_problems(config, (*loaded.posts, *loaded.pages)))
     if options.strict and found:

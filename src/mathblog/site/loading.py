@@ -273,10 +273,7 @@ def load_posts(
     timings.step("start the parsing workers")
     try:
         index = cache.post_index(config.root, fingerprint, read=read_cache)
-        if not cache.keeps_parser:
-            # A process that builds once keeps the index to its end: the first collection
-            # after loading it would walk all of it (a tenth of a second at 10,000 posts).
-            gc.freeze()
+        _keep_from_collector(cache)
         entries, todo, read = _look_up(config, paths, index, fingerprint)
         formula_cache = _formula_cache_for(config, len(todo), read_cache)
         code_cache = _code_cache_for(config, len(todo), read_cache)
@@ -311,7 +308,16 @@ def load_posts(
     cache.save(config.root, index, lambda: _save(index, entries, kept, prune=prune))
     timings.step("write the post cache")
     loaded = _loaded(entries, Shown(drafts, future, now), tally, len(todo))
+    _keep_from_collector(cache)  # the posts parsed as well
     return dataclasses.replace(loaded, replaced_terms=replaced, read=read)
+
+
+def _keep_from_collector(cache: BuildCache) -> None:
+    """In a process that builds once, what it holds now stays to its end: each full pass of
+    the garbage collector would walk all of it again (the first one after loading the index
+    took a tenth of a second at 10,000 posts). `blog serve`'s objects come and go."""
+    if not cache.keeps_parser:
+        gc.freeze()
 
 
 def _kept_worker(cache: BuildCache, setup: _Setup) -> _Worker | BlogError:
