@@ -495,3 +495,36 @@ def test_sharing_on_the_network_prints_a_warning(tmp_path: Path) -> None:
         assert server.request("/", headers={"Host": "evil.example"})[0] == 403
         assert server.request("/", headers={"Host": f"10.1.2.3:{server.port}"})[0] == 200
     assert "warning: serving on every network interface" in server.stderr
+
+
+def test_a_warning_is_printed_once_and_then_counted_while_it_stands(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    (root / "posts/a.md").write_text(post("Alpha", body="![A plot](plot.png)"), encoding="utf-8")
+    with serving(root) as server:
+        # The first build prints every warning (`serving` has read up to the address).
+        assert any(line.startswith("warning: posts/a.md:") for line in server.seen), server.seen
+        stream = EventStream(server)
+        assert stream.next()[0] == "hello"
+
+        def next_rebuild() -> list[str]:
+            assert stream.next() == ("reload", "page")
+            start = len(server.seen)
+            server.wait_for_line("rebuilt")
+            return server.seen[start:]
+
+        (root / "posts/b.md").write_text(post("Beta", body="![Data](data.png)"), encoding="utf-8")
+        printed = next_rebuild()
+        warnings = [line for line in printed if line.startswith("warning:")]
+        assert len(warnings) == 1 and "posts/b.md:" in warnings[0], printed
+        assert "1 earlier warning still stands (`blog build` prints them all)" in printed
+
+        (root / "posts/plot.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # the first one is fixed
+        (root / "posts/c.md").write_text(post("Gamma", date="2024-08-01"), encoding="utf-8")
+        printed = next_rebuild()
+        assert not any(line.startswith("warning:") for line in printed), printed
+        assert "1 earlier warning still stands (`blog build` prints them all)" in printed
+
+        (root / "posts/b.md").write_text(post("Beta", body="No image."), encoding="utf-8")
+        printed = next_rebuild()
+        assert not any("warning" in line for line in printed), printed
+        stream.close()

@@ -138,6 +138,7 @@ class Rebuilder:
         self.session = ServeSession()
         self.building = threading.Lock()  # held by the loop while it builds
         self.files = -1  # in the output of the last good build
+        self.warned: frozenset[str] = frozenset()  # the last good build's warnings, as printed
 
     def build(self, changed: set[Path], *, jobs: int | None = 1) -> None:
         started = time.perf_counter()
@@ -154,8 +155,7 @@ class Rebuilder:
             wrote = report.files != report.unchanged_files or report.files != self.files
             self.files = report.files
             self.state.built(css_only=_only_css(changed), wrote=wrote)
-            for warning in report.warnings:  # each build's own: a fixed one is not shown again
-                print(f"warning: {warning}", flush=True)
+            self._warn([str(warning) for warning in report.warnings])
             # After the state: whoever reads the line finds the server as it says.
             if not self.options.quiet:
                 print(f"{verb} in {seconds:.2f} s: {_summary(report)}", flush=True)
@@ -170,6 +170,21 @@ class Rebuilder:
             self._failed(exc, "rebuild" if verb == "rebuilt" else "build")
             with contextlib.suppress(Exception):  # what the failed build left for later
                 self.session.finish()
+
+    def _warn(self, warnings: list[str]) -> None:
+        """Print the warnings the last good build did not have, and count the rest: an edit
+        shows what it brought, not every missing image of the site again (a fixed one is
+        simply not counted)."""
+        for warning in warnings:
+            if warning not in self.warned:
+                print(f"warning: {warning}", flush=True)
+        if standing := sum(warning in self.warned for warning in warnings):
+            print(
+                f"{counted(standing, 'earlier warning')} still "
+                f"{'stands' if standing == 1 else 'stand'} (`blog build` prints them all)",
+                flush=True,
+            )
+        self.warned = frozenset(warnings)
 
     def _build(self, jobs: int | None) -> tuple[BuildReport, SiteConfig]:
         options = self.options.build_options(jobs=jobs, build_cache=self.session)
