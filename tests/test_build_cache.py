@@ -33,6 +33,7 @@ class DeferringCache:
 
     renderer: object | None = None
     parser: object | None = None
+    known_page_keys: object | None = None
     pending: list[Callable[[], None]] = field(default_factory=list)
     stale: dict[str, str] = field(default_factory=dict)  # source → the key to give instead
     forgotten: int = 0

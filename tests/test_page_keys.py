@@ -16,7 +16,7 @@ import pytest
 from sites import model_post
 
 from mathblog.model import Pager, Post, Series, SeriesPart, Tag, YearGroup, paginate
-from mathblog.site.pages import PageJob, page_keys
+from mathblog.site.pages import KnownKeys, PageJob, page_keys, theme_page_keys
 
 CODE = "code-1"  # stands for the page fingerprint: code, settings, templates
 
@@ -203,3 +203,70 @@ def test_a_post_without_a_fingerprint_is_refused() -> None:
 def test_data_of_a_kind_it_cannot_digest_is_refused() -> None:
     with pytest.raises(TypeError, match="cannot digest set given to a template"):
         key(PageJob("t.html", "out", "s", {"a": {1, 2}}))
+
+
+# --- keys known from the last plan (`blog serve`) ---------------------------------------------
+
+
+def theme_site(posts: tuple[Post, ...]) -> list[PageJob]:
+    """Theme pages: each post's page with its neighbours, the listing, a tag's pages, and a
+    feed that shows the first three posts in full."""
+    around = [
+        post_page(post, posts[i + 1] if i + 1 < len(posts) else None, posts[i - 1] if i else None)
+        for i, post in enumerate(posts)
+    ]
+    feed = PageJob("atom.xml", "atom.xml", "feed", {"posts": posts[:3], "tag": None})
+    return [*around, *listing(posts), *tag_pages(tag(posts)), feed]
+
+
+def fingerprints(posts: tuple[Post, ...]) -> dict[str, str]:
+    return {post.source: post.extra[FINGERPRINT] for post in posts}
+
+
+def cards(posts: tuple[Post, ...]) -> dict[str, str]:
+    return {post.source: f"card {post.title}" for post in posts}
+
+
+def reusing(
+    posts: tuple[Post, ...], basis: str, known: KnownKeys | None
+) -> tuple[list[str], KnownKeys]:
+    """The keys `theme_page_keys` gives, checked against keying every page afresh."""
+    pages = theme_site(posts)
+    made, known = theme_page_keys(pages, CODE, fingerprints(posts), cards(posts), basis, known)
+    assert made == page_keys(pages, CODE, fingerprints(posts), cards(posts))
+    return made, known
+
+
+def test_known_keys_are_reused_only_where_they_still_hold() -> None:
+    first, known = reusing(POSTS, "basis 1", None)
+    assert set(known.keys) == {page.output for page in theme_site(POSTS)}
+
+    # A body edit of the second post (a new fingerprint, the same card): its own page and the
+    # feed that shows it in full are keyed again; every other key is the one known.
+    edited = (*POSTS[:1], make_post(1, "fp1 edited"), *POSTS[2:])
+    again, known = reusing(edited, "basis 1", known)
+    outputs = [page.output for page in theme_site(edited)]
+    changed = {out for out, a, b in zip(outputs, first, again, strict=True) if a != b}
+    assert changed == {edited[1].output_file, "atom.xml"}
+
+    # Edited back: the keys of the first plan again.
+    assert reusing(POSTS, "basis 1", known)[0] == first
+
+    # A card changed, so the basis: nothing known is used (each key is checked just the same).
+    retitled = (*POSTS[:2], make_post(2, title="Another title"), *POSTS[3:])
+    assert reusing(retitled, "basis 2", known)[0] != first
+
+
+def test_a_known_key_is_not_reused_for_a_page_of_another_basis_or_shape() -> None:
+    pages = [post_page(POSTS[0])]
+    old_cards = cards(POSTS)
+    _, known = theme_page_keys(pages, CODE, fingerprints(POSTS), old_cards, "b", None)
+    # The same fingerprints under another basis (a neighbour's card changed): keyed afresh.
+    new_cards = {**old_cards, POSTS[1].source: "changed"}
+    changed = [post_page(POSTS[0], newer=POSTS[1])]
+    made, _ = theme_page_keys(changed, CODE, fingerprints(POSTS), new_cards, "b2", known)
+    assert made == page_keys(changed, CODE, fingerprints(POSTS), new_cards)
+    # Something other than posts where the page shows posts in full: never reused.
+    odd = [PageJob("post.html", POSTS[0].output_file, "s", {"post": "text", "older": None})]
+    made, known = theme_page_keys(odd, CODE, {}, {}, "b", None)
+    assert known.keys == {}

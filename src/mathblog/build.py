@@ -31,6 +31,7 @@ from mathblog.search.index import SearchIndex
 from mathblog.search.patching import RECORD_FILE, SearchRecord
 from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
+from mathblog.site.pages import KnownKeys
 from mathblog.site.post_files import file_problems
 from mathblog.util import timings
 from mathblog.util.parallel import FORKS, default_jobs
@@ -150,6 +151,11 @@ def prepare_renderer(config: SiteConfig, cache: BuildCache) -> None:
     cache.renderer = _prepare_rendering(config, cache)
 
 
+def _known_keys(cache: BuildCache) -> KnownKeys | None:
+    kept = cache.known_page_keys
+    return kept if isinstance(kept, KnownKeys) else None
+
+
 def _build(
     config: SiteConfig, options: BuildOptions, cache: BuildCache, started: float
 ) -> BuildReport:
@@ -203,7 +209,9 @@ def _build(
         loaded.fingerprints,
         pages=loaded.pages,
         card_fingerprints=loaded.card_fingerprints,
+        known_keys=_known_keys(cache) if options.cache else None,
     )
+    cache.known_page_keys = plan.known_keys
     timings.step(f"plan and key {counted(plan.pages, 'page')}")
 
     def renderer() -> PageRenderer:  # asked for only when some page is to be rendered

@@ -62,6 +62,8 @@ class BuildCache(Protocol):
     renderer: object | None
     # Where the parsing stage keeps its parsers and math engine, when `keeps_parser`.
     parser: object | None
+    # Where planning keeps the page keys it may reuse next time (`site.pages.KnownKeys`).
+    known_page_keys: object | None
 
     @property
     def keeps_parser(self) -> bool:
@@ -100,6 +102,7 @@ class DiskCache:
 
     renderer: object | None = None
     parser: object | None = None
+    known_page_keys: object | None = None  # a one-off build plans once
 
     @property
     def keeps_parser(self) -> bool:

@@ -27,6 +27,7 @@ class ServeSession:
     postings: Postings | None = None  # the search index, updated post by post
     renderer: object | None = None  # what rendering prepared, for the next build
     parser: object | None = None  # what parsing set up (Markdown, the math engine), likewise
+    known_page_keys: object | None = None  # the last plan's page keys, to reuse where they hold
     _deferred: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -82,3 +83,4 @@ class ServeSession:
         self.postings = None
         self.renderer = None
         self.parser = None
+        self.known_page_keys = None

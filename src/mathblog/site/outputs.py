@@ -44,7 +44,7 @@ from mathblog.model import (
     series_parts,
 )
 from mathblog.search.index import SearchIndex
-from mathblog.site.pages import PageJob, page_keys
+from mathblog.site.pages import KnownKeys, PageJob, key_basis, page_keys, theme_page_keys
 from mathblog.site.post_files import published_files
 from mathblog.util.digests import digest
 from mathblog.util.urls import file_path, url_path
@@ -415,6 +415,7 @@ class SitePlan:
     outputs: tuple[OutputFile, ...]
     pages: int  # of them rendered from templates
     tags: tuple[Tag, ...]
+    known_keys: KnownKeys | None = None  # for the next plan (`site.pages.KnownKeys`)
 
     def page_jobs(self) -> list[PageJob]:
         return [item.page for item in self.outputs if item.page is not None]
@@ -430,11 +431,13 @@ def plan_site(
     *,
     pages: tuple[Post, ...] = (),
     card_fingerprints: Mapping[str, str] | None = None,
+    known_keys: KnownKeys | None = None,
 ) -> SitePlan:
     """Run the generators; drop the pages a static file of the same path replaces (robots.txt);
     key the pages (`post_fingerprints`: each post's and page's, by its source file; with
     `card_fingerprints` and the theme's own templates, a post a page shows only as a card is
-    keyed by that); refuse two outputs of one path."""
+    keyed by that, and `known_keys` of the last plan reused where they hold); refuse two
+    outputs of one path."""
     site = Site(config, posts, tags, search, pages, collect_series(posts))
     planned: list[Planned] = []
     for generate in generators:
@@ -449,12 +452,21 @@ def plan_site(
     # A site template in place of a theme one (or a hook) may show any post's body anywhere.
     templates = template_files(config)
     cards = None if shadows_theme(config, templates) else card_fingerprints
-    keys = iter(page_keys(jobs, page_fingerprint(config, templates), post_fingerprints, cards))
+    fingerprint = page_fingerprint(config, templates)
+    known = None
+    if cards is None:
+        keys = iter(page_keys(jobs, fingerprint, post_fingerprints))
+    else:
+        basis = key_basis(fingerprint, posts, cards, pages, post_fingerprints)
+        made, known = theme_page_keys(
+            jobs, fingerprint, post_fingerprints, cards, basis, known_keys
+        )
+        keys = iter(made)
     outputs = [
         OutputFile.rendered(item, next(keys)) if isinstance(item, PageJob) else item
         for item in planned
     ]
-    return SitePlan(tuple(collect(outputs).values()), len(jobs), tags)
+    return SitePlan(tuple(collect(outputs).values()), len(jobs), tags, known)
 
 
 def collect(files: Iterable[OutputFile]) -> Mapping[str, OutputFile]:

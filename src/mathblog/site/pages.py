@@ -51,7 +51,14 @@ BODY_SHOWN_BY: Mapping[str, frozenset[str]] = {
     "archive.html": frozenset(),
     "series.html": frozenset(),
     "series_index.html": frozenset(),
+    # No post at all: their data is the posts' URLs and dates (a card's), or nothing.
+    "sitemap.xml": frozenset(),
+    "alias.html": frozenset(),
+    "404.html": frozenset(),
+    "robots.txt": frozenset(),
 }
+# The same, sorted: the order in which a page's posts shown in full are listed.
+_FULL_KEYS = {template: tuple(sorted(keys)) for template, keys in BODY_SHOWN_BY.items()}
 
 
 class _DataDigest:
@@ -143,6 +150,92 @@ class _DataDigest:
         return known
 
 
+# A page's posts shown in full, each with the fingerprint its key was made with.
+FullPosts = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownKeys:
+    """The keys of an earlier plan's pages of the theme's own templates (`BODY_SHOWN_BY`), for
+    `blog serve`'s next build. Such a page's key is made from its template, its output path and
+    its data, and its data from the settings, the templates and what the posts' cards show, but
+    for the posts it shows in full. So while `basis` (all of those) is the same, a page's key is
+    too, unless one of the posts it shows in full has another fingerprint: editing a post's body
+    keys its own page and the feeds it is in, not the site's 1,400 other pages."""
+
+    basis: str
+    keys: Mapping[str, tuple[str, FullPosts]]  # output → its key, and its posts shown in full
+
+
+def key_basis(
+    page_fingerprint: str,
+    posts: Sequence[Post],
+    card_fingerprints: Mapping[str, str],
+    pages: Sequence[Post],
+    post_fingerprints: Mapping[str, str],
+) -> str:
+    """What every theme page's data is made from, but the posts it shows in full: the settings
+    and templates (in `page_fingerprint`), the posts in their order with what their cards show,
+    and the pages of pages/."""
+    parts = [page_fingerprint, "posts"]
+    parts += [f"{post.source}\0{card_fingerprints.get(post.source, '')}" for post in posts]
+    parts.append("pages")
+    parts += [f"{page.source}\0{post_fingerprints.get(page.source, '')}" for page in pages]
+    return digest(*parts)
+
+
+def _shown_in_full(
+    context: Mapping[str, Any], full: tuple[str, ...], fingerprints: Mapping[str, str]
+) -> FullPosts | None:
+    """The posts under the keys in `full`, with their fingerprints; None if something else is
+    there (then the page is keyed afresh each time)."""
+    found: list[tuple[str, str]] = []
+    for name in full:
+        value = context.get(name)
+        items = value if isinstance(value, (list, tuple)) else (value,)
+        for item in items:
+            if not isinstance(item, Post):
+                if item is None:
+                    continue
+                return None
+            found.append((item.source, fingerprints.get(item.source, "")))
+    return tuple(found)
+
+
+def theme_page_keys(
+    pages: Sequence[PageJob],
+    page_fingerprint: str,
+    post_fingerprints: Mapping[str, str],
+    card_fingerprints: Mapping[str, str],
+    basis: str,
+    known: KnownKeys | None,
+) -> tuple[list[str], KnownKeys]:
+    """`page_keys` with the theme's own templates, reusing `known` keys where they still hold
+    (`KnownKeys`); and the keys to reuse next time."""
+    reusable = known.keys if known is not None and known.basis == basis else {}
+    data = _DataDigest(post_fingerprints, card_fingerprints)
+    keys: list[str] = []
+    kept: dict[str, tuple[str, FullPosts]] = {}
+    for job in pages:
+        full = _FULL_KEYS.get(job.template)
+        shown = None if full is None else _shown_in_full(job.context, full, post_fingerprints)
+        earlier = reusable.get(job.output)
+        if shown is not None and earlier is not None and earlier[1] == shown:
+            key = earlier[0]
+        else:
+            key = _theme_page_key(job, page_fingerprint, data, BODY_SHOWN_BY.get(job.template))
+        keys.append(key)
+        if shown is not None:
+            kept[job.output] = (key, shown)
+    return keys, KnownKeys(basis, kept)
+
+
+def _theme_page_key(
+    job: PageJob, page_fingerprint: str, data: _DataDigest, full: frozenset[str] | None
+) -> str:
+    return digest(page_fingerprint, job.template, job.output, "cards", data.page(job.context, full))
+
+
 def page_keys(
     pages: Sequence[PageJob],
     page_fingerprint: str,
@@ -156,12 +249,5 @@ def page_keys(
         return [digest(page_fingerprint, p.template, p.output, data(p.context)) for p in pages]
     data = _DataDigest(post_fingerprints, card_fingerprints)
     return [
-        digest(
-            page_fingerprint,
-            p.template,
-            p.output,
-            "cards",
-            data.page(p.context, BODY_SHOWN_BY.get(p.template)),
-        )
-        for p in pages
+        _theme_page_key(p, page_fingerprint, data, BODY_SHOWN_BY.get(p.template)) for p in pages
     ]
