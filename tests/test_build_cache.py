@@ -33,7 +33,6 @@ class DeferringCache:
 
     renderer: object | None = None
     parser: object | None = None
-    known_page_keys: object | None = None
     pending: list[Callable[[], None]] = field(default_factory=list)
     stale: dict[str, str] = field(default_factory=dict)  # source → the key to give instead
     forgotten: int = 0
@@ -59,6 +58,12 @@ class DeferringCache:
         return None
 
     def keep_search_postings(self, postings: Postings) -> None:
+        pass
+
+    def page_keys(self, root: Path) -> object | None:
+        return None  # every page keyed afresh
+
+    def keep_page_keys(self, root: Path, keys: object) -> None:
         pass
 
     def forget(self) -> None:

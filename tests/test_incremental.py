@@ -103,6 +103,7 @@ def test_nothing_changed_means_nothing_parsed_rendered_or_written(
     before = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*")}
     report = incremental(site, tmp_path)
     assert (report.posts_parsed, report.pages_rendered) == (0, 0)
+    assert report.pages_keyed == 1  # the search page (its data is the index); the rest known
     assert report.unchanged_files == report.files
     assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*")} == before
 
@@ -158,6 +159,8 @@ def test_an_edit_below_the_excerpt_leaves_the_pages_of_the_posts_card_alone(
     assert after == before
     # Its page, its three feeds and the search page (whose data holds every post's fingerprint).
     assert report.pages_rendered == 5
+    # And only those are keyed again: every other key is known from the last build.
+    assert report.pages_keyed == 5
 
 
 def test_with_a_template_of_the_sites_own_a_body_edit_reaches_every_page_showing_it(
@@ -171,8 +174,9 @@ def test_with_a_template_of_the_sites_own_a_body_edit_reaches_every_page_showing
     )
     incremental(site, tmp_path)
     edit(site / "posts/p4.md", "print(4)", "print('only in the body')")
-    incremental(site, tmp_path)
+    report = incremental(site, tmp_path)
     assert "only in the body" in read(site / "public/page/2/index.html")
+    assert report.pages_keyed == report.pages  # no key is known to hold
 
 
 def test_an_edit_reaches_the_search_index(site: Path, tmp_path: Path) -> None:
@@ -396,6 +400,7 @@ def test_a_tampered_cache_cannot_run_code(
         bucket.write_bytes(pickle.dumps({"format": 7, "posts": _Exploit()}))
     for body in (cache / "bodies").iterdir():
         body.write_bytes(pickle.dumps(_Exploit()))
+    (cache / "page-keys.pickle").write_bytes(pickle.dumps((1, ("basis", {"x": _Exploit()}))))
     edit(site / "posts/p1.md", "Body 1", "Body one")
     monkeypatch.chdir(site)
     assert incremental(site, tmp_path).posts_parsed == 6

@@ -232,14 +232,14 @@ def reusing(
 ) -> tuple[list[str], KnownKeys]:
     """The keys `theme_page_keys` gives, checked against keying every page afresh."""
     pages = theme_site(posts)
-    made, known = theme_page_keys(pages, CODE, fingerprints(posts), cards(posts), basis, known)
+    made, known, _ = theme_page_keys(pages, CODE, fingerprints(posts), cards(posts), basis, known)
     assert made == page_keys(pages, CODE, fingerprints(posts), cards(posts))
     return made, known
 
 
 def test_known_keys_are_reused_only_where_they_still_hold() -> None:
     first, known = reusing(POSTS, "basis 1", None)
-    assert set(known.keys) == {page.output for page in theme_site(POSTS)}
+    assert set(known[1]) == {page.output for page in theme_site(POSTS)}
 
     # A body edit of the second post (a new fingerprint, the same card): its own page and the
     # feed that shows it in full are keyed again; every other key is the one known.
@@ -260,13 +260,14 @@ def test_known_keys_are_reused_only_where_they_still_hold() -> None:
 def test_a_known_key_is_not_reused_for_a_page_of_another_basis_or_shape() -> None:
     pages = [post_page(POSTS[0])]
     old_cards = cards(POSTS)
-    _, known = theme_page_keys(pages, CODE, fingerprints(POSTS), old_cards, "b", None)
+    _, known, _ = theme_page_keys(pages, CODE, fingerprints(POSTS), old_cards, "b", None)
     # The same fingerprints under another basis (a neighbour's card changed): keyed afresh.
     new_cards = {**old_cards, POSTS[1].source: "changed"}
     changed = [post_page(POSTS[0], newer=POSTS[1])]
-    made, _ = theme_page_keys(changed, CODE, fingerprints(POSTS), new_cards, "b2", known)
+    made, _, count = theme_page_keys(changed, CODE, fingerprints(POSTS), new_cards, "b2", known)
+    assert count == 1
     assert made == page_keys(changed, CODE, fingerprints(POSTS), new_cards)
     # Something other than posts where the page shows posts in full: never reused.
     odd = [PageJob("post.html", POSTS[0].output_file, "s", {"post": "text", "older": None})]
-    made, known = theme_page_keys(odd, CODE, {}, {}, "b", None)
-    assert known.keys == {}
+    made, known, _ = theme_page_keys(odd, CODE, {}, {}, "b", None)
+    assert known[1] == {}

@@ -31,7 +31,7 @@ from mathblog.search.index import SearchIndex
 from mathblog.search.patching import RECORD_FILE, SearchRecord
 from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
-from mathblog.site.pages import KnownKeys
+from mathblog.site.pages import known_keys
 from mathblog.site.post_files import file_problems
 from mathblog.util import timings
 from mathblog.util.parallel import FORKS, default_jobs
@@ -78,6 +78,7 @@ class BuildReport:
     posts_parsed: int = 0
     posts_read: int = 0  # post files read and hashed; the rest were known unchanged by their stat
     pages_rendered: int = 0
+    pages_keyed: int = 0  # pages whose key was made, not known from the last plan
     held_back: int = 0  # posts left out because their date is still to come
     timings: Timings = NO_TIMINGS  # where the time went (`blog build --timings`)
 
@@ -151,11 +152,6 @@ def prepare_renderer(config: SiteConfig, cache: BuildCache) -> None:
     cache.renderer = _prepare_rendering(config, cache)
 
 
-def _known_keys(cache: BuildCache) -> KnownKeys | None:
-    kept = cache.known_page_keys
-    return kept if isinstance(kept, KnownKeys) else None
-
-
 def _build(
     config: SiteConfig, options: BuildOptions, cache: BuildCache, started: float
 ) -> BuildReport:
@@ -209,10 +205,11 @@ def _build(
         loaded.fingerprints,
         pages=loaded.pages,
         card_fingerprints=loaded.card_fingerprints,
-        known_keys=_known_keys(cache) if options.cache else None,
+        known_keys=(known := known_keys(cache.page_keys(config.root)) if options.cache else None),
     )
-    cache.known_page_keys = plan.known_keys
-    timings.step(f"plan and key {counted(plan.pages, 'page')}")
+    if plan.known_keys is not None and plan.known_keys != known:
+        cache.keep_page_keys(config.root, plan.known_keys)
+    timings.step(f"plan {counted(plan.pages, 'page')}, key {plan.keyed} of them")
 
     def renderer() -> PageRenderer:  # asked for only when some page is to be rendered
         if not prepared:
@@ -241,6 +238,7 @@ def _build(
         posts_parsed=loaded.parsed,
         posts_read=loaded.read,
         pages_rendered=written.rendered,
+        pages_keyed=plan.keyed,
         held_back=loaded.held_back,
         timings=timings.finished(),
     )

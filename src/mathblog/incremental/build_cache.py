@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from mathblog.incremental.page_key_store import read_page_keys, write_page_keys
 from mathblog.incremental.post_cache import PostCache
 from mathblog.search.index import Postings
 from mathblog.util.digests import digest
@@ -62,8 +63,6 @@ class BuildCache(Protocol):
     renderer: object | None
     # Where the parsing stage keeps its parsers and math engine, when `keeps_parser`.
     parser: object | None
-    # Where planning keeps the page keys it may reuse next time (`site.pages.KnownKeys`).
-    known_page_keys: object | None
 
     @property
     def keeps_parser(self) -> bool:
@@ -89,6 +88,13 @@ class BuildCache(Protocol):
         """The search postings of the last build, to update; None: make them afresh."""
         ...
 
+    def page_keys(self, root: Path) -> object | None:
+        """The page keys the last plan left to reuse (`site.pages.KnownKeys`, plain data), or
+        None. Planning is a stage above this one, so their shape is its business."""
+        ...
+
+    def keep_page_keys(self, root: Path, keys: object) -> None: ...
+
     def keep_search_postings(self, postings: Postings) -> None: ...
 
     def forget(self) -> None:
@@ -102,7 +108,6 @@ class DiskCache:
 
     renderer: object | None = None
     parser: object | None = None
-    known_page_keys: object | None = None  # a one-off build plans once
 
     @property
     def keeps_parser(self) -> bool:
@@ -123,6 +128,12 @@ class DiskCache:
 
     def keep_search_postings(self, postings: Postings) -> None:
         pass  # the next build makes them afresh
+
+    def page_keys(self, root: Path) -> object | None:
+        return read_page_keys(root)
+
+    def keep_page_keys(self, root: Path, keys: object) -> None:
+        write_page_keys(root, keys)
 
     def forget(self) -> None:
         pass  # it kept nothing

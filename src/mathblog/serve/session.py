@@ -69,6 +69,12 @@ class ServeSession:
     def keep_search_postings(self, postings: Postings) -> None:
         self.postings = postings
 
+    def page_keys(self, root: Path) -> object | None:
+        return self.known_page_keys
+
+    def keep_page_keys(self, root: Path, keys: object) -> None:
+        self.known_page_keys = keys
+
     def finish(self) -> None:
         """Do the work left for after the build (writing caches)."""
         work, self._deferred = self._deferred, []

@@ -415,6 +415,7 @@ class SitePlan:
     outputs: tuple[OutputFile, ...]
     pages: int  # of them rendered from templates
     tags: tuple[Tag, ...]
+    keyed: int = 0  # pages whose key was made, not known from the last plan
     known_keys: KnownKeys | None = None  # for the next plan (`site.pages.KnownKeys`)
 
     def page_jobs(self) -> list[PageJob]:
@@ -453,12 +454,12 @@ def plan_site(
     templates = template_files(config)
     cards = None if shadows_theme(config, templates) else card_fingerprints
     fingerprint = page_fingerprint(config, templates)
-    known = None
+    known, keyed = None, len(jobs)
     if cards is None:
         keys = iter(page_keys(jobs, fingerprint, post_fingerprints))
     else:
         basis = key_basis(fingerprint, posts, cards, pages, post_fingerprints)
-        made, known = theme_page_keys(
+        made, known, keyed = theme_page_keys(
             jobs, fingerprint, post_fingerprints, cards, basis, known_keys
         )
         keys = iter(made)
@@ -466,7 +467,7 @@ def plan_site(
         OutputFile.rendered(item, next(keys)) if isinstance(item, PageJob) else item
         for item in planned
     ]
-    return SitePlan(tuple(collect(outputs).values()), len(jobs), tags, known)
+    return SitePlan(tuple(collect(outputs).values()), len(jobs), tags, keyed, known)
 
 
 def collect(files: Iterable[OutputFile]) -> Mapping[str, OutputFile]:

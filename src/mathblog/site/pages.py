@@ -154,17 +154,24 @@ class _DataDigest:
 FullPosts = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class KnownKeys:
-    """The keys of an earlier plan's pages of the theme's own templates (`BODY_SHOWN_BY`), for
-    `blog serve`'s next build. Such a page's key is made from its template, its output path and
-    its data, and its data from the settings, the templates and what the posts' cards show, but
-    for the posts it shows in full. So while `basis` (all of those) is the same, a page's key is
-    too, unless one of the posts it shows in full has another fingerprint: editing a post's body
-    keys its own page and the feeds it is in, not the site's 1,400 other pages."""
+# The keys of an earlier plan's pages of the theme's own templates (`BODY_SHOWN_BY`): its basis,
+# and each page's key with the posts it shows in full, by output path. Such a page's key is made
+# from its template, its output path and its data, and its data from the settings, the
+# templates and what the posts' cards show, but for the posts it shows in full. So while the
+# basis (all of those, `key_basis`) is the same, a page's key is too, unless one of the posts
+# it shows in full has another fingerprint: editing a post's body keys its own page and the
+# feeds it is in, not the site's 1,400 other pages. Plain data, to be kept on disk as it is.
+KnownKeys = tuple[str, dict[str, tuple[str, FullPosts]]]
 
-    basis: str
-    keys: Mapping[str, tuple[str, FullPosts]]  # output → its key, and its posts shown in full
+
+def known_keys(data: object) -> KnownKeys | None:
+    """`data` if it has the shape of `KnownKeys` (it may come from a file), else None; its
+    entries are checked where they are used."""
+    if isinstance(data, tuple) and len(data) == 2:
+        basis, keys = data
+        if isinstance(basis, str) and isinstance(keys, dict):
+            return basis, keys
+    return None
 
 
 def key_basis(
@@ -209,25 +216,33 @@ def theme_page_keys(
     card_fingerprints: Mapping[str, str],
     basis: str,
     known: KnownKeys | None,
-) -> tuple[list[str], KnownKeys]:
+) -> tuple[list[str], KnownKeys, int]:
     """`page_keys` with the theme's own templates, reusing `known` keys where they still hold
-    (`KnownKeys`); and the keys to reuse next time."""
-    reusable = known.keys if known is not None and known.basis == basis else {}
+    (`KnownKeys`); the keys to reuse next time; and how many keys were made, not reused."""
+    reusable = known[1] if known is not None and known[0] == basis else {}
     data = _DataDigest(post_fingerprints, card_fingerprints)
     keys: list[str] = []
     kept: dict[str, tuple[str, FullPosts]] = {}
+    made = 0
     for job in pages:
         full = _FULL_KEYS.get(job.template)
         shown = None if full is None else _shown_in_full(job.context, full, post_fingerprints)
         earlier = reusable.get(job.output)
-        if shown is not None and earlier is not None and earlier[1] == shown:
+        if (
+            shown is not None
+            and type(earlier) is tuple
+            and len(earlier) == 2
+            and earlier[1] == shown
+            and type(earlier[0]) is str
+        ):
             key = earlier[0]
         else:
+            made += 1
             key = _theme_page_key(job, page_fingerprint, data, BODY_SHOWN_BY.get(job.template))
         keys.append(key)
         if shown is not None:
             kept[job.output] = (key, shown)
-    return keys, KnownKeys(basis, kept)
+    return keys, (basis, kept), made
 
 
 def _theme_page_key(
