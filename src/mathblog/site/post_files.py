@@ -53,9 +53,8 @@ def _files_of(
             if not inside.endswith(".md") and not _in_inner_bundle(post.bundle, inside, bundles):
                 yield PostFile(f"{beside}/{inside}", f"{post.bundle}/{inside}", path)
     for ref in post.files:
-        path = config.root / ref.source
         if ref.output and _problem(config, boundary, post, ref) is None:
-            yield PostFile(ref.output, ref.source, path)
+            yield PostFile(ref.output, ref.source, config.root / ref.source)
 
 
 def _in_inner_bundle(bundle: str, inside: str, bundles: set[str]) -> bool:
