@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -66,6 +67,36 @@ def tree_digest(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+def check_spare_inventory(root: Path) -> None:
+    """The spare output a build left in `.blog-cache/` holds no file its inventory does not
+    list: the next build deletes only what it lists, so anything else would be published."""
+    for state in (root / ".blog-cache").glob("output-*"):
+        inventory = state / "spare.json"
+        if not inventory.exists():
+            continue
+        listed = json.loads(inventory.read_text(encoding="utf-8"))
+        spare = state / "spare"
+        found = {
+            path.relative_to(spare).as_posix()
+            for path in spare.rglob("*")
+            if path.is_file() or path.is_symlink()
+        }
+        assert found <= set(listed["files"]), found - set(listed["files"])
+        # An empty folder is one kept, or one a listed file was in (deleted from the output by
+        # hand): the next build deletes it with the file, or puts the file back.
+        known = set(listed["kept folders"])
+        for name in listed["files"]:
+            while "/" in name:
+                name = name.rpartition("/")[0]
+                known.add(name)
+        empty = {
+            path.relative_to(spare).as_posix()
+            for path in spare.rglob("*")
+            if path.is_dir() and not path.is_symlink() and not any(path.iterdir())
+        }
+        assert empty <= known, empty - known
 
 
 BIG_SITE_BODY = (

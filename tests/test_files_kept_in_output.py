@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from sites import post, run_blog, tree_digest, write_site
+from sites import check_spare_inventory, post, run_blog, tree_digest, write_site
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -127,6 +127,7 @@ def test_a_kept_file_deleted_by_hand_stays_deleted(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert "warning" not in result.stderr
         assert not (out / "CNAME").exists() and not (out / ".git").exists()
+        check_spare_inventory(root)
     clean = write_site(tmp_path / "clean", {})
     shutil.copytree(root / "posts", clean / "posts", dirs_exist_ok=True)
     assert run_blog("build", cwd=clean).returncode == 0

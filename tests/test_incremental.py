@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from search_lookup import lookup
-from sites import post, run_blog, tree_digest, write_site
+from sites import check_spare_inventory, post, run_blog, tree_digest, write_site
 
 from mathblog.build import BuildOptions, BuildReport, build
 from mathblog.config import SiteConfig
@@ -76,6 +76,7 @@ def incremental(root: Path, scratch: Path) -> BuildReport:
         if _session is not None:
             _session.finish()
     assert tree_digest(root / "public") == clean_build(root, scratch)
+    check_spare_inventory(root)
     return report
 
 
@@ -317,6 +318,23 @@ def test_static_files_added_changed_and_removed(site: Path, tmp_path: Path) -> N
     (site / "static/robots.txt").unlink()
     incremental(site, tmp_path)
     assert "Sitemap:" in read(site / "public/robots.txt")
+
+
+def test_a_spare_left_without_its_inventory_is_made_exact_again(site: Path, tmp_path: Path) -> None:
+    """A build deletes the spare's inventory before it changes the spare: one killed after that
+    leaves none, and the next build looks at every file of the spare (here, one that no build
+    made, as a build killed while writing might leave)."""
+    (state,) = (site / ".blog-cache").glob("output-*")
+    edit(site / "posts/p2.md", "Body 2", "Body two")
+    incremental(site, tmp_path)
+    assert (state / "spare.json").is_file()
+    (state / "spare.json").unlink()
+    (state / "spare/posts/stray.html").write_text("left by a killed build", encoding="utf-8")
+    (state / "spare/empty/inside").mkdir(parents=True)
+    edit(site / "posts/p3.md", "Body 3", "Body three")
+    incremental(site, tmp_path)  # the same output as a clean build
+    assert not (site / "public/posts/stray.html").exists()
+    assert not (site / "public/empty").exists()
 
 
 def test_output_edited_or_deleted_by_hand_is_restored(site: Path, tmp_path: Path) -> None:

@@ -9,8 +9,11 @@ The generation being replaced is not deleted: it becomes the *spare*, in `.blog-
 next build prepares its output by reconciling the spare with the new site (most of its files are
 already links to the live ones) instead of building a whole new tree. Editing one post of 10,000
 then writes a few dozen files, not 10,000 folders. Every file of the spare is checked against
-what the site needs, and anything else in it is deleted, so a spare left half-updated by a killed
-build, or touched by hand, is still made exact.
+what the site needs, and anything else in it is deleted. The files are those of `spare.json`,
+which the build that left the spare wrote (the previous output's manifest, and what was kept in
+it), and which a build deletes before it changes the spare: without it (a killed build, or
+`--no-cache`) the spare is walked, so one left half-updated is still made exact. (A file put
+into `.blog-cache/` by hand is not looked for.)
 
 `manifest.json` records, for each file of the live output, the key it was rendered from and the
 size, mtime and inode it was left with: a page whose key is the same and whose file is still as
@@ -56,6 +59,9 @@ from mathblog.util.fs_clock import file_system_time
 Entry = tuple[str | None, int, int, int]
 
 SPARE = "spare"
+# Every file of the spare, written when a build leaves it and deleted before one changes it:
+# while it is there the spare is as listed, and the next build need not walk it.
+INVENTORY = "spare.json"
 # Version control folders are how some people deploy (committing `public/`): kept, not warned of.
 REPOSITORIES = frozenset({".git", ".hg", ".svn"})
 
@@ -109,6 +115,12 @@ class Stage:
     files: StagingFolder  # what puts files into it
     is_spare: bool
     kept: Kept = field(default_factory=Kept)
+    # The folder's path with a separator, to put before a relative path: an `os.path.join` for
+    # each of thousands of files was a fifth of keeping them.
+    prefix: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.prefix = os.path.join(self.files.folder, "")
 
     @property
     def folder(self) -> Path:
@@ -126,6 +138,11 @@ class Output:
     owned: frozenset[str] | None = None  # every file the last build wrote; None: not known
     kept: tuple[str, ...] = ()  # what the last build kept
     stamp: int | None = None  # the file system's time just before the last swap
+    read: bool = True  # whether what earlier builds left (manifest, inventory) is used
+    prefix: str = field(init=False)  # `out` with a separator (see `Stage.prefix`)
+
+    def __post_init__(self) -> None:
+        self.prefix = os.path.join(self.out, "")
 
     @classmethod
     def open(cls, root: Path, out: Path, *, read: bool = True) -> Output:
@@ -146,6 +163,7 @@ class Output:
             owned=frozenset(entries) if isinstance(raw, dict) else None,
             kept=kept,
             stamp=stamp,
+            read=read,
         )
         output._clear_leftovers()
         return output
@@ -157,7 +175,7 @@ class Output:
         if entry is None or entry[0] != key:
             return False
         try:
-            info = os.lstat(os.path.join(self.out, relative))
+            info = os.lstat(self.prefix + relative)
         except OSError:
             return False
         return (info.st_size, info.st_mtime_ns, info.st_ino) == entry[1:]
@@ -167,7 +185,7 @@ class Output:
         if not self.unchanged(relative, key):
             return None
         try:
-            with open(os.path.join(self.out, relative), "rb") as file:
+            with open(self.prefix + relative, "rb") as file:
                 return file.read()
         except OSError:
             return None
@@ -178,7 +196,7 @@ class Output:
         entry = self.live.get(relative)
         if stage.is_spare and entry is not None:
             try:
-                if os.lstat(os.path.join(stage.folder, relative)).st_ino == entry[3]:
+                if os.lstat(stage.prefix + relative).st_ino == entry[3]:
                     return True
             except OSError:
                 pass
@@ -224,10 +242,21 @@ class Output:
         spare = self.state / SPARE
         if not self.spare_ok or not spare.is_dir() or spare.is_symlink():
             return None
-        files, empty_folders = _contents(spare)
+        listed = self._inventory() if self.read else None
+        try:  # from here on the spare is being changed: a build killed now leaves no inventory
+            os.unlink(self.state / INVENTORY)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            listed = None  # it would outlive the change
+        # Without an inventory (a killed build, --no-cache), every file of the spare is looked
+        # at, and anything the site does not need is deleted: the spare is then exact again.
+        files, folders = listed if listed is not None else _contents(spare)
         for relative in set(files).difference(needed):
             remove(spare, relative)
-        for relative in empty_folders:  # made again below if they are kept
+        # Empty ones (an inventory's kept folders: those left empty), deepest first; they are
+        # made again below if they are kept.
+        for relative in sorted(folders, key=lambda folder: -folder.count("/")):
             remove_folder(spare, relative)
         return Stage(StagingFolder(spare, self.out), is_spare=True)
 
@@ -259,7 +288,31 @@ class Output:
             # exited), from the list of files rather than by walking the output.
             files = [*keys, MARKER, *stage.kept.files]
             link_files(self.out, spare, files, sorted(_folders_of(files) - {""}))
+            self._write_inventory(files, stage.kept.folders)
+        elif previous is not None and self.spare_ok and self.read and self.owned is not None:
+            # The spare is now the previous output: the files its manifest lists, and what
+            # was kept in it (this build found it there).
+            self._write_inventory([*self.live, MARKER, *stage.kept.files], stage.kept.folders)
         self.tidy()
+
+    def _inventory(self) -> tuple[list[str], list[str]] | None:
+        """The spare's files, and the folders of what was kept in it (which may have been left
+        empty), as the build that left the spare listed them."""
+        listed = _read_json(self.state / INVENTORY)
+        if not isinstance(listed, dict):
+            return None
+        files, folders = listed.get("files"), listed.get("kept folders")
+        if not (isinstance(files, list) and isinstance(folders, list)):
+            return None
+        if not all(isinstance(name, str) for name in (*files, *folders)):
+            return None
+        return files, folders
+
+    def _write_inventory(self, files: list[str], folders: Iterable[str]) -> None:
+        if (self.state / SPARE).is_dir():
+            listed = {"files": sorted(set(files)), "kept folders": sorted(set(folders))}
+            with contextlib.suppress(OSError):
+                _write_json(self.state / INVENTORY, listed)
 
     def abandon(self, stage: Stage) -> None:
         """A failed build: the live output was never touched. A half-updated spare stays (the
@@ -342,7 +395,7 @@ class Output:
                 entries[relative] = [*live]  # the same file: no lstat for each of thousands
                 continue
             try:
-                info = os.lstat(os.path.join(self.out, relative))
+                info = os.lstat(self.prefix + relative)
             except OSError:
                 continue
             entries[relative] = [key, info.st_size, info.st_mtime_ns, info.st_ino]
@@ -375,7 +428,7 @@ class Output:
         stamp = self.stamp if self.owned is not None else None
         for folder in folders:
             try:
-                info = os.lstat(os.path.join(self.out, folder))
+                info = os.lstat(self.prefix + folder)
             except OSError:
                 continue
             if stat.S_ISDIR(info.st_mode) and (stamp is None or info.st_mtime_ns >= stamp):
