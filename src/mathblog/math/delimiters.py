@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from mathblog.util.lazy_pattern import LazyPattern
 from mathblog.util.text import Cjk, cjk_ranges
 
 # Pasted from web pages into notes; an author sees them as nothing, or as a space.
@@ -20,10 +21,12 @@ _BLANK = " \t\n\r\f\v\u00a0\u3000" + INVISIBLE
 
 _TEXT_GROUP = re.compile(r"\\(?:text[a-z]*|mbox|mathrm|operatorname)\s*\{[^{}]*\}")
 _HAN = cjk_ranges(Cjk.HAN)
-_CJK = re.compile(f"[{_HAN}]")
+# Compiled when first used (for spaced or backslash delimiters only): a class of CJK ranges
+# takes re 4 ms to compile, and every parsing worker imports this.
+_CJK = LazyPattern(f"[{_HAN}]")
 # Two words in a row (`and got`, `sign, then`), not `\sin x` or `d x`; CJK punctuation; a CJK
 # phrase. Chinese typed straight into a formula (`$ L_{总} $`) is a word or two, unpunctuated.
-_PROSE = re.compile(
+_PROSE = LazyPattern(
     r"(?<![\\A-Za-z])[A-Za-z]{2,}[,;:.!?]?[ \t\n]+[A-Za-z]{2,}(?![A-Za-z])"
     f"|[{cjk_ranges(Cjk.PROSE_MARK)}]"
     f"|[{_HAN}]{{4}}"
