@@ -16,6 +16,7 @@ from mathblog.markdown.parser import create_markdown, render_body
 from mathblog.math.engine import MathEngine, MathRenderError
 from mathblog.math.numbering import EquationNumbering
 from mathblog.site.loading import create_renderers
+from mathblog.site.outputs import escapes
 
 # Pieces that stress the delimiter rules far more than uniform random text would.
 PIECES = [
@@ -217,3 +218,12 @@ def test_any_formula_with_macros_converts_or_fails_with_a_message(tex: str, disp
         assert result.message
     else:
         assert html_problems(result, balanced=True) == []
+
+
+@given(st.lists(st.sampled_from(["a", "b.html", "", ".", "..", "...", ".a", "a."]), max_size=5))
+def test_an_output_path_escapes_exactly_when_a_part_is_empty_dot_or_dot_dot(
+    parts: list[str],
+) -> None:
+    path = "/".join(parts)
+    by_parts = path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/"))
+    assert escapes(path) == by_parts, path
