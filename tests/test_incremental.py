@@ -337,6 +337,21 @@ def test_a_spare_left_without_its_inventory_is_made_exact_again(site: Path, tmp_
     assert not (site / "public/empty").exists()
 
 
+def test_a_spare_list_naming_files_outside_the_spare_is_not_used(
+    site: Path, tmp_path: Path
+) -> None:
+    """The next build deletes what the list names and the site does not need: a tampered
+    list must not reach outside the spare."""
+    (state,) = (site / ".blog-cache").glob("output-*")
+    outside = site / "posts/keep-me.txt"
+    outside.write_text("not the build's to delete", encoding="utf-8")
+    listed = {"files": ["../../../posts/keep-me.txt"], "kept folders": []}
+    (state / "spare.json").write_text(json.dumps(listed), encoding="utf-8")
+    edit(site / "posts/p3.md", "Body 3", "Body three")
+    incremental(site, tmp_path)  # the spare walked instead, and made exact
+    assert outside.read_text(encoding="utf-8") == "not the build's to delete"
+
+
 def test_output_edited_or_deleted_by_hand_is_restored(site: Path, tmp_path: Path) -> None:
     page = site / "public/posts/p2/index.html"
     page.write_text("scribbled over", encoding="utf-8")

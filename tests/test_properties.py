@@ -16,7 +16,7 @@ from mathblog.markdown.parser import create_markdown, render_body
 from mathblog.math.engine import MathEngine, MathRenderError
 from mathblog.math.numbering import EquationNumbering
 from mathblog.site.loading import create_renderers
-from mathblog.site.outputs import escapes
+from mathblog.util.urls import escapes
 
 # Pieces that stress the delimiter rules far more than uniform random text would.
 PIECES = [

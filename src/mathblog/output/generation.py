@@ -54,6 +54,7 @@ from mathblog.output.files import (
 from mathblog.util.atomic import write_atomically
 from mathblog.util.digests import digest
 from mathblog.util.fs_clock import file_system_time
+from mathblog.util.urls import escapes
 
 # (key or None for copies, size, mtime_ns, inode)
 Entry = tuple[str | None, int, int, int]
@@ -304,7 +305,8 @@ class Output:
         files, folders = listed.get("files"), listed.get("kept folders")
         if not (isinstance(files, list) and isinstance(folders, list)):
             return None
-        if not all(isinstance(name, str) for name in (*files, *folders)):
+        # Only paths inside the spare: a name is deleted if the site does not need it.
+        if not all(isinstance(name, str) and not escapes(name) for name in (*files, *folders)):
             return None
         return files, folders
 

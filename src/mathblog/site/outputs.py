@@ -47,7 +47,7 @@ from mathblog.search.index import SearchIndex
 from mathblog.site.pages import KnownKeys, PageJob, key_basis, page_keys, theme_page_keys
 from mathblog.site.post_files import published_files
 from mathblog.util.digests import digest
-from mathblog.util.urls import file_path, url_path
+from mathblog.util.urls import escapes, file_path, url_path
 
 SYNTAX_CSS = "css/syntax.css"
 FEED_FILE = "atom.xml"
@@ -468,19 +468,6 @@ def plan_site(
         for item in planned
     ]
     return SitePlan(tuple(collect(outputs).values()), len(jobs), tags, keyed, known)
-
-
-def escapes(path: str) -> bool:
-    """Whether `path` is not a plain relative path inside the output: absolute, or with an
-    empty, `.` or `..` part (by string tests, each a scan in C: asked of every output file)."""
-    return (
-        path in ("", ".", "..")
-        or path.startswith(("/", "./", "../"))
-        or path.endswith(("/", "/.", "/.."))
-        or "//" in path
-        or "/./" in path
-        or "/../" in path
-    )
 
 
 def collect(files: Iterable[OutputFile]) -> Mapping[str, OutputFile]:

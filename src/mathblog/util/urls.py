@@ -65,3 +65,16 @@ def url_path(base_path: str, *segments: str) -> str:
 def file_path(*segments: str) -> str:
     """The output file for a folder URL: (`posts`, `扩散`) → `posts/扩散/index.html`."""
     return "/".join([*segments, "index.html"])
+
+
+def escapes(path: str) -> bool:
+    """Whether `path` is not a plain relative path inside the output: absolute, or with an
+    empty, `.` or `..` part (by string tests, each a scan in C: asked of every output file)."""
+    return (
+        path in ("", ".", "..")
+        or path.startswith(("/", "./", "../"))
+        or path.endswith(("/", "/.", "/.."))
+        or "//" in path
+        or "/./" in path
+        or "/../" in path
+    )
