@@ -384,6 +384,17 @@ def test_a_damaged_or_deleted_cache_is_rebuilt(site: Path, tmp_path: Path) -> No
         bucket.write_bytes(b"\x80\x05garbage")
     assert incremental(site, tmp_path).posts_parsed == 6
 
+    # Page keys cut short, or of another shape: every page is keyed afresh. (A session keeps
+    # its keys in memory and writes none.)
+    if _session is None:
+        keys = (cache / "page-keys.pickle").read_bytes()
+        damages = (keys[: len(keys) // 2], pickle.dumps((1, ["not", "keys"])), b"garbage")
+        for number, damaged in enumerate(damages):
+            (cache / "page-keys.pickle").write_bytes(damaged)
+            edit(site / "posts/p2.md", "```python", f"```python\n# edit {number}")
+            report = incremental(site, tmp_path)
+            assert report.pages_keyed == report.pages
+
     shutil.rmtree(cache)
     assert incremental(site, tmp_path).posts_parsed == 6
 
