@@ -41,17 +41,22 @@ def hash_post(file: str, source: str, fingerprint: str) -> tuple[str, bytes]:
 
 
 def post_file_key(
-    index: PostCache, file: str, source: str, fingerprint: str, now: int | None = None
+    index: PostCache,
+    file: str,
+    source: str,
+    fingerprint: str,
+    now: Callable[[], int | None] | None = None,
 ) -> PostFile:
     """The key of the post file `file` (`source` is its name in the site): known to `index` by
-    the file's stat, else read and hashed (and then known next time). `now`: the time by the
-    clock of the file system the posts are on (`util.fs_clock`), if known."""
+    the file's stat, else read and hashed (and then known next time). `now` gives the time by
+    the clock of the file system the posts are on (`util.fs_clock`), if it can; it is asked
+    only when a file is read."""
     info = os.stat(file)  # before reading: a change after it is seen next build
     known = index.keys.key(source, info)
     if known is not None:
         return PostFile(known)
     key, raw = hash_post(file, source, fingerprint)
-    index.keys.remember(source, info, key, now)
+    index.keys.remember(source, info, key, None if now is None else now())
     return PostFile(key, raw)
 
 

@@ -366,8 +366,16 @@ def _look_up(
     todo: list[_Job] = []
     read = 0
     prefix = len(os.path.join(config.root, ""))
-    # The cache folder is on the site's disk, as the posts are (made by any build before).
-    now = file_system_time(config.root / CACHE_DIR)
+    # The cache folder is on the site's disk, as the posts are (made by any build before). A
+    # file is made there to read the disk's clock: only once a post file must be read, so a
+    # build with no post file changed makes none.
+    clock: list[int | None] = []
+
+    def now() -> int | None:
+        if not clock:
+            clock.append(file_system_time(config.root / CACHE_DIR))
+        return clock[0]
+
     for path in paths:
         name = str(path)
         source = name[prefix:].replace(os.sep, "/")
