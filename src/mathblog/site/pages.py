@@ -252,17 +252,10 @@ def _theme_page_key(
 
 
 def page_keys(
-    pages: Sequence[PageJob],
-    page_fingerprint: str,
-    post_fingerprints: Mapping[str, str],
-    card_fingerprints: Mapping[str, str] | None = None,
+    pages: Sequence[PageJob], page_fingerprint: str, post_fingerprints: Mapping[str, str]
 ) -> list[str]:
-    """Each page's key; `post_fingerprints`: each post's fingerprint, by its source file;
-    `card_fingerprints`, given only for the theme's own templates: each post's card's."""
-    if card_fingerprints is None:
-        data = _DataDigest(post_fingerprints, post_fingerprints)
-        return [digest(page_fingerprint, p.template, p.output, data(p.context)) for p in pages]
-    data = _DataDigest(post_fingerprints, card_fingerprints)
-    return [
-        _theme_page_key(p, page_fingerprint, data, BODY_SHOWN_BY.get(p.template)) for p in pages
-    ]
+    """Each page's key, every post counted in full (a site template may show anything);
+    `post_fingerprints`: each post's fingerprint, by its source file. With the theme's own
+    templates, `theme_page_keys`."""
+    data = _DataDigest(post_fingerprints, post_fingerprints)
+    return [digest(page_fingerprint, p.template, p.output, data(p.context)) for p in pages]
