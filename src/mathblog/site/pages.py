@@ -217,8 +217,9 @@ def theme_page_keys(
     basis: str,
     known: KnownKeys | None,
 ) -> tuple[list[str], KnownKeys, int]:
-    """`page_keys` with the theme's own templates, reusing `known` keys where they still hold
-    (`KnownKeys`); the keys to reuse next time; and how many keys were made, not reused."""
+    """Each page's key with the theme's own templates (a post a page shows only as a card
+    counted by its card), reusing `known` keys where they still hold (`KnownKeys`); the keys
+    to reuse next time; and how many keys were made, not reused."""
     reusable = known[1] if known is not None and known[0] == basis else {}
     data = _DataDigest(post_fingerprints, card_fingerprints)
     keys: list[str] = []
