@@ -19,7 +19,7 @@ class LazyPattern:
 
     def compiled(self) -> re.Pattern[str]:
         pattern = re.compile(self.pattern, self.flags)
-        for name in ("match", "fullmatch", "search", "findall", "finditer", "sub"):
+        for name in ("match", "fullmatch", "search", "findall", "finditer", "sub", "subn"):
             setattr(self, name, getattr(pattern, name))  # from now on, straight to the pattern
         return pattern
 
@@ -40,3 +40,8 @@ class LazyPattern:
 
     def sub(self, replacement: str | Callable[[re.Match[str]], str], string: str) -> str:
         return self.compiled().sub(replacement, string)
+
+    def subn(
+        self, replacement: str | Callable[[re.Match[str]], str], string: str
+    ) -> tuple[str, int]:
+        return self.compiled().subn(replacement, string)
