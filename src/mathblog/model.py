@@ -248,7 +248,7 @@ def collect_tags(posts: Sequence[Post]) -> tuple[Tag, ...]:
     by_slug: dict[str, list[Post]] = {}
     spellings: dict[str, Counter[str]] = {}
     urls: dict[str, str] = {}
-    for post in posts:
+    for post in sort_posts(posts):  # once: each tag's posts are then in that order
         for ref in post.tags:
             by_slug.setdefault(ref.slug, []).append(post)
             spellings.setdefault(ref.slug, Counter())[ref.name] += 1
@@ -258,7 +258,7 @@ def collect_tags(posts: Sequence[Post]) -> tuple[Tag, ...]:
             name=min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0],
             slug=slug,
             url=urls[slug],
-            posts=sort_posts(tagged),
+            posts=tuple(tagged),
         )
         for slug, tagged in by_slug.items()
     ]

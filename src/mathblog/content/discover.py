@@ -118,6 +118,8 @@ class Boundary:
 def _unusable_name(name: str) -> bool:
     """Bytes that are not UTF-8 (os.fsdecode keeps them as lone surrogates) or a control
     character such as a newline: neither can go into a URL, a page or a log line."""
+    if name.isascii():  # nearly every name: its only control characters are the unprintable
+        return not name.isprintable()
     return any(unicodedata.category(char) in ("Cc", "Cs") for char in name)
 
 
