@@ -4,13 +4,15 @@ on disk are the ones it wrote."""
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 import time
 from pathlib import Path
 
 from sites import post, tree_digest, write_site
 
-from mathblog.build import BuildOptions, BuildReport, build, prepare_renderer
+from mathblog.build import BuildOptions, BuildReport, _locked_build, build, prepare_renderer
 from mathblog.config import load_config
 from mathblog.incremental.file_keys import RACY_NANOSECONDS, FileKeys
 from mathblog.render.templates import THEME_TEMPLATES, PageRenderer
@@ -164,3 +166,35 @@ def test_a_session_parses_an_edit_with_the_parser_it_kept(tmp_path: Path) -> Non
     (root / "site.toml").write_text('title = "T"\n[math.macros]\nR = "\\\\mathbb{R}"\n', "utf-8")
     session_build(root, session)
     assert session.parser is not kept and session.parser is not None
+
+
+def test_a_one_off_build_pauses_the_cycle_collector_and_a_session_does_not(
+    tmp_path: Path,
+) -> None:
+    """A build that runs once makes no cycles to collect (`util.collector`); `blog serve`'s
+    builds run for hours, and keep collecting."""
+    posts = {f"p{n}.md": post(f"Post {n}", body=f"$x_{n}$ and *more* text.") for n in range(20)}
+    root = write_site(tmp_path, posts)
+    collections: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        """Count the collections started while the build runs (one may start as it returns,
+        when collecting again)."""
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code is not _locked_build.__code__:
+            frame = frame.f_back
+        if phase == "start" and frame is not None:
+            collections.append(info["generation"])
+
+    gc.callbacks.append(note)
+    try:
+        build(root, BuildOptions(jobs=1))
+        one_off = len(collections)
+        assert gc.isenabled()  # again, once the build is over
+        collections.clear()
+        build(root, BuildOptions(jobs=1, cache=False, build_cache=ServeSession()))
+        in_a_session = len(collections)
+    finally:
+        gc.callbacks.remove(note)
+    assert one_off == 0
+    assert in_a_session > 0

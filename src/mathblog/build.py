@@ -34,6 +34,7 @@ from mathblog.site.outputs import plan_site
 from mathblog.site.pages import known_keys
 from mathblog.site.post_files import file_problems
 from mathblog.util import timings
+from mathblog.util.collector import collector_paused
 from mathblog.util.parallel import FORKS, default_jobs
 from mathblog.util.text import counted
 from mathblog.util.timings import NO_TIMINGS, Timings
@@ -121,8 +122,15 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildReport:
     options = options or BuildOptions()
     started = time.perf_counter()
     timings.start()
-    config = configure(root, options)
     cache = DiskCache() if options.build_cache is None else options.build_cache
+    with collector_paused(not cache.keeps_parser):
+        return _locked_build(root, options, cache, started)
+
+
+def _locked_build(
+    root: Path, options: BuildOptions, cache: BuildCache, started: float
+) -> BuildReport:
+    config = configure(root, options)
     timings.step("read site.toml")
     with site_lock(config.root):
         timings.step("take the site's lock")

@@ -41,6 +41,7 @@ from mathblog.site.loading import load_posts
 from mathblog.site.outputs import plan_site
 from mathblog.site.pages import PageJob
 from mathblog.site.post_files import file_url, unpublished_refs
+from mathblog.util.collector import collector_paused
 from mathblog.util.html_refs import PageScan, Reference, line_of, scan_page
 from mathblog.util.urls import heading_id
 
@@ -114,7 +115,7 @@ def check_site(
     options = BuildOptions(drafts=drafts, future=future)
     config = configure(root, options)
     uses = _ExternalUses(config) if external is not None else None
-    with site_lock(config.root):  # it reads and writes the caches as a build does
+    with site_lock(config.root), collector_paused():  # it uses the caches as a build does
         try:
             report = _check(config, options, jobs or default_jobs(), uses)
         except CacheDamaged:  # deleted or damaged under us: without it, as a build does

@@ -4,7 +4,6 @@ otherwise parsed and rendered, on every core when there are many."""
 from __future__ import annotations
 
 import dataclasses
-import gc
 import os
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -273,7 +272,6 @@ def load_posts(
     timings.step("start the parsing workers")
     try:
         index = cache.post_index(config.root, fingerprint, read=read_cache)
-        _keep_from_collector(cache)
         entries, todo, read = _look_up(config, paths, index, fingerprint)
         formula_cache = _formula_cache_for(config, len(todo), read_cache)
         code_cache = _code_cache_for(config, len(todo), read_cache)
@@ -308,16 +306,7 @@ def load_posts(
     cache.save(config.root, index, lambda: _save(index, entries, kept, prune=prune))
     timings.step("write the post cache")
     loaded = _loaded(entries, Shown(drafts, future, now), tally, len(todo))
-    _keep_from_collector(cache)  # the posts parsed as well
     return dataclasses.replace(loaded, replaced_terms=replaced, read=read)
-
-
-def _keep_from_collector(cache: BuildCache) -> None:
-    """In a process that builds once, what it holds now stays to its end: each full pass of
-    the garbage collector would walk all of it again (the first one after loading the index
-    took a tenth of a second at 10,000 posts). `blog serve`'s objects come and go."""
-    if not cache.keeps_parser:
-        gc.freeze()
 
 
 def _kept_worker(cache: BuildCache, setup: _Setup) -> _Worker | BlogError:
