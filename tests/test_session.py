@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 
 from sites import post, tree_digest, write_site
 
@@ -180,7 +181,7 @@ def test_a_one_off_build_pauses_the_cycle_collector_and_a_session_does_not(
     def note(phase: str, info: dict[str, int]) -> None:
         """Count the collections started while the build runs (one may start as it returns,
         when collecting again)."""
-        frame = sys._getframe(1)
+        frame: FrameType | None = sys._getframe(1)
         while frame is not None and frame.f_code is not _locked_build.__code__:
             frame = frame.f_back
         if phase == "start" and frame is not None:
