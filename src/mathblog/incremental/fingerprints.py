@@ -9,6 +9,7 @@ forgotten and leave a stale page behind.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -72,10 +73,28 @@ def code_fingerprint() -> str:
     """Our own source and the installed libraries we render with; editing either (even without a
     version bump, as in a development checkout) invalidates every cached result."""
     parts: list[str | bytes] = [installed_library(*library) for library in RENDERING_LIBRARIES]
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            parts += [path.relative_to(PACKAGE_DIR).as_posix(), path.read_bytes()]
+    for name in _package_files():
+        with open(os.path.join(PACKAGE_DIR, name), "rb") as file:
+            parts += [name, file.read()]
     return digest(*parts)
+
+
+def _package_files() -> list[str]:
+    """The package's files (no bytecode) by their paths in it with `/`, in order: a walk with
+    os.scandir, as every build makes one (pathlib's rglob took two thirds of the fingerprint)."""
+    found: list[str] = []
+    pending = [""]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(os.path.join(PACKAGE_DIR, folder)) as entries:
+            for entry in entries:
+                name = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        pending.append(name)
+                elif entry.is_file() and not entry.name.endswith(".pyc"):
+                    found.append(name)
+    return sorted(found, key=lambda name: name.split("/"))
 
 
 def _config_fields(config: SiteConfig, names: frozenset[str]) -> str:
