@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from mathblog.util.kept_results import KeptResults
+from mathblog.util.lazy_pattern import LazyPattern
 
 CACHE_DIR = ".blog-cache"
 FORMULA_FILE = "math.json"
@@ -47,7 +47,7 @@ _ATTRIBUTES = (
 # so a value that does not match fails in one pass, without backtracking into another reading.
 # (No possessive quantifiers: before 3.11.5 or so, Python's `*+` fails to match what it should.)
 _ATTRIBUTE = rf'\s(?:(?:{_ATTRIBUTES})="[^"<>]*"|style="[-\w\s:;.%#]*"|href="#[^"<>]*")'
-_MATHML = re.compile(
+_MATHML = LazyPattern(  # only a build that reads the formula cache checks its entries
     rf"<math(?:{_ATTRIBUTE})*>[^<]*(?:<(?:{_ELEMENTS}(?:{_ATTRIBUTE})*/?|/{_ELEMENTS})>[^<]*)*"
     r"</math>"
 )
