@@ -246,13 +246,18 @@ def paginate(
 def collect_tags(posts: Sequence[Post]) -> tuple[Tag, ...]:
     """Tags merged by slug (`RoPE` and `rope` are one tag, shown as its most used spelling)."""
     by_slug: dict[str, list[Post]] = {}
-    spellings: dict[str, Counter[str]] = {}
+    spellings: dict[str, dict[str, int]] = {}  # slug → each spelling's count
     urls: dict[str, str] = {}
     for post in sort_posts(posts):  # once: each tag's posts are then in that order
         for ref in post.tags:
-            by_slug.setdefault(ref.slug, []).append(post)
-            spellings.setdefault(ref.slug, Counter())[ref.name] += 1
-            urls[ref.slug] = ref.url
+            tagged = by_slug.get(ref.slug)
+            if tagged is None:  # (no Counter made for every tag of every post)
+                tagged = by_slug[ref.slug] = []
+                spellings[ref.slug] = {}
+                urls[ref.slug] = ref.url
+            tagged.append(post)
+            names = spellings[ref.slug]
+            names[ref.name] = names.get(ref.name, 0) + 1
     tags = [
         Tag(
             name=min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0],
