@@ -66,7 +66,10 @@ class EarlyWorkers:
 
 def start_early(root: Path, jobs: int, *, read_cache: bool) -> EarlyWorkers:
     expected = min(jobs, likely_to_parse(root, read_cache=read_cache)) if jobs > 1 else 0
-    return EarlyWorkers(Pool(expected, warm_worker, ()) if expected else None)
+    try:
+        return EarlyWorkers(Pool(expected, warm_worker, ()) if expected else None)
+    except OSError:  # no process to be had now: the build starts its own, or says why not
+        return EarlyWorkers(None)
 
 
 def likely_to_parse(root: Path, *, read_cache: bool) -> int:
