@@ -1,11 +1,12 @@
 """The worker processes that parse posts, started as `blog build` starts.
 
 After an edit, a build waits for the worker that parses the post: it imports the Markdown stack
-(about a fifth of a second) before it can parse. Started once the build has imported its own
-modules, read site.toml and listed the posts, the worker kept the build waiting a tenth of a
-second at 1,000 posts; started as the command starts, it imports while the build does. So this
-module imports nothing of the build: a worker imports what it needs, and learns the site's
-settings from its first chunk of work (`WorkerSlot`).
+(about a fifth of a second) before it can parse, the longest path of the build. Started once
+the build had imported its own modules, read site.toml and listed the posts, the worker was
+forked a quarter of a second into the process at 1,000 posts; started as the command starts, it
+is forked after a tenth and imports while the build does. So this module imports nothing of
+the build: a worker imports what it needs, and learns the site's settings from its first chunk
+of work (`WorkerSlot`).
 
 Whether to start any is a glance at the post files' times (`likely_to_parse`); a wrong guess
 costs only a fork, and the build starts the workers it needs itself.
@@ -75,7 +76,8 @@ def start_early(root: Path, jobs: int, *, read_cache: bool) -> EarlyWorkers:
 def likely_to_parse(root: Path, *, read_cache: bool) -> int:
     """How many post files a build of `root` will probably parse: all without a post index,
     one when a post file is newer than the index (an edit), none when nothing seems changed.
-    Dot files and folders are passed over, as the build passes them over."""
+    Dot files and folders are passed over, as the build passes them over; a symlinked folder
+    is not looked into (the guess only has to be cheap, the build finds what is there)."""
     written = _index_written_at(root) if read_cache else None
     count = 0
     pending = [os.path.join(root, folder) for folder in POST_FOLDERS]
@@ -88,7 +90,7 @@ def likely_to_parse(root: Path, *, read_cache: bool) -> int:
             if entry.name.startswith("."):
                 continue
             try:
-                if entry.is_dir(follow_symlinks=False):  # a symlinked one: not looked into
+                if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
                 elif entry.name.endswith(".md"):
                     if written is not None and entry.stat().st_mtime_ns >= written:
