@@ -91,14 +91,17 @@ def _handler(recorder: Recorder, crowd: Crowd | None) -> type[http.server.BaseHT
                 if crowd is not None:
                     self._wait_for_a_crowd(crowd)
                 status, headers = _routes(self.command, self.path)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
             finally:
+                # Counted out before its answer goes: the checker sends its next request to
+                # this host once it has read this answer, which could otherwise arrive before
+                # this thread counts out (a third request "in flight", on a busy machine).
                 with recorder.lock:
                     recorder.in_flight -= 1
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _wait_for_a_crowd(self, crowd: Crowd) -> None:
             """Hold the request until more arrive than the bounds allow (which then shows in
