@@ -4,6 +4,7 @@ otherwise parsed and rendered, on every core when there are many."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -358,13 +359,7 @@ def _look_up(
     # The cache folder is on the site's disk, as the posts are (made by any build before). A
     # file is made there to read the disk's clock: only once a post file must be read, so a
     # build with no post file changed makes none.
-    clock: list[int | None] = []
-
-    def now() -> int | None:
-        if not clock:
-            clock.append(file_system_time(config.root / CACHE_DIR))
-        return clock[0]
-
+    now = functools.cache(lambda: file_system_time(config.root / CACHE_DIR))
     for path in paths:
         name = str(path)
         source = name[prefix:].replace(os.sep, "/")
