@@ -203,6 +203,37 @@ def test_a_pool_dropped_unstopped_is_still_stopped_by_the_command() -> None:
     assert not [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]
 
 
+# Pools stopped while their workers send results of several megabytes each, in a process of
+# its own so that a stop that hangs fails the test instead of hanging the suite.
+_STOP_WHILE_SENDING = """
+import time
+from mathblog.util.parallel import Pool
+
+def no_setup():
+    return None
+
+def large(context, size):
+    return b"x" * size
+
+for round in range(20):
+    results = Pool(2, no_setup, ()).map(large, [4_000_000] * 16)
+    next(results)
+    time.sleep(round % 5 / 1000)
+    results.close()
+print("stopped")
+"""
+
+
+def test_a_pool_stopped_while_workers_send_results_stops() -> None:
+    """A worker killed halfway through sending a result left the executor's thread waiting
+    for the rest of that message forever, and `stop` with it (a build failing or interrupted
+    while a large chunk of parsed posts came back): workers are killed only between results."""
+    done = subprocess.run(
+        [sys.executable, "-c", _STOP_WHILE_SENDING], capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "stopped", "")
+
+
 # Run as a process of its own: it becomes the "subreaper" of what it starts, so a process the
 # build leaves for the system to reap becomes its child instead of init's (which may be a
 # container's, reaping nothing), and is counted.

@@ -21,6 +21,7 @@ import ctypes
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -138,11 +139,50 @@ class Pool:
         # of its queues. (Cancelled futures would make it fail there, on 3.11, and leave its
         # queue's feeder blocked on a full pipe forever: nothing here cancels one.)
         processes = list((getattr(self._executor, "_processes", None) or {}).values())
-        for process in processes:
-            with contextlib.suppress(OSError, ValueError):
-                process.kill()
+        with _results_held(self._executor):
+            for process in processes:
+                with contextlib.suppress(OSError, ValueError):
+                    process.kill()
+            _wait_for_exit(processes)  # a kill lands a moment later on another core
         self._executor.shutdown(wait=True)
         _LIVE_POOLS.discard(self)
+
+
+# How long `stop` waits for a worker to finish sending a result: the executor's thread reads
+# them as they come, so this is only reached if that thread is stuck anyway.
+_SENDING_GRACE = 30.0
+
+
+def _wait_for_exit(processes: Sequence[Any]) -> None:
+    """Until each process has exited (its sentinel, a pipe, closes then), without reaping it:
+    the executor's thread does that."""
+    from multiprocessing.connection import wait
+
+    waiting = []
+    for process in processes:
+        with contextlib.suppress(ValueError):  # already closed: long gone
+            waiting.append(process.sentinel)
+    deadline = time.monotonic() + _SENDING_GRACE
+    while waiting and (left := deadline - time.monotonic()) > 0:
+        for ended in wait(waiting, timeout=left):
+            waiting.remove(ended)
+
+
+@contextlib.contextmanager
+def _results_held(executor: object) -> Iterator[None]:
+    """Hold the lock a worker takes to send a result, so none is killed halfway through one:
+    the executor's thread would then wait forever for the rest of a message that never comes
+    (this process keeps the pipe's writing end open), and `shutdown` with it."""
+    lock = getattr(getattr(executor, "_result_queue", None), "_wlock", None)
+    if lock is None:  # not a queue with a lock (Windows): nothing to hold
+        yield
+        return
+    held = lock.acquire(timeout=_SENDING_GRACE)
+    try:
+        yield
+    finally:
+        if held:
+            lock.release()
 
 
 @contextlib.contextmanager
