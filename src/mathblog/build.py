@@ -41,6 +41,7 @@ from mathblog.util.timings import NO_TIMINGS, Timings
 
 if TYPE_CHECKING:
     from mathblog.render.templates import PageRenderer
+    from mathblog.site.parse_workers import EarlyWorkers
 
 Progress = Callable[[str, int, int], None]
 
@@ -62,6 +63,8 @@ class BuildOptions:
     progress: Progress | None = None
     # What is kept between builds; None: `.blog-cache/` alone (`blog serve` keeps a session).
     build_cache: BuildCache | None = None
+    # The parsing workers `blog build` started as it started (`site.parse_workers`), if it did.
+    early_workers: EarlyWorkers | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +144,9 @@ def _locked_build(
                 raise
             cache.forget()
             # Someone deleted or damaged part of .blog-cache/ under us: build without it,
-            # which also writes it afresh.
-            return _build(config, dataclasses.replace(options, cache=False), cache, started)
+            # which also writes it afresh (with workers of its own: the early ones are spent).
+            again = dataclasses.replace(options, cache=False, early_workers=None)
+            return _build(config, again, cache, started)
 
 
 def _prepare_rendering(config: SiteConfig, cache: BuildCache) -> PageRenderer:
@@ -175,6 +179,7 @@ def _build(
         jobs=jobs,
         progress=options.progress,
         while_parsing=lambda: prepared.append(_prepare_rendering(config, cache)),
+        early=options.early_workers,
     )
     # A missing file is asked about on every build: adding it clears the warning.
     found = (*loaded.warnings, *file_problems(config, (*loaded.posts, *loaded.pages)))

@@ -14,16 +14,17 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from mathblog import __version__
-from mathblog.build import BuildOptions, BuildReport, Progress, build
 from mathblog.errors import BlogError, Diagnostic
-from mathblog.math.cache import CACHE_DIR, FORMULA_FILE
-from mathblog.util.parallel import stop_pools
+from mathblog.util.parallel import default_jobs, stop_pools
 from mathblog.util.progress import ProgressReporter
 from mathblog.util.text import counted
 from mathblog.util.timings import report_lines
+
+if TYPE_CHECKING:  # the build itself is imported once its parsing workers are on their way
+    from mathblog.build import BuildReport, Progress
 
 # The engines whose versions change the output; `blog --version` names them.
 ENGINES = ("math-core", "markdown-it-py", "Pygments")
@@ -483,7 +484,14 @@ def _summary(report: BuildReport, shown: Path, *, cold: bool) -> str:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from mathblog.site.parse_workers import start_early
+
     root = _site_folder(args.source)
+    early = start_early(root, args.jobs or default_jobs(), read_cache=not args.no_cache)
+    # Imported while those workers import the parser.
+    from mathblog.build import BuildOptions, build
+    from mathblog.math.cache import CACHE_DIR, FORMULA_FILE
+
     progress: Progress | None = None if args.quiet else ProgressReporter()
     steps = StepTimes(progress) if args.verbose and progress else None
     options = BuildOptions(
@@ -495,6 +503,7 @@ def _build(args: argparse.Namespace) -> int:
         cache=not args.no_cache,
         jobs=args.jobs,
         progress=steps or progress,
+        early_workers=early,
     )
     # Cold: no conversions to read (a first build, or only `blog check`'s lock so far).
     cold = args.no_cache or not (root / CACHE_DIR / FORMULA_FILE).is_file()

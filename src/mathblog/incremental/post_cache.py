@@ -249,14 +249,6 @@ class PostCache:
         except OSError:
             return ()
 
-    @staticmethod
-    def written_at(root: Path) -> int | None:
-        """When the index was last written (ns), if there is one."""
-        try:
-            return (root / CACHE_DIR / _INDEX).stat().st_mtime_ns
-        except OSError:
-            return None
-
     def get(self, source: str, fingerprint: str) -> CachedPost | None:
         """The cached post if its fingerprint matches and its pack file is still there."""
         entry = self._stored.get(source)

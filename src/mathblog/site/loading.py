@@ -23,6 +23,7 @@ from mathblog.markdown.code_cache import CODE_FILE, CodeCache
 from mathblog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
 from mathblog.model import Post, sort_posts
 from mathblog.search.index import document_digest
+from mathblog.site.parse_workers import EarlyWorkers, WorkerSlot, likely_to_parse, warm_worker
 from mathblog.util import timings
 from mathblog.util.fs_clock import file_system_time
 from mathblog.util.kept_results import KeptResults
@@ -183,8 +184,17 @@ def _setup(config: SiteConfig, fingerprint: str, read_cache: bool) -> _Setup:
     return config, PostCache(config.root / CACHE_DIR, fingerprint), read_cache
 
 
-# Posts to parse, and whether to use the formula cache and the code cache for them.
-_Chunk = tuple[Sequence[_Job], bool, bool]
+def _setup_key(setup: _Setup) -> tuple[SiteConfig, str, bool]:
+    """What a parser is made for: the settings and the post fingerprint (a worker's own
+    `PostCache` changes as it writes bodies)."""
+    config, cache, read_cache = setup
+    return config, cache.post_fingerprint, read_cache
+
+
+# What a worker's parser is for, posts to parse, and whether to use the formula cache and the
+# code cache for them. The set-up comes with every chunk: a worker may have started before the
+# settings were read (`site.parse_workers`).
+_Chunk = tuple[_Setup, Sequence[_Job], bool, bool]
 
 
 def _start_worker(config: SiteConfig, cache: PostCache, read_cache: bool) -> _Worker | BlogError:
@@ -194,11 +204,17 @@ def _start_worker(config: SiteConfig, cache: PostCache, read_cache: bool) -> _Wo
         return exc
 
 
-def _parse_chunk(worker: _Worker | BlogError, chunk: _Chunk) -> _ChunkResult:
-    """Parse these posts; the flags say whether to use the formula and the code caches."""
+def _parse_chunk(slot: WorkerSlot, chunk: _Chunk) -> _ChunkResult:
+    """Parse these posts with the parser in `slot`, made for the chunk's set-up unless it is
+    already; the flags say whether to use the formula and the code caches."""
     from mathblog.content.post import load_post
 
-    jobs, use_formula_cache, use_code_cache = chunk
+    setup, jobs, use_formula_cache, use_code_cache = chunk
+    if slot.setup != (key := _setup_key(setup)):
+        slot.close()
+        slot.made, slot.setup = _start_worker(*setup), key
+    worker = slot.made
+    assert isinstance(worker, _Worker | BlogError)
     if isinstance(worker, BlogError):
         return _ChunkResult([_Parsed("", None, tuple(worker.diagnostics))], {}, {}, 0, 0)
     formula_cache = worker.attach_formula_cache() if use_formula_cache else None
@@ -228,22 +244,6 @@ def _parse_chunk(worker: _Worker | BlogError, chunk: _Chunk) -> _ChunkResult:
     return _ChunkResult(parsed, formulas, code, *counts)
 
 
-def _likely_to_parse(config: SiteConfig, paths: Sequence[Path], read_cache: bool) -> int:
-    """How many workers to start before reading the cache and hashing the posts: all without a
-    cache, one when some post file is newer than it (an edit), none when nothing seems changed.
-    A wrong guess only costs a fork."""
-    written = PostCache.written_at(config.root) if read_cache else None
-    if written is None:
-        return len(paths)
-    for path in paths:
-        try:
-            if os.stat(path).st_mtime_ns >= written:
-                return 1
-        except OSError:
-            return 1
-    return 0
-
-
 def load_posts(
     config: SiteConfig,
     *,
@@ -255,6 +255,7 @@ def load_posts(
     jobs: int = 1,
     progress: Progress | None = None,
     while_parsing: Callable[[], None] | None = None,
+    early: EarlyWorkers | None = None,
 ) -> LoadedPosts:
     """Every post and page, or every problem with them at once; two on one URL is a problem too.
     Drafts are left out unless `drafts`, and posts whose date is after `now` (None: the clock)
@@ -263,13 +264,14 @@ def load_posts(
     `cache` keeps the post index and the files' keys, and writes the caches (None: a one-off
     build's `DiskCache`); `read_cache=False` uses nothing it kept. `while_parsing` is called
     while worker processes parse: work that does not need the posts (importing Jinja, compiling
-    templates) then costs no time; when nothing is to be parsed it is not called."""
+    templates) then costs no time; when nothing is to be parsed it is not called. `early`: the
+    parsing workers the command started (`site.parse_workers`), if it started any."""
     cache = DiskCache() if cache is None else cache
     fingerprint = post_fingerprint(config)
     paths = find_posts(config) + find_pages(config)
     timings.step("find the posts")
     setup = _setup(config, fingerprint, read_cache)
-    pool = _early_pool(config, paths, jobs, read_cache, setup, cache.keeps_parser)
+    pool = _early_pool(config, jobs, read_cache, cache.keeps_parser, early)
     timings.step("start the parsing workers")
     try:
         index = cache.post_index(config.root, fingerprint, read=read_cache)
@@ -286,16 +288,16 @@ def load_posts(
     here = cache.keeps_parser and 0 < len(todo) < PARALLEL_MIN_POSTS
     if here and pool is not None:
         pool.stop()
-    pool = None if here else _pool_for(pool, len(todo), jobs, while_parsing, setup)
+    pool = None if here else _pool_for(pool, len(todo), jobs, while_parsing)
     flags = formula_cache is not None, code_cache is not None
-    chunks: list[_Chunk] = [(chunk, *flags) for chunk in chunked(todo, jobs)]
+    chunks: list[_Chunk] = [(setup, chunk, *flags) for chunk in chunked(todo, jobs)]
     if pool is not None:
         results = pool.map(_parse_chunk, chunks)
     elif here:  # a long-lived process (`blog serve`): its parser is kept from build to build
-        worker = _kept_worker(cache, setup)
-        results = (_parse_chunk(worker, chunk) for chunk in chunks)
+        slot = WorkerSlot(_kept_worker(cache, setup), _setup_key(setup))
+        results = (_parse_chunk(slot, chunk) for chunk in chunks)
     else:  # parsed as the results are asked for, after `while_parsing`
-        results = run_chunks(_parse_chunk, chunks, jobs=1, setup=_start_worker, setup_args=setup)
+        results = run_chunks(_parse_chunk, chunks, jobs=1, setup=WorkerSlot, setup_args=())
     if while_parsing is not None and todo:  # nothing to parse: nothing to do it alongside
         while_parsing()
         timings.step("compile the templates, while posts are parsed")
@@ -332,19 +334,17 @@ def prepare_parser(config: SiteConfig, cache: BuildCache) -> None:
 
 
 def _early_pool(
-    config: SiteConfig,
-    paths: Sequence[Path],
-    jobs: int,
-    read_cache: bool,
-    setup: _Setup,
-    keeps_parser: bool,
+    config: SiteConfig, jobs: int, read_cache: bool, keeps_parser: bool, early: EarlyWorkers | None
 ) -> Pool | None:
     """Workers started now import the Markdown stack while this process reads the cache and
-    hashes the posts; not for an edit in a process that keeps its parser (it parses here)."""
-    expected = min(jobs, _likely_to_parse(config, paths, read_cache)) if jobs > 1 else 0
+    hashes the posts (`early`: those the command started already, if it did); not for an edit
+    in a process that keeps its parser (it parses here)."""
+    if early is not None:
+        return early.pool
+    expected = min(jobs, likely_to_parse(config.root, read_cache=read_cache)) if jobs > 1 else 0
     if keeps_parser and expected == 1:
         return None
-    return Pool(expected, _start_worker, setup) if expected else None
+    return Pool(expected, warm_worker, ()) if expected else None
 
 
 def _look_up(
@@ -396,7 +396,6 @@ def _pool_for(
     todo: int,
     jobs: int,
     while_parsing: Callable[[], None] | None,
-    setup: _Setup,
 ) -> Pool | None:
     """The workers to parse `todo` posts: those started early if they will do, new ones, or
     none (this process parses them)."""
@@ -407,7 +406,7 @@ def _pool_for(
     if pool is None and todo and jobs > 1 and (wanted > 1 or while_parsing is not None):
         # Even one post goes to a worker when there is a spare core: importing the Markdown
         # stack and parsing there overlaps with `while_parsing` here.
-        pool = Pool(wanted, _start_worker, setup)
+        pool = Pool(wanted, warm_worker, ())
     return pool
 
 
