@@ -20,11 +20,29 @@ from mathblog.model import collect_tags
 from mathblog.render.templates import PageRenderer
 from mathblog.search.index import SearchIndex
 from mathblog.site.outputs import plan_site
+from mathblog.util.xml_text import xml_safe
 
 BASE = "https://example.org/blog/"
 HOSTILE = "A & B <c> ]]> "  # and a form feed, which XML cannot hold
 # The same text in markdown, so the page shows it as text; a raw form feed and other C0 controls.
 HOSTILE_MARKDOWN = "A & B \\<c\\> ]]> \x0c \x01\x08\x0b\x1f"
+
+
+def is_xml_char(code: int) -> bool:
+    """XML 1.0's `Char` production."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def test_xml_safe_keeps_exactly_the_characters_xml_allows() -> None:
+    every = "".join(map(chr, range(0x110000)))  # lone surrogates included
+    kept = "".join(char for char in every if is_xml_char(ord(char)))
+    assert xml_safe(every) == kept
+    assert xml_safe("\\frac\x0c") == "\\frac"
 
 
 def read(path: Path) -> str:
