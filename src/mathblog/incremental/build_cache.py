@@ -46,12 +46,14 @@ def post_file_key(
     source: str,
     fingerprint: str,
     now: Callable[[], int | None] | None = None,
+    info: os.stat_result | None = None,
 ) -> PostFile:
     """The key of the post file `file` (`source` is its name in the site): known to `index` by
-    the file's stat, else read and hashed (and then known next time). `now` gives the time by
-    the clock of the file system the posts are on (`util.fs_clock`), if it can; it is asked
-    only when a file is read."""
-    info = os.stat(file)  # before reading: a change after it is seen next build
+    the file's stat (`info`, if it was taken already), else read and hashed (and then known
+    next time). `now` gives the time by the clock of the file system the posts are on
+    (`util.fs_clock`), if it can; it is asked only when a file is read."""
+    if info is None:
+        info = os.stat(file)  # before reading: a change after it is seen next build
     known = index.keys.key(source, info)
     if known is not None:
         return PostFile(known)

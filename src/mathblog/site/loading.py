@@ -23,7 +23,7 @@ from mathblog.markdown.code_cache import CODE_FILE, CodeCache
 from mathblog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
 from mathblog.model import Post, sort_posts
 from mathblog.search.index import document_digest
-from mathblog.site.parse_workers import EarlyWorkers, WorkerSlot, likely_to_parse, warm_worker
+from mathblog.site.parse_workers import EarlyWorkers, Glance, WorkerSlot, glance, warm_worker
 from mathblog.util import timings
 from mathblog.util.fs_clock import file_system_time
 from mathblog.util.kept_results import KeptResults
@@ -271,11 +271,15 @@ def load_posts(
     paths = find_posts(config) + find_pages(config)
     timings.step("find the posts")
     setup = _setup(config, fingerprint, read_cache)
-    pool = _early_pool(config, jobs, read_cache, cache.keeps_parser, early)
+    if early is not None:
+        seen = early.glance
+    else:
+        seen = glance(config.root, read_cache=read_cache) if jobs > 1 else Glance(0)
+    pool = _early_pool(jobs, seen, cache.keeps_parser, early)
     timings.step("start the parsing workers")
     try:
         index = cache.post_index(config.root, fingerprint, read=read_cache)
-        entries, todo, read = _look_up(config, paths, index, fingerprint)
+        entries, todo, read = _look_up(config, paths, index, fingerprint, seen.stats)
         formula_cache = _formula_cache_for(config, len(todo), read_cache)
         code_cache = _code_cache_for(config, len(todo), read_cache)
         timings.step(f"read the caches, read and hash {counted(read, 'post file')}")
@@ -334,24 +338,29 @@ def prepare_parser(config: SiteConfig, cache: BuildCache) -> None:
 
 
 def _early_pool(
-    config: SiteConfig, jobs: int, read_cache: bool, keeps_parser: bool, early: EarlyWorkers | None
+    jobs: int, seen: Glance, keeps_parser: bool, early: EarlyWorkers | None
 ) -> Pool | None:
     """Workers started now import the Markdown stack while this process reads the cache and
     hashes the posts (`early`: those the command started already, if it did); not for an edit
     in a process that keeps its parser (it parses here)."""
     if early is not None:
         return early.pool
-    expected = min(jobs, likely_to_parse(config.root, read_cache=read_cache)) if jobs > 1 else 0
+    expected = min(jobs, seen.parse) if jobs > 1 else 0
     if keeps_parser and expected == 1:
         return None
     return Pool(expected, warm_worker, ()) if expected else None
 
 
 def _look_up(
-    config: SiteConfig, paths: Sequence[Path], index: PostCache, fingerprint: str
+    config: SiteConfig,
+    paths: Sequence[Path],
+    index: PostCache,
+    fingerprint: str,
+    stats: Mapping[str, os.stat_result],
 ) -> tuple[dict[str, CachedPost], list[_Job], int]:
     """The posts the index has for their files as they are now, the files to parse, and how
-    many files were read to find out."""
+    many files were read to find out. `stats`: the files' `os.stat` as the glance found them a
+    moment ago (a change since is seen by the next build, as one after this build's own)."""
     entries: dict[str, CachedPost] = {}
     todo: list[_Job] = []
     read = 0
@@ -363,7 +372,7 @@ def _look_up(
     for path in paths:
         name = str(path)
         source = name[prefix:].replace(os.sep, "/")
-        found = post_file_key(index, name, source, fingerprint, now)
+        found = post_file_key(index, name, source, fingerprint, now, stats.get(name))
         read += found.raw is not None
         hit = index.get(source, found.key)
         if hit is not None:

@@ -8,8 +8,9 @@ is forked after a tenth and imports while the build does. So this module imports
 the build: a worker imports what it needs, and learns the site's settings from its first chunk
 of work (`WorkerSlot`).
 
-Whether to start any is a glance at the post files' times (`likely_to_parse`); a wrong guess
-costs only a fork, and the build starts the workers it needs itself.
+Whether to start any is a glance at the post files' times (`glance`); a wrong guess costs only
+a fork, and the build starts the workers it needs itself. The build takes the times the glance
+read instead of asking for them again (10,000 `stat` calls at 10,000 posts).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import gc
 import importlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mathblog.util.parallel import Pool
@@ -59,27 +60,41 @@ def warm_worker() -> WorkerSlot:
 
 
 @dataclass(frozen=True)
+class Glance:
+    """How many post files a build will probably parse, and the `os.stat` of each file the
+    glance looked at, by its path (the posts folder joined with the names under it)."""
+
+    parse: int
+    stats: dict[str, os.stat_result] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class EarlyWorkers:
-    """The parsing workers the command started (None: the glance saw nothing to parse)."""
+    """The parsing workers the command started (None: the glance saw nothing to parse), and
+    what the glance read."""
 
     pool: Pool | None
+    glance: Glance
 
 
 def start_early(root: Path, jobs: int, *, read_cache: bool) -> EarlyWorkers:
-    expected = min(jobs, likely_to_parse(root, read_cache=read_cache)) if jobs > 1 else 0
+    seen = glance(root, read_cache=read_cache)
+    expected = min(jobs, seen.parse) if jobs > 1 else 0
     try:
-        return EarlyWorkers(Pool(expected, warm_worker, ()) if expected else None)
+        return EarlyWorkers(Pool(expected, warm_worker, ()) if expected else None, seen)
     except OSError:  # no process to be had now: the build starts its own, or says why not
-        return EarlyWorkers(None)
+        return EarlyWorkers(None, seen)
 
 
-def likely_to_parse(root: Path, *, read_cache: bool) -> int:
+def glance(root: Path, *, read_cache: bool) -> Glance:
     """How many post files a build of `root` will probably parse: all without a post index,
     one when a post file is newer than the index (an edit), none when nothing seems changed.
     Dot files and folders are passed over, as the build passes them over; a symlinked folder
-    is not looked into (the guess only has to be cheap, the build finds what is there)."""
+    is not looked into (the guess only has to be cheap, the build finds what is there). Files
+    are looked at only while there is an index to compare them with."""
     written = _index_written_at(root) if read_cache else None
     count = 0
+    stats: dict[str, os.stat_result] = {}
     pending = [os.path.join(root, folder) for folder in POST_FOLDERS]
     while pending:
         try:
@@ -93,12 +108,15 @@ def likely_to_parse(root: Path, *, read_cache: bool) -> int:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
                 elif entry.name.endswith(".md"):
-                    if written is not None and entry.stat().st_mtime_ns >= written:
-                        return 1
-                    count += 1
+                    if written is None:
+                        count += 1
+                        continue
+                    info = stats[entry.path] = entry.stat()
+                    if info.st_mtime_ns >= written:
+                        return Glance(1, stats)
             except OSError:
-                return 1
-    return count if written is None else 0
+                return Glance(1, stats)
+    return Glance(count if written is None else 0, stats)
 
 
 def _index_written_at(root: Path) -> int | None:
