@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -199,3 +200,44 @@ def test_a_one_off_build_pauses_the_cycle_collector_and_a_session_does_not(
         gc.callbacks.remove(note)
     assert one_off == 0
     assert in_a_session > 0
+
+
+# Run in a process of its own, so that no other test has compiled the patterns already.
+_PATTERNS_LEFT_FOR_THE_FIRST_EDIT = """
+import sys
+from pathlib import Path
+from mathblog.build import BuildOptions, build
+from mathblog.config import load_config
+from mathblog.serve.session import ServeSession
+from mathblog.site.loading import prepare_parser
+from mathblog.util import lazy_pattern
+
+def uncompiled():
+    return [p.pattern for p in lazy_pattern._MADE if "match" not in vars(p)]
+
+root = Path(sys.argv[1])
+session = ServeSession()
+build(root, BuildOptions(jobs=1, build_cache=session))
+session.finish()
+prepare_parser(load_config(root), session)
+before = uncompiled()
+post = root / "posts" / "a.md"
+post.write_text(post.read_text(encoding="utf-8") + "\\n中文 and more words, $x$.\\n", "utf-8")
+build(root, BuildOptions(jobs=1, build_cache=session))
+compiled_by_the_edit = sorted(set(before) - set(uncompiled()))
+print(len(before), len(compiled_by_the_edit))
+"""
+
+
+def test_a_session_compiles_its_patterns_before_the_first_edit(tmp_path: Path) -> None:
+    """The patterns compiled when first used (the CJK ranges, milliseconds each) are compiled
+    by `prepare_parser` in `blog serve`, not by its first edit (30 ms of it at 1,000 posts)."""
+    root = write_site(tmp_path / "site", {"a.md": post("A", body="位置编码 $x^2$ and `code`.")})
+    done = subprocess.run(
+        [sys.executable, "-c", _PATTERNS_LEFT_FOR_THE_FIRST_EDIT, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.split() == ["0", "0"]

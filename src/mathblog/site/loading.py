@@ -27,6 +27,7 @@ from mathblog.site.parse_workers import EarlyWorkers, Glance, WorkerSlot, glance
 from mathblog.util import timings
 from mathblog.util.fs_clock import file_system_time
 from mathblog.util.kept_results import KeptResults
+from mathblog.util.lazy_pattern import compile_all
 from mathblog.util.parallel import Pool, chunked, run_chunks
 from mathblog.util.text import counted
 from mathblog.util.urls import spelling
@@ -330,11 +331,13 @@ def _kept_worker(cache: BuildCache, setup: _Setup) -> _Worker | BlogError:
 
 def prepare_parser(config: SiteConfig, cache: BuildCache) -> None:
     """Set up the parser a long-lived process keeps (`cache.keeps_parser`) now, math engine
-    started, so that the first edit is parsed as fast as the ones after it."""
+    started and patterns compiled, so that the first edit is parsed as fast as the ones after
+    it."""
     if cache.keeps_parser:
         worker = _kept_worker(cache, _setup(config, post_fingerprint(config), True))
         if isinstance(worker, _Worker):
             worker.renderers.engine.start()
+        compile_all()
 
 
 def _early_pool(
