@@ -19,6 +19,10 @@ import pytest
 from serving import DEADLINE, EventStream, Server, serving
 from sites import post, write_site
 
+from mathblog.config import load_config
+from mathblog.incremental.fingerprints import post_fingerprint
+from mathblog.incremental.post_cache import PostCache
+
 BAD_YAML = "---\ntitle: [unclosed\ndate: 2024-05-01\n---\nBody.\n"
 
 
@@ -528,3 +532,22 @@ def test_a_warning_is_printed_once_and_then_counted_while_it_stands(tmp_path: Pa
         printed = next_rebuild()
         assert not any("warning" in line for line in printed), printed
         stream.close()
+
+
+def test_posts_read_too_soon_by_the_first_build_are_not_read_again_by_the_first_edit(
+    tmp_path: Path,
+) -> None:
+    """Files changed a moment before a build reads them cannot be known by their times (a
+    fresh clone, a generated site): the build after reads every one of them again. `serve`
+    does that while nothing happens, so its first edit reads only the file edited."""
+    root = make_site(tmp_path / "site")  # written just now: the first build cannot trust them
+    with serving(root, "--timings") as running:
+        deadline = time.monotonic() + DEADLINE
+        while PostCache.open(root, post_fingerprint(load_config(root))).untrusted():
+            assert time.monotonic() < deadline, "the post index still cannot trust every file"
+            time.sleep(0.1)
+        posts = sorted((root / "posts").glob("*.md"))
+        assert len(posts) > 1
+        posts[0].write_text(posts[0].read_text(encoding="utf-8") + "\nEdited.\n", "utf-8")
+        running.wait_for_line("rebuilt")
+        assert "read and hash 1 post file " in running.wait_for_line("  read the caches")

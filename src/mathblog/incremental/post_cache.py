@@ -239,6 +239,12 @@ class PostCache:
                 cache._on_disk[number] = _summary(posts, keys)
         return cache
 
+    def untrusted(self) -> int:
+        """How many of the posts it holds it cannot know by their file's times: those whose
+        file had changed a moment before it was read (`file_keys.RACY_NANOSECONDS`), which
+        the next build reads and hashes again."""
+        return sum(source not in self.keys.known for source in self._stored)
+
     def stamp(self) -> tuple[tuple[str, Signature], ...]:
         """The index's files on disk as they are now: writing any of them (this process or
         another) changes it, as each is replaced by a new file."""

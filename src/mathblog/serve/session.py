@@ -63,6 +63,10 @@ class ServeSession:
 
         self._deferred.append(lambda: when_free(root, write_and_keep))
 
+    def untrusted_posts(self) -> int:
+        """Posts of the kept index whose files the next build must read again to know them."""
+        return 0 if self.post_cache is None else self.post_cache.untrusted()
+
     def search_postings(self) -> Postings | None:
         return self.postings
 
