@@ -213,7 +213,7 @@ from mathblog.site.loading import prepare_parser
 from mathblog.util import lazy_pattern
 
 def uncompiled():
-    return [p.pattern for p in lazy_pattern._MADE if "match" not in vars(p)]
+    return [p.pattern for p in lazy_pattern.imported_patterns() if "match" not in vars(p)]
 
 root = Path(sys.argv[1])
 session = ServeSession()

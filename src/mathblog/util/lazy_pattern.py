@@ -10,6 +10,7 @@ A process that builds again and again (`blog serve`) compiles them all up front 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,7 +19,6 @@ class LazyPattern:
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
         self.flags = flags
-        _MADE.append(self)
 
     def compiled(self) -> re.Pattern[str]:
         pattern = re.compile(self.pattern, self.flags)
@@ -50,12 +50,21 @@ class LazyPattern:
         return self.compiled().subn(replacement, string)
 
 
-# Every lazy pattern made so far (they are made as their modules are imported), for `compile_all`.
-_MADE: list[LazyPattern] = []
+def imported_patterns() -> list[LazyPattern]:
+    """The lazy patterns of this package's modules imported so far (each is a module's
+    constant: found in the modules, not kept in a list of their own)."""
+    package = __name__.partition(".")[0]
+    return [
+        value
+        for name, module in list(sys.modules.items())
+        if name == package or name.startswith(package + ".")
+        for value in list(vars(module).values())
+        if isinstance(value, LazyPattern)
+    ]
 
 
 def compile_all() -> None:
     """Compile every lazy pattern of the modules imported so far that is not compiled yet."""
-    for pattern in _MADE:
+    for pattern in imported_patterns():
         if "match" not in vars(pattern):  # `compiled` sets the methods on the instance
             pattern.compiled()
