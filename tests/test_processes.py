@@ -205,6 +205,25 @@ def test_a_pool_dropped_unstopped_is_still_stopped_by_the_command() -> None:
     assert not [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]
 
 
+def _slow_square(context: None, number: int) -> int:
+    time.sleep(0.2)
+    return number * number
+
+
+def test_results_dropped_unread_are_stopped_by_the_command_not_a_finalizer() -> None:
+    """No finalizer stops a pool whose results were dropped unread: a Ctrl-C that lands in a
+    `__del__` is printed as "Exception ignored" and lost, and the build went on (seen once in
+    this suite). Whoever drops them closes them; what is left, the command's `stop_pools`
+    stops."""
+    results = Pool(2, _no_setup, ()).map(_slow_square, [1, 2, 3, 4])
+    assert next(results) == 1
+    del results
+    gc.collect()
+    assert len(multiprocessing.active_children()) == 2
+    stop_pools()
+    assert multiprocessing.active_children() == []
+
+
 # Pools stopped while their workers send results of several megabytes each, in a process of
 # its own so that a stop that hangs fails the test instead of hanging the suite.
 _STOP_WHILE_SENDING = """

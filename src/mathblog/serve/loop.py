@@ -33,6 +33,7 @@ from mathblog.serve.http import DevServer, SiteState
 from mathblog.serve.session import ServeSession
 from mathblog.serve.watch import ChangeWatcher
 from mathblog.site.loading import prepare_parser
+from mathblog.util.parallel import stop_pools
 from mathblog.util.text import counted
 from mathblog.util.timings import report_lines
 
@@ -172,6 +173,7 @@ class Rebuilder:
         # Anything else: a site error, the disk, or a bug (an extension's panic is not even an
         # Exception). The server must go on serving the last good build either way.
         except BaseException as exc:
+            stop_pools()  # workers whose results the failed build left unread
             self._failed(exc, "rebuild" if verb == "rebuilt" else "build")
             with contextlib.suppress(Exception):  # what the failed build left for later
                 self.session.finish()

@@ -303,12 +303,16 @@ def load_posts(
         results = (_parse_chunk(slot, chunk) for chunk in chunks)
     else:  # parsed as the results are asked for, after `while_parsing`
         results = run_chunks(_parse_chunk, chunks, jobs=1, setup=WorkerSlot, setup_args=())
-    if while_parsing is not None and todo:  # nothing to parse: nothing to do it alongside
-        while_parsing()
-        timings.step("compile the templates, while posts are parsed")
-    kept = [kept for kept in (formula_cache, code_cache) if kept is not None]
-    tally = _gather(results, entries, formula_cache, code_cache, progress, len(paths))
+    try:
+        if while_parsing is not None and todo:  # nothing to parse: nothing to do it alongside
+            while_parsing()
+            timings.step("compile the templates, while posts are parsed")
+        tally = _gather(results, entries, formula_cache, code_cache, progress, len(paths))
+    except BaseException:  # a template that does not compile, or Ctrl-C: stop the workers now
+        getattr(results, "close", lambda: None)()
+        raise
     timings.step(f"parse {counted(len(todo), 'post')}")
+    kept = [kept for kept in (formula_cache, code_cache) if kept is not None]
     replaced = index.replaced_terms(entries)  # before `save` forgets them
     prune = len(todo) == len(paths)
     cache.save(config.root, index, lambda: _save(index, entries, kept, prune=prune))

@@ -258,8 +258,10 @@ def _nothing() -> None:
 
 class _Draining(Iterator[Result]):
     """A pool's results in order. Once all are read the pool shuts down; if reading fails or is
-    interrupted, or the results are dropped unread (a build that failed meanwhile), its workers
-    are stopped at once rather than left to finish work nobody will read."""
+    interrupted, its workers are stopped at once rather than left to finish work nobody will
+    read. Whoever drops the results unread (a build that failed meanwhile) calls `close`, and
+    `stop_pools` stops what is left at the end of the command. Not `__del__`: a Ctrl-C that
+    lands in one is printed as "Exception ignored" and lost, and the build goes on."""
 
     def __init__(self, futures: list[Future[tuple[Result, dict[str, float]]]], pool: Pool) -> None:
         self._waiting = futures[::-1]  # popped as they are read, so results are not kept
@@ -284,10 +286,6 @@ class _Draining(Iterator[Result]):
         if self._pool is not None:
             self._pool.stop()
             self._pool = None
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # at exit, what it needs may be gone already
-            self.close()
 
 
 def run_chunks(
