@@ -245,11 +245,17 @@ class Rebuilder:
         happens, that next build is not the first edit (at 1,000 posts, 0.3 s of it)."""
         if not self.session.untrusted_posts():
             return
-        with contextlib.suppress(Exception):  # if it fails, the first edit is only slower
+        try:
             report, _ = self._build(jobs=1)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # as in `build`: if it fails, the first edit is only slower
+            stop_pools()
+        else:
             if report.files != report.unchanged_files or report.files != self.files:
                 self.files = report.files  # a change no event told of: the page is told
                 self.state.built(css_only=False, wrote=True)
+        with contextlib.suppress(Exception):  # the caches it wrote, or what it left for later
             self.session.finish()
 
     def busy(self, stop: threading.Event) -> bool:
