@@ -23,7 +23,15 @@ from mathblog.markdown.code_cache import CODE_FILE, CodeCache
 from mathblog.math.cache import CACHE_DIR, FORMULA_FILE, FormulaCache
 from mathblog.model import Post, sort_posts
 from mathblog.search.index import document_digest
-from mathblog.site.parse_workers import EarlyWorkers, Glance, WorkerSlot, glance, warm_worker
+from mathblog.site.parse_workers import (
+    EarlyWorkers,
+    Glance,
+    WorkerSlot,
+    expected_workers,
+    glance,
+    warm_worker,
+    workers_for,
+)
 from mathblog.util import timings
 from mathblog.util.fs_clock import file_system_time
 from mathblog.util.kept_results import KeptResults
@@ -352,10 +360,9 @@ def _early_pool(
     in a process that keeps its parser (it parses here)."""
     if early is not None:
         return early.pool
-    expected = min(jobs, seen.parse) if jobs > 1 else 0
-    if keeps_parser and expected == 1:
+    if keeps_parser and expected_workers(seen, jobs) == 1:
         return None
-    return Pool(expected, warm_worker, ()) if expected else None
+    return workers_for(seen, jobs)
 
 
 def _look_up(

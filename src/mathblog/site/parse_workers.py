@@ -79,11 +79,21 @@ class EarlyWorkers:
 
 def start_early(root: Path, jobs: int, *, read_cache: bool) -> EarlyWorkers:
     seen = glance(root, read_cache=read_cache)
-    expected = min(jobs, seen.parse) if jobs > 1 else 0
+    return EarlyWorkers(workers_for(seen, jobs), seen)
+
+
+def expected_workers(seen: Glance, jobs: int) -> int:
+    """How many parsing workers what the glance saw is worth, with `jobs` cores to use."""
+    return min(jobs, seen.parse) if jobs > 1 else 0
+
+
+def workers_for(seen: Glance, jobs: int) -> Pool | None:
+    """The parsing workers to start now for what the glance saw (None: none are worth it)."""
+    expected = expected_workers(seen, jobs)
     try:
-        return EarlyWorkers(Pool(expected, warm_worker, ()) if expected else None, seen)
+        return Pool(expected, warm_worker, ()) if expected else None
     except OSError:  # no process to be had now: the build starts its own, or says why not
-        return EarlyWorkers(None, seen)
+        return None
 
 
 def glance(root: Path, *, read_cache: bool) -> Glance:
