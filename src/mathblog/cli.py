@@ -6,18 +6,18 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import signal
 import sys
 import textwrap
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from mathblog import __version__
 from mathblog.errors import BlogError, Diagnostic
+from mathblog.util.interrupts import ctrl_c_delivered
 from mathblog.util.parallel import default_jobs, stop_pools
 from mathblog.util.progress import ProgressReporter
 from mathblog.util.text import counted
@@ -600,10 +600,13 @@ def _interrupted(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "serve": _serve, "init": _init, "new": _new}
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, _interrupted) if in_main_thread else None
+    with ctrl_c_delivered(_interrupted):
+        return _run(commands[args.command], args)
+
+
+def _run(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
-        return commands[args.command](args)
+        return command(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -619,8 +622,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         stop_pools()  # a failed build may leave one whose results nobody read
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":
