@@ -84,6 +84,12 @@ def check_spare_inventory(root: Path) -> None:
             if path.is_file() or path.is_symlink()
         }
         assert found <= set(listed["files"]), found - set(listed["files"])
+        # Files not listed as "not linked" are carried into the next build without a look:
+        # each must be the live output's own file.
+        live = root / "public"
+        if "not linked" in listed and live.is_dir():
+            for name in set(listed["files"]).difference(listed["not linked"]):
+                assert os.path.samefile(spare / name, live / name), name
         # An empty folder is one kept, or one a listed file was in (deleted from the output by
         # hand): the next build deletes it with the file, or puts the file back.
         known = set(listed["kept folders"])

@@ -213,9 +213,18 @@ class YearGroup:
     posts: tuple[Post, ...]
 
 
-def sort_posts(posts: Sequence[Post]) -> tuple[Post, ...]:
+class SortedPosts(tuple[Post, ...]):
+    """Posts known to be in `sort_posts` order, so sorting them again costs nothing: a build
+    sorts its posts once, and tags, the archive and the neighbours take them as they are."""
+
+    __slots__ = ()
+
+
+def sort_posts(posts: Sequence[Post]) -> SortedPosts:
     """Newest first; the slug breaks ties so the order never depends on the file system."""
-    return tuple(sorted(posts, key=lambda p: (-p.date.timestamp(), p.slug)))
+    if isinstance(posts, SortedPosts):
+        return posts
+    return SortedPosts(sorted(posts, key=lambda p: (-p.date.timestamp(), p.slug)))
 
 
 def pinned_first(posts: Sequence[Post]) -> tuple[Post, ...]:

@@ -232,10 +232,10 @@ def throw_away_now(path: Path) -> None:
             path.unlink()
 
 
-def link_files(source: Path, target: Path, files: Iterable[str], folders: Iterable[str]) -> None:
+def link_files(source: Path, target: Path, files: Iterable[str], folders: Iterable[str]) -> bool:
     """Make `target` a copy of `files` of `source` made of hard links (`folders` are all the
-    folders they are in, each after its parent). Stops quietly at the first failure: what it
-    leaves is a spare, which the next build reconciles anyway."""
+    folders they are in, each after its parent); whether all were made. Stops quietly at the
+    first failure: what it leaves is a spare, which the next build reconciles anyway."""
     start, copy = os.path.join(source, ""), os.path.join(target, "")
     try:
         os.mkdir(target)
@@ -244,7 +244,8 @@ def link_files(source: Path, target: Path, files: Iterable[str], folders: Iterab
         for relative in files:
             os.link(start + relative, copy + relative, follow_symlinks=False)
     except OSError:
-        pass
+        return False
+    return True
 
 
 def _same_bytes(old: str, content: bytes) -> bool:

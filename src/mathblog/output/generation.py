@@ -116,6 +116,9 @@ class Stage:
     files: StagingFolder  # what puts files into it
     is_spare: bool
     kept: Kept = field(default_factory=Kept)
+    # Of a spare, the files known to be the live output's own (hard links to it), as the build
+    # that left the spare made them; the rest are checked.
+    linked: frozenset[str] = frozenset()
     # The folder's path with a separator, to put before a relative path: an `os.path.join` for
     # each of thousands of files was a fifth of keeping them.
     prefix: str = field(init=False)
@@ -193,9 +196,12 @@ class Output:
 
     def keep(self, stage: Stage, relative: str) -> bool:
         """Carry a file that `unchanged` approved over into `stage`; in the spare it is usually
-        already the same file (a link), which one lstat confirms."""
+        already the same file (a link): known so from the spare's inventory, or confirmed by
+        one lstat."""
         entry = self.live.get(relative)
         if stage.is_spare and entry is not None:
+            if relative in stage.linked:
+                return True  # a link since the last build, which carried it
             try:
                 if os.lstat(stage.prefix + relative).st_ino == entry[3]:
                     return True
@@ -252,14 +258,15 @@ class Output:
             listed = None  # it would outlive the change
         # Without an inventory (a killed build, --no-cache), every file of the spare is looked
         # at, and anything the site does not need is deleted: the spare is then exact again.
-        files, folders = listed if listed is not None else _contents(spare)
+        files, folders, unlinked = listed if listed is not None else (*_contents(spare), None)
+        linked = frozenset() if unlinked is None else frozenset(files).difference(unlinked)
         for relative in set(files).difference(needed):
             remove(spare, relative)
         # Empty ones (an inventory's kept folders: those left empty), deepest first; they are
         # made again below if they are kept.
         for relative in sorted(folders, key=lambda folder: -folder.count("/")):
             remove_folder(spare, relative)
-        return Stage(StagingFolder(spare, self.out), is_spare=True)
+        return Stage(StagingFolder(spare, self.out), is_spare=True, linked=linked)
 
     def _fresh_stage(self) -> Stage:
         folder = tempfile.mkdtemp(prefix=self._staging_prefix, dir=self.out.parent)
@@ -288,17 +295,21 @@ class Output:
             # here, not in the background (nothing may write .blog-cache/ once a build has
             # exited), from the list of files rather than by walking the output.
             files = [*keys, MARKER, *stage.kept.files]
-            link_files(self.out, spare, files, sorted(_folders_of(files) - {""}))
-            self._write_inventory(files, stage.kept.folders)
+            linked = link_files(self.out, spare, files, sorted(_folders_of(files) - {""}))
+            self._write_inventory(files, stage.kept.folders, () if linked else None)
         elif previous is not None and self.spare_ok and self.read and self.owned is not None:
             # The spare is now the previous output: the files its manifest lists, and what
-            # was kept in it (this build found it there).
-            self._write_inventory([*self.live, MARKER, *stage.kept.files], stage.kept.folders)
+            # was kept in it (this build found it there). Those this build carried over are
+            # the same files in both.
+            files = [*self.live, MARKER, *stage.kept.files]
+            unlinked = set(files).difference(carried)
+            self._write_inventory(files, stage.kept.folders, unlinked)
         self.tidy()
 
-    def _inventory(self) -> tuple[list[str], list[str]] | None:
-        """The spare's files, and the folders of what was kept in it (which may have been left
-        empty), as the build that left the spare listed them."""
+    def _inventory(self) -> tuple[list[str], list[str], frozenset[str] | None] | None:
+        """The spare's files, the folders of what was kept in it (which may have been left
+        empty), and the files that may not be links to the live output (None: not known), as
+        the build that left the spare listed them."""
         listed = _read_json(self.state / INVENTORY)
         if not isinstance(listed, dict):
             return None
@@ -308,11 +319,21 @@ class Output:
         # Only paths inside the spare: a name is deleted if the site does not need it.
         if not all(isinstance(name, str) and not escapes(name) for name in (*files, *folders)):
             return None
-        return files, folders
+        unlinked = listed.get("not linked")
+        if not (isinstance(unlinked, list) and all(isinstance(name, str) for name in unlinked)):
+            return files, folders, None
+        return files, folders, frozenset(unlinked)
 
-    def _write_inventory(self, files: list[str], folders: Iterable[str]) -> None:
+    def _write_inventory(
+        self, files: list[str], folders: Iterable[str], unlinked: Iterable[str] | None
+    ) -> None:
         if (self.state / SPARE).is_dir():
-            listed = {"files": sorted(set(files)), "kept folders": sorted(set(folders))}
+            listed: dict[str, list[str]] = {
+                "files": sorted(set(files)),
+                "kept folders": sorted(set(folders)),
+            }
+            if unlinked is not None:
+                listed["not linked"] = sorted(unlinked)
             with contextlib.suppress(OSError):
                 _write_json(self.state / INVENTORY, listed)
 
