@@ -218,6 +218,10 @@ class PostCache:
     _on_disk: dict[int, _Summary] | None = None
     _packs: set[str] | None = None  # names in bodies/, listed once
     _pack: BinaryIO | None = None  # the pack this process appends to
+    _bodies_prefix: str = field(init=False)  # the path of bodies/ with a separator
+
+    def __post_init__(self) -> None:
+        self._bodies_prefix = os.path.join(self.folder, _BODIES, "")
 
     @classmethod
     def open(cls, root: Path, post_fingerprint: str, *, read: bool = True) -> PostCache:
@@ -268,10 +272,13 @@ class PostCache:
                 self._packs = set(os.listdir(self.folder / _BODIES))
             except OSError:
                 self._packs = set()
+        here = self._bodies_prefix
+        if body.file.startswith(here) and body.file[len(here) :] in self._packs:
+            return entry  # (string operations: this runs for every post of every build)
         name = os.path.basename(body.file)
         if name not in self._packs:
             return None
-        file = os.path.join(self.folder, _BODIES, name)
+        file = here + name
         if body.file == file:
             return entry
         # Stored with another path: the site was moved.
