@@ -33,17 +33,18 @@ class PostFile:
 def published_files(config: SiteConfig, posts: Sequence[Post]) -> Iterator[PostFile]:
     """The files `posts` publish, each output path once (the first post to name it)."""
     boundary = Boundary.of(config)
+    listed = _Listings(config.root)
     bundles = {post.bundle for post in posts if post.bundle}
     taken: set[str] = set()
     for post in posts:
-        for item in _files_of(config, boundary, bundles, post):
+        for item in _files_of(config, boundary, listed, bundles, post):
             if item.output not in taken:
                 taken.add(item.output)
                 yield item
 
 
 def _files_of(
-    config: SiteConfig, boundary: Boundary, bundles: set[str], post: Post
+    config: SiteConfig, boundary: Boundary, listed: _Listings, bundles: set[str], post: Post
 ) -> Iterator[PostFile]:
     if post.bundle:
         folder = config.root / post.bundle
@@ -53,7 +54,7 @@ def _files_of(
             if not inside.endswith(".md") and not _in_inner_bundle(post.bundle, inside, bundles):
                 yield PostFile(f"{beside}/{inside}", f"{post.bundle}/{inside}", path)
     for ref in post.files:
-        if ref.output and _problem(config, boundary, post, ref) is None:
+        if ref.output and _problem(config, boundary, post, ref, listed, hint=False) is None:
             yield PostFile(ref.output, ref.source, config.root / ref.source)
 
 
@@ -81,7 +82,7 @@ def unpublished_refs(
     listed = _Listings(config.root)
     for post in posts:
         for ref in post.files:
-            problem = _problem(config, boundary, post, ref, listed)
+            problem = _problem(config, boundary, post, ref, listed, hint=True)
             if problem is not None:
                 yield post, ref, problem
 
@@ -99,6 +100,7 @@ class _Listings:
     def __init__(self, root: Path) -> None:
         self._root = str(root)
         self._names: dict[str, list[str] | None] = {}
+        self._sets: dict[str, frozenset[str]] = {}
 
     def names(self, folder: str) -> list[str] | None:
         """What `folder` (relative to the site, "" for the site itself) holds; None if it is
@@ -110,22 +112,36 @@ class _Listings:
                 self._names[folder] = None
         return self._names[folder]
 
+    def lists(self, source: str) -> bool:
+        """Whether the folder of `source` (relative to the site) holds its name: a missing file,
+        as most are when a site moves in, is then known without a stat of its own. (The name
+        as it is: a file found only by a case-insensitive disk is missing on the web server.)"""
+        folder, name = posixpath.split(source)
+        names = self._sets.get(folder)
+        if names is None:
+            names = self._sets[folder] = frozenset(self.names(folder) or ())
+        return name in names
+
 
 def _problem(
     config: SiteConfig,
     boundary: Boundary,
     post: Post,
     ref: FileRef,
-    listed: _Listings | None = None,
+    listed: _Listings,
+    *,
+    hint: bool,
 ) -> Diagnostic | None:
-    """Why `ref` is not published, if it is not; with no `listed`, a missing file has no hint
-    (when only whether matters: the hint reads folders)."""
+    """Why `ref` is not published, if it is not; without `hint`, a missing file has no hint
+    (when only whether matters)."""
     path = os.path.join(config.root, ref.source)
-    if not os.path.isfile(path):
+    if not (listed.lists(ref.source) and os.path.isfile(path)):
         what = "image" if ref.image else "linked file"
-        if listed is None:
+        if not hint:
             return Diagnostic(f"{what} not found: {ref.source}", post.source, ref.line)
-        hint_text = _in_static_beside_the_page(config, post, ref) or _near_miss(listed, ref.source)
+        hint_text = _in_static_beside_the_page(config, post, ref, listed) or _near_miss(
+            listed, ref.source
+        )
         return Diagnostic(f"{what} not found: {ref.source}", post.source, ref.line, hint=hint_text)
     if _inside_folder(os.path.realpath(path), boundary.output):
         return Diagnostic(
@@ -157,14 +173,18 @@ def _inside_folder(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _in_static_beside_the_page(config: SiteConfig, post: Post, ref: FileRef) -> str:
+def _in_static_beside_the_page(
+    config: SiteConfig, post: Post, ref: FileRef, listed: _Listings
+) -> str:
     """A hint for a file kept where a relative link found it before links were read from the
     post's folder: in static/, under the page's URL (`static/posts/x/fig.png`)."""
     written = _relative(ref.source, posixpath.dirname(post.source))
     page_folder = posixpath.dirname(post.output_file)
     old_place = posixpath.normpath(f"{STATIC_DIR}/{page_folder}/{written}")
-    if not old_place.startswith(f"{STATIC_DIR}/") or not os.path.isfile(
-        os.path.join(config.root, old_place)
+    if not (
+        old_place.startswith(f"{STATIC_DIR}/")
+        and listed.lists(old_place)
+        and os.path.isfile(os.path.join(config.root, old_place))
     ):
         return ""
     return (
