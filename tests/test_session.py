@@ -5,6 +5,7 @@ on disk are the ones it wrote."""
 from __future__ import annotations
 
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -241,3 +242,42 @@ def test_a_session_compiles_its_patterns_before_the_first_edit(tmp_path: Path) -
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.split() == ["0", "0"]
+
+
+def _search_keys(root: Path) -> dict[str, str]:
+    (state,) = (root / ".blog-cache").glob("output-*")
+    manifest = json.loads((state / "manifest.json").read_text(encoding="utf-8"))
+    return {
+        path: entry[0]
+        for path, entry in manifest.items()
+        if path.startswith(("search/shards/", "search/prefixes/"))
+    }
+
+
+def test_a_session_rekeys_only_the_search_shards_an_edit_changed(tmp_path: Path) -> None:
+    """Search shards kept between a session's builds are keyed by their content: an edit makes
+    and writes only the shards whose terms it changed (all of them were made again and
+    compared, each edit)."""
+    words = [f"word{letter}" for letter in "abcdefghijkl"]
+    posts = {
+        f"p{n}.md": post(f"Post {n}", date=f"2024-01-{n + 1:02d}", body=" ".join(words[n:] * 3))
+        for n in range(len(words))
+    }
+    root = write_site(tmp_path / "site", posts, 'title = "T"\n')
+    session = ServeSession()
+    session_build(root, session)
+    keys, files = _search_keys(root), tree_digest(root / "public/search")
+    assert len(keys) > 4  # several shards, so that an edit leaves most alone
+    body = " ".join(words[3:] * 3) + " ubiquitous"  # one word more
+    (root / "posts/p3.md").write_text(post("Post 3", date="2024-01-04", body=body), "utf-8")
+    session_build(root, session)
+    now, files_now = _search_keys(root), tree_digest(root / "public/search")
+    assert now.keys() == keys.keys()
+    rewritten = {
+        path
+        for path in keys
+        if files_now[path.removeprefix("search/")] != files[path.removeprefix("search/")]
+    }
+    rekeyed = {path for path in keys if now[path] != keys[path]}
+    assert rewritten and rekeyed == rewritten
+    assert session_build(root, session).unchanged_files == session_build(root, session).files

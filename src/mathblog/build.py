@@ -196,6 +196,7 @@ def _build(
         loaded.fingerprints,
         cache.search_postings(),
         loaded.search_digests,
+        kept=cache.keeps_postings,
     )
     output = Output.open(config.root, config.output_path, read=options.cache)
     record_file = output.state / RECORD_FILE

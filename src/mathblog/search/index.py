@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from mathblog.model import Post
-from mathblog.search.patching import Patched, SearchRecord, patch_shards
+from mathblog.search.patching import Patched, SearchRecord, patch_shards, shard_key
 from mathblog.search.shard_format import encode_shard, encode_term
 from mathblog.search.text import plain_text
 from mathblog.search.tokens import completes, prefix_key
@@ -112,11 +112,14 @@ class SearchIndex:
         fingerprints: Mapping[str, str],
         previous: Postings | None = None,
         digests: Mapping[str, str] | None = None,
+        *,
+        kept: bool = False,
     ) -> None:
         """`terms` and `fingerprints`: each post's encoded terms and fingerprint, by its source;
         `previous`: the postings of an earlier build in this process, to update; `digests`:
         each post's `document_digest`, if known (kept with the post, rather than hashing every
-        post's terms again each build)."""
+        post's terms again each build); `kept`: the postings made are kept for the next build
+        in this process (`blog serve`), which then keys each shard by its content."""
         self.documents = tuple(reversed(posts))
         self.terms = [terms[post.source] for post in self.documents]
         self.fingerprints = [fingerprints[post.source] for post in self.documents]
@@ -129,6 +132,7 @@ class SearchIndex:
         self._last_made = -1  # the highest document number it has sent
         self._patched: Patched | None = None
         self._document_files: list[IndexFile] | None = None  # made once: a digest each
+        self._kept = kept
         # Output keys may use fingerprints (which also cover the site's folder); what goes into
         # a file must depend on the content alone.
         self.key = digest("search", str(self.shards), *self.fingerprints)
@@ -158,11 +162,26 @@ class SearchIndex:
 
     def _shard_index_files(self) -> Iterator[IndexFile]:
         patched = self._patched
-        for folder in (SHARDS, PREFIXES):
+        # Postings kept between the builds of one process are made (or updated) now, and each
+        # shard keyed by its content: an edit then leaves the shards it did not touch as they
+        # are, instead of making all of them again to find most the same.
+        kept = self._postings_kept()
+        for at, folder in enumerate((SHARDS, PREFIXES)):
             for number in range(self.shards):
                 path = f"{folder}{number}.json"
-                key = patched.keys[path] if patched is not None else digest(self.key, path)
+                if patched is not None:
+                    key = patched.keys[path]
+                elif kept is not None:
+                    key = kept.key(at * self.shards + number)
+                else:
+                    key = digest(self.key, path)
                 yield IndexFile(path, key)
+
+    def _postings_kept(self) -> Postings | None:
+        if not self._kept or self._elsewhere is not None:
+            return None
+        _ = self._shard_files  # makes or updates the postings
+        return self.postings
 
     def shards_stale(self, unchanged: Callable[[str, str], bool]) -> bool:
         """Whether a shard file must be written; `unchanged(path, key)` asks the output."""
@@ -334,6 +353,15 @@ class Postings:
                 entries[1].append(parts[i + 1])
         self._encoded = {term: encode_term(term, *entries) for term, entries in term_lists.items()}
         self.files = [self._encode(shard) for shard in range(2 * shards)]
+        self._keys: dict[int, str] = {}  # of `files`, made when first asked for
+
+    def key(self, shard: int) -> str:
+        """A key of shard file `shard` by its content (`files` counts the term shards, then
+        the prefix shards)."""
+        key = self._keys.get(shard)
+        if key is None:
+            key = self._keys[shard] = shard_key(self.files[shard])
+        return key
 
     def update(self, terms: Sequence[str]) -> None:
         """Make the index that of these documents."""
@@ -368,6 +396,7 @@ class Postings:
                 self._encoded[term] = encode_term(term, *entries)
         for shard in shards:
             self.files[shard] = self._encode(shard)
+            self._keys.pop(shard, None)
 
     def _shards_of(self, term: str) -> tuple[int, ...]:
         """The term shard of `term`, and its prefix shard if it completes (as in `files`)."""

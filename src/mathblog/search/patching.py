@@ -72,7 +72,7 @@ class SearchRecord:
 
 
 def shard_key(content: bytes) -> str:
-    return digest("search shard", content.decode("utf-8"))
+    return digest("search shard", content)  # (the bytes as they are: the same digest as text)
 
 
 # A term's changes in one document: (document, new weight or None for gone).
