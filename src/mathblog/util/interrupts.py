@@ -28,6 +28,7 @@ def ctrl_c_delivered(handler: SignalHandler) -> Iterator[None]:
         return
     main = threading.get_ident()
     previous_hook = sys.unraisablehook
+    active = [True]  # until the block is left: a signal sent after that is not ours to send
 
     def redeliver(unraisable: Any) -> None:
         if not isinstance(unraisable.exc_value, KeyboardInterrupt) or _thread.get_ident() != main:
@@ -38,7 +39,7 @@ def ctrl_c_delivered(handler: SignalHandler) -> Iterator[None]:
         # a finalizer may run while `threading` holds its own locks.
         returning = _thread.allocate_lock()
         returning.acquire()
-        _thread.start_new_thread(_interrupt_after, (returning, main))
+        _thread.start_new_thread(_interrupt_after, (returning, main, active))
         returning.release()  # the hook's last call: nothing after it checks for signals
 
     previous_handler = signal.signal(signal.SIGINT, handler)
@@ -46,12 +47,14 @@ def ctrl_c_delivered(handler: SignalHandler) -> Iterator[None]:
     try:
         yield
     finally:
+        active[0] = False
         sys.unraisablehook = previous_hook
         signal.signal(signal.SIGINT, previous_handler)
 
 
-def _interrupt_after(returning: _thread.LockType, main: int) -> None:
+def _interrupt_after(returning: _thread.LockType, main: int, active: list[bool]) -> None:
     with returning:
         pass
     # A real signal, not `_thread.interrupt_main`: it also wakes a main thread blocked waiting.
-    signal.pthread_kill(main, signal.SIGINT)
+    if active[0]:
+        signal.pthread_kill(main, signal.SIGINT)
