@@ -41,6 +41,8 @@
   }
 
   function addBar(pre) {
+    // One bar each: a live update of the page (`blog serve`) keeps the blocks it did not change.
+    if (pre.parentNode.classList.contains("code-frame")) return;
     var frame = document.createElement("div");
     frame.className = "code-frame";
     pre.parentNode.insertBefore(frame, pre);
