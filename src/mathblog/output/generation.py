@@ -13,7 +13,9 @@ what the site needs, and anything else in it is deleted. The files are those of 
 which the build that left the spare wrote (the previous output's manifest, and what was kept in
 it), and which a build deletes before it changes the spare: without it (a killed build, or
 `--no-cache`) the spare is walked, so one left half-updated is still made exact. (A file put
-into `.blog-cache/` by hand is not looked for.)
+into `.blog-cache/` by hand is not looked for.) `spare.json` also lists the files that may not
+be links to the live output (those its build did not carry over): each of the others is known
+to be the live file, and is kept without an lstat.
 
 `manifest.json` records, for each file of the live output, the key it was rendered from and the
 size, mtime and inode it was left with: a page whose key is the same and whose file is still as
