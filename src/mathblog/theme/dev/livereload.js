@@ -122,6 +122,17 @@
   }
 
   let served = null; // the body as last served: what the next update is compared with
+  // The page as served when it was opened, for the first update to compare with: fetched once,
+  // and taken only if it is the build this page was loaded from.
+  fetch(location.href, { cache: "no-store" })
+    .then((response) => (response.ok ? response.text() : null))
+    .then((text) => {
+      if (text === null || served !== null) return;
+      const page = new DOMParser().parseFromString(text, "text/html");
+      const version = page.querySelector("script[data-version]")?.dataset.version;
+      if (Number(version) === loadedVersion) served = page.body;
+    })
+    .catch(() => {}); // then the first update replaces the body whole
   let updates = 0;
   async function updatePage() {
     const update = ++updates;
@@ -146,7 +157,7 @@
       }
       document.head.append(...Array.from(next.head.children).filter(isMetadata));
       const body = next.body.cloneNode(true);
-      // Adopted, its scripts stay inert. The first update has nothing to compare with.
+      // Adopted, its scripts stay inert.
       const patched =
         served !== null && sameShell(served, next.body) && patch(document.body, served, next.body);
       if (!patched) document.body.replaceWith(document.adoptNode(next.body));
