@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+import pytest
 from sites import post, tree_digest, write_site
 
 from mathblog.build import BuildOptions, BuildReport, _locked_build, build, prepare_renderer
@@ -254,10 +255,14 @@ def _search_keys(root: Path) -> dict[str, str]:
     }
 
 
-def test_a_session_rekeys_only_the_search_shards_an_edit_changed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("built_before", [False, True])
+def test_a_session_rekeys_only_the_search_shards_an_edit_changed(
+    tmp_path: Path, built_before: bool
+) -> None:
     """Search shards kept between a session's builds are keyed by their content: an edit makes
     and writes only the shards whose terms it changed (all of them were made again and
-    compared, each edit)."""
+    compared, each edit). So does the first edit of a session started on a site `blog build`
+    left, whose first build (on two workers, as `blog serve`'s) keys the shards by content."""
     words = [f"word{letter}" for letter in "abcdefghijkl"]
     posts = {
         f"p{n}.md": post(f"Post {n}", date=f"2024-01-{n + 1:02d}", body=" ".join(words[n:] * 3))
@@ -265,7 +270,14 @@ def test_a_session_rekeys_only_the_search_shards_an_edit_changed(tmp_path: Path)
     }
     root = write_site(tmp_path / "site", posts, 'title = "T"\n')
     session = ServeSession()
-    session_build(root, session)
+    if built_before:
+        build(root, BuildOptions(jobs=1))
+        try:
+            build(root, BuildOptions(jobs=2, build_cache=session))
+        finally:
+            session.finish()
+    else:
+        session_build(root, session)
     keys, files = _search_keys(root), tree_digest(root / "public/search")
     assert len(keys) > 4  # several shards, so that an edit leaves most alone
     body = " ".join(words[3:] * 3) + " ubiquitous"  # one word more

@@ -199,6 +199,11 @@ class SearchIndex:
         as the build that wrote it with that key left it."""
         if record is None or record.shards != self.shards or self._previous is not None:
             return False
+        if self._kept:
+            # Postings to keep are made here instead, and each shard keyed by its content: a
+            # patch would leave the shards it did not touch keyed as the record has them, and
+            # the next build (serve's first edit) would make all of those again.
+            return False
         self._patched = patch_shards(
             record, self.fingerprints, self.terms, replaced, self._shard_paths, live
         )
