@@ -56,9 +56,9 @@ def test_a_key_is_trusted_only_for_an_unchanged_file_not_changed_lately() -> Non
     assert keys.key("q.md", stat_result(100, long_ago)) == "key"
 
 
-def session_build(root: Path, session: ServeSession) -> BuildReport:
+def session_build(root: Path, session: ServeSession, jobs: int = 1) -> BuildReport:
     try:
-        return build(root, BuildOptions(jobs=1, build_cache=session))
+        return build(root, BuildOptions(jobs=jobs, build_cache=session))
     finally:
         session.finish()
 
@@ -272,12 +272,7 @@ def test_a_session_rekeys_only_the_search_shards_an_edit_changed(
     session = ServeSession()
     if built_before:
         build(root, BuildOptions(jobs=1))
-        try:
-            build(root, BuildOptions(jobs=2, build_cache=session))
-        finally:
-            session.finish()
-    else:
-        session_build(root, session)
+    session_build(root, session, jobs=2 if built_before else 1)
     keys, files = _search_keys(root), tree_digest(root / "public/search")
     assert len(keys) > 4  # several shards, so that an edit leaves most alone
     body = " ".join(words[3:] * 3) + " ubiquitous"  # one word more

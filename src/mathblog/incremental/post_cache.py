@@ -278,11 +278,8 @@ class PostCache:
         name = os.path.basename(body.file)
         if name not in self._packs:
             return None
-        file = here + name
-        if body.file == file:
-            return entry
         # Stored with another path: the site was moved.
-        moved = PackedBody(file, body.offset, body.length)
+        moved = PackedBody(here + name, body.offset, body.length)
         return dataclasses.replace(entry, post=dataclasses.replace(entry.post, body=moved))
 
     def replaced_terms(self, now: Mapping[str, CachedPost]) -> dict[str, str]:

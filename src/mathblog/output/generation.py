@@ -261,8 +261,9 @@ class Output:
         # Without an inventory (a killed build, --no-cache), every file of the spare is looked
         # at, and anything the site does not need is deleted: the spare is then exact again.
         files, folders, unlinked = listed if listed is not None else (*_contents(spare), None)
-        linked = frozenset() if unlinked is None else frozenset(files).difference(unlinked)
-        for relative in set(files).difference(needed):
+        present = frozenset(files)
+        linked = frozenset() if unlinked is None else present.difference(unlinked)
+        for relative in present.difference(needed):
             remove(spare, relative)
         # Empty ones (an inventory's kept folders: those left empty), deepest first; they are
         # made again below if they are kept.

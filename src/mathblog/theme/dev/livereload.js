@@ -90,18 +90,17 @@
     const after = Array.from(next.childNodes);
     const here = Array.from(live.childNodes);
     if (here.length !== before.length) return false;
-    const update = (i, j) => {
-      if (before[i].isEqualNode(after[j])) return;
-      if (
-        !sameShell(before[i], after[j]) ||
-        !sameShell(here[i], before[i]) ||
-        !patch(here[i], before[i], after[j])
-      ) {
-        here[i].replaceWith(document.adoptNode(after[j]));
-      }
-    };
     if (before.length === after.length) {
-      before.forEach((_, i) => update(i, i));
+      before.forEach((node, i) => {
+        if (node.isEqualNode(after[i])) return;
+        if (
+          !sameShell(node, after[i]) ||
+          !sameShell(here[i], node) ||
+          !patch(here[i], node, after[i])
+        ) {
+          here[i].replaceWith(document.adoptNode(after[i]));
+        }
+      });
       return true;
     }
     const shorter = Math.min(before.length, after.length);
